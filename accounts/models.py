@@ -1,0 +1,99 @@
+"""Logins, families, children and staff membership."""
+import unicodedata
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Structure
+
+
+def normalise_answer(answer: str) -> str:
+    """Security answers compare without regard to case, accents or surrounding spaces."""
+    decomposed = unicodedata.normalize("NFKD", answer.strip().casefold())
+    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(without_accents.split())
+
+
+class User(AbstractUser):
+    """A login. Parents log in with the identifier (username) their structure gave them."""
+
+    security_question = models.CharField(_("question secrète"), max_length=200, blank=True)
+    security_answer_hash = models.CharField(_("réponse secrète (empreinte)"), max_length=128, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    @property
+    def has_security_question(self) -> bool:
+        return bool(self.security_question and self.security_answer_hash)
+
+    def set_security_answer(self, answer: str) -> None:
+        self.security_answer_hash = make_password(normalise_answer(answer))
+
+    def check_security_answer(self, answer: str) -> bool:
+        if not self.security_answer_hash:
+            return False
+        return check_password(normalise_answer(answer), self.security_answer_hash)
+
+
+class Family(models.Model):
+    """The household account in one structure: the payer and the contact details."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="families", verbose_name=_("structure"))
+    number = models.CharField(_("n° de famille"), max_length=30)
+    payer_name = models.CharField(_("nom du payeur"), max_length=200)
+    civility = models.CharField(_("civilité"), max_length=10, blank=True)
+    quotient = models.DecimalField(_("quotient familial"), max_digits=8, decimal_places=2, null=True, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    address = models.TextField(_("adresse"), blank=True)
+    users = models.ManyToManyField("accounts.User", related_name="families", blank=True, verbose_name=_("identifiants"))
+
+    class Meta:
+        verbose_name = _("famille")
+        verbose_name_plural = _("familles")
+        ordering = ["payer_name"]
+        constraints = [models.UniqueConstraint(fields=["structure", "number"], name="family_number_unique_per_structure")]
+
+    def __str__(self):
+        return f"{self.payer_name} ({self.number})"
+
+
+class Child(models.Model):
+    """A consumer: the child who eats at the canteen or goes to the leisure centre."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="children", verbose_name=_("famille"))
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enfant")
+        verbose_name_plural = _("enfants")
+        ordering = ["first_name", "id"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The seed shows consumers as '.NAME Firstname'."""
+        return f"{self.last_name.upper()} {self.first_name}"
+
+
+class StaffMembership(models.Model):
+    """A staff user manages the data of the structures they are a member of."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("utilisateur"))
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("structure"))
+
+    class Meta:
+        verbose_name = _("membre du personnel")
+        verbose_name_plural = _("membres du personnel")
+        constraints = [models.UniqueConstraint(fields=["user", "structure"], name="staff_membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.structure}"

@@ -1,0 +1,24 @@
+"""Fixtures shared by every app's tests."""
+import pytest
+
+from accounts.tests.factories import TEST_PASSWORD, ChildFactory, FamilyFactory, UserFactory
+
+
+@pytest.fixture
+def parent(db):
+    """A login attached to one family with one child."""
+    user = UserFactory(first_name="Denis", last_name="GUIDE")
+    family = FamilyFactory(payer_name="GUIDE DENIS", users=[user])
+    ChildFactory(family=family, first_name="Emmy", last_name="GUIDE")
+    return user
+
+
+@pytest.fixture
+def parent_client(client, parent):
+    assert client.login(username=parent.username, password=TEST_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def family(parent):
+    return parent.families.get()
