@@ -1,0 +1,313 @@
+"""Activities, their dated occurrences, deadline rules, closures, the cart and reservations.
+
+Places counted as taken on an occurrence = accepted + not transmitted without the
+waiting mark. Waiting places taken = waiting-listed + not transmitted with the mark
+(DESIGN §4). A live reservation is one that still holds (or asks for) a place.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Child, Family
+from billing.models import Tariff, Wallet
+from portal.models import Structure
+
+
+class DeadlineRule(models.Model):
+    """Until when a day can be booked or cancelled; interpreted by reservations.deadlines."""
+
+    class Kind(models.TextChoices):
+        DAYS_BEFORE = "days_before", _("N jours avant, à une heure donnée")
+        WEEKLY_CUTOFF = "weekly_cutoff", _("Avant un jour de la semaine précédente, pour toute la semaine")
+        HOURS_BEFORE = "hours_before", _("N heures avant le début")
+        BEFORE_PERIOD = "before_period", _("N jours pleins avant le premier jour de la période")
+        FIXED_DATE = "fixed_date", _("Jusqu'à une date et heure fixes")
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="deadline_rules", verbose_name=_("structure"))
+    name = models.CharField(_("nom"), max_length=120)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    days = models.PositiveSmallIntegerField(_("nombre de jours"), null=True, blank=True)
+    working_days = models.BooleanField(
+        _("jours ouvrés"), default=False,
+        help_text=_("Compter en jours ouvrés : week-ends, jours fériés et fermetures ne comptent pas."),
+    )
+    at_time = models.TimeField(_("heure limite"), null=True, blank=True)
+    weekday = models.PositiveSmallIntegerField(
+        _("jour de la semaine limite"), null=True, blank=True, help_text=_("0 = lundi … 6 = dimanche."),
+    )
+    hours = models.PositiveIntegerField(_("nombre d'heures"), null=True, blank=True)
+    fixed_deadline = models.DateTimeField(_("date limite fixe"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("règle de délai")
+        verbose_name_plural = _("règles de délai")
+        ordering = ["structure", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Activity(models.Model):
+    """What can be booked ("Restauration Scolaire", "3-6 ans - Mercredi Matin") and its rules."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="activities", verbose_name=_("structure"))
+    name = models.CharField(_("nom"), max_length=150)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="activities", verbose_name=_("porte-monnaie"))
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, null=True, blank=True, related_name="activities", verbose_name=_("tarif"))
+    limited_places = models.BooleanField(_("places limitées"), default=False)
+    default_places = models.PositiveIntegerField(_("places par défaut"), default=0)
+    default_waiting_places = models.PositiveIntegerField(_("places en liste d'attente par défaut"), default=0)
+    arrival_time = models.TimeField(_("heure d'arrivée"))
+    departure_time = models.TimeField(_("heure de départ"))
+    arrival_typed = models.BooleanField(_("heure d'arrivée saisie par le parent"), default=False)
+    arrival_earliest = models.TimeField(_("arrivée au plus tôt"), null=True, blank=True)
+    arrival_latest = models.TimeField(_("arrivée au plus tard"), null=True, blank=True)
+    needs_staff_decision = models.BooleanField(_("demandes validées par le personnel"), default=False)
+    booking_rule = models.ForeignKey(
+        DeadlineRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai de réservation"),
+    )
+    cancellation_rule = models.ForeignKey(
+        DeadlineRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("délai d'annulation"),
+    )
+    opens_days_ahead = models.PositiveIntegerField(
+        _("réservable à partir de N jours avant"), null=True, blank=True,
+        help_text=_("Vide : pas de limite. 60 = les réservations ouvrent 60 jours avant le jour."),
+    )
+    opens_on = models.DateField(_("réservable à partir du"), null=True, blank=True)
+    closed_during_school_holidays = models.BooleanField(_("fermée pendant les vacances scolaires"), default=True)
+    charge_unexcused_absence = models.BooleanField(_("facturer les absences non justifiées"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("activité")
+        verbose_name_plural = _("activités")
+        ordering = ["structure", "position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Enrolment(models.Model):
+    """A child may book an activity over a period (e.g. "3-6 ans" for the school year)."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("enfant"))
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("activité"))
+    start_date = models.DateField(_("du"))
+    end_date = models.DateField(_("au"))
+    age_group = models.CharField(_("tranche d'âge"), max_length=30, blank=True)
+
+    structure_path = "activity__structure"
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        indexes = [models.Index(fields=["child", "activity"])]
+
+    def __str__(self):
+        return f"{self.child} — {self.activity}"
+
+
+class Occurrence(models.Model):
+    """One activity on one date, with its own times and places."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="occurrences", verbose_name=_("activité"))
+    date = models.DateField(_("date"))
+    arrival_time = models.TimeField(_("heure d'arrivée"))
+    departure_time = models.TimeField(_("heure de départ"))
+    places = models.PositiveIntegerField(_("places"), default=0)
+    waiting_places = models.PositiveIntegerField(_("places en liste d'attente"), default=0)
+    # First day of the period it belongs to (holidays), for "N days before the period" rules.
+    period_start = models.DateField(_("premier jour de la période"), null=True, blank=True)
+    is_cancelled = models.BooleanField(_("fermée"), default=False)
+
+    structure_path = "activity__structure"
+
+    class Meta:
+        verbose_name = _("journée d'activité")
+        verbose_name_plural = _("journées d'activité")
+        ordering = ["date", "activity__position", "activity__name"]
+        constraints = [models.UniqueConstraint(fields=["activity", "date"], name="occurrence_unique_per_activity_day")]
+        indexes = [models.Index(fields=["date", "activity"])]
+
+    def __str__(self):
+        return f"{self.activity} — {self.date:%d/%m/%Y}"
+
+
+class Closure(models.Model):
+    """Days a structure's activities cannot be booked (public holidays are added automatically)."""
+
+    class Kind(models.TextChoices):
+        SCHOOL_HOLIDAYS = "school_holidays", _("Vacances scolaires")
+        CLOSURE = "closure", _("Fermeture de la structure")
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="closures", verbose_name=_("structure"))
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    label = models.CharField(_("libellé"), max_length=120)
+    start_date = models.DateField(_("du"))
+    end_date = models.DateField(_("au"))
+
+    class Meta:
+        verbose_name = _("fermeture")
+        verbose_name_plural = _("fermetures")
+        ordering = ["structure", "start_date"]
+
+    def __str__(self):
+        return f"{self.label} ({self.start_date:%d/%m/%Y} – {self.end_date:%d/%m/%Y})"
+
+
+class TransmissionRun(models.Model):
+    """One run of the nightly transmission for one structure."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("En cours")
+        FINISHED = "finished", _("Terminée")
+        FAILED = "failed", _("Échouée")
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="transmission_runs", verbose_name=_("structure"))
+    started_at = models.DateTimeField(_("début"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    counts = models.JSONField(_("compteurs"), default=dict, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("lancée par"))
+
+    class Meta:
+        verbose_name = _("transmission")
+        verbose_name_plural = _("transmissions")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["structure", "status", "-finished_at"])]
+
+    def __str__(self):
+        return f"{self.structure} — {self.started_at:%d/%m/%Y %H:%M}"
+
+
+class CartConfirmation(models.Model):
+    """One "Valider réellement": its token makes a replayed confirmation record nothing twice."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="cart_confirmations", verbose_name=_("famille"))
+    token = models.UUIDField(_("jeton"), unique=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+    result = models.JSONField(_("résultat"), default=list, blank=True)
+
+    structure_path = "family__structure"
+
+    class Meta:
+        verbose_name = _("validation de panier")
+        verbose_name_plural = _("validations de panier")
+
+    def __str__(self):
+        return f"{self.family} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class Reservation(models.Model):
+    """One child's request on one occurrence, with its state; every change is an event."""
+
+    class State(models.TextChoices):
+        NOT_TRANSMITTED = "not_transmitted", _("Non transmise")
+        AWAITING_DECISION = "awaiting_decision", _("En attente réponse")
+        WAITING_LIST = "waiting_list", _("En liste d'attente")
+        ACCEPTED = "accepted", _("Acceptée")
+        CANCELLED = "cancelled", _("Annulée")
+        REFUSED = "refused", _("Refusée")
+
+    class Attendance(models.TextChoices):
+        PRESENT = "present", _("Présent")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Absence justifiée")
+
+    LIVE_STATES = (State.NOT_TRANSMITTED, State.AWAITING_DECISION, State.WAITING_LIST, State.ACCEPTED)
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("famille"))
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("enfant"))
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("journée"))
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.NOT_TRANSMITTED)
+    # Not transmitted but already counted on the waiting list at confirm time ("Mise en liste d'attente").
+    waiting_mark = models.BooleanField(_("mise en liste d'attente"), default=False)
+    # Set when the parent asks to cancel an accepted / waiting-listed request; applied at night.
+    cancel_requested_at = models.DateTimeField(_("annulation demandée le"), null=True, blank=True)
+    arrival_time = models.TimeField(_("heure d'arrivée"))
+    departure_time = models.TimeField(_("heure de départ"))
+    # The price quoted at confirm time is the price charged.
+    unit_price = models.DecimalField(_("prix unitaire"), max_digits=10, decimal_places=4, default=0)
+    quantity = models.DecimalField(_("quantité"), max_digits=8, decimal_places=2, default=1)
+    cost = models.DecimalField(_("coût (€)"), max_digits=10, decimal_places=2, default=0)
+    submitted_at = models.DateTimeField(_("demandée le"), db_index=True)
+    confirmation = models.ForeignKey(CartConfirmation, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations")
+    attendance = models.CharField(_("présence"), max_length=10, choices=Attendance.choices, blank=True)
+    consumption_posted_at = models.DateTimeField(_("consommation passée le"), null=True, blank=True)
+
+    structure_path = "family__structure"
+
+    class Meta:
+        verbose_name = _("réservation")
+        verbose_name_plural = _("réservations")
+        ordering = ["occurrence__date", "submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "occurrence"],
+                condition=Q(state__in=["not_transmitted", "awaiting_decision", "waiting_list", "accepted"]),
+                name="one_live_reservation_per_child_and_day",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["occurrence", "state"]),
+            models.Index(fields=["family", "state"]),
+        ]
+
+    def __str__(self):
+        return f"{self.child} — {self.occurrence}"
+
+
+class ReservationEvent(models.Model):
+    """What happened to a reservation, who did it, and in which nightly run."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="events", verbose_name=_("réservation"))
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+    kind = models.CharField(_("mouvement"), max_length=40)
+    from_state = models.CharField(_("état avant"), max_length=20, blank=True)
+    to_state = models.CharField(_("état après"), max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par"))
+    run = models.ForeignKey(TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="events", verbose_name=_("transmission"))
+    note = models.CharField(_("remarque"), max_length=200, blank=True)
+    # Events not yet told to the family in a nightly report (staff decisions during the day too).
+    reported_in = models.ForeignKey(
+        TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported_events", verbose_name=_("signalé dans"),
+    )
+
+    structure_path = "reservation__family__structure"
+
+    class Meta:
+        verbose_name = _("mouvement")
+        verbose_name_plural = _("mouvements")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["reported_in", "reservation"])]
+
+    def __str__(self):
+        return f"{self.kind}: {self.from_state} → {self.to_state}"
+
+
+class CartLine(models.Model):
+    """A click not yet confirmed: book or cancel one child's day. Kept server-side per family."""
+
+    class Action(models.TextChoices):
+        BOOK = "book", _("Réserver")
+        CANCEL = "cancel", _("Annuler")
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="cart_lines", verbose_name=_("famille"))
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="cart_lines", verbose_name=_("enfant"))
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="cart_lines", verbose_name=_("journée"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    arrival_time = models.TimeField(_("heure d'arrivée"), null=True, blank=True)
+    created_at = models.DateTimeField(_("ajoutée le"), auto_now_add=True)
+
+    structure_path = "family__structure"
+
+    class Meta:
+        verbose_name = _("ligne de panier")
+        verbose_name_plural = _("lignes de panier")
+        ordering = ["occurrence__date", "child_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["family", "child", "occurrence"], name="one_cart_line_per_child_and_day")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.child} {self.occurrence}"
