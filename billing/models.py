@@ -142,6 +142,12 @@ class Payment(models.Model):
     payer_name = models.CharField(_("nom du payeur"), max_length=150, blank=True)
     bank_name = models.CharField(_("nom de la banque"), max_length=100, blank=True)
     amount = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
+    # Set by imports and the demo ("demo:guide:cheque-2578012") so a rerun never records twice.
+    source_key = models.CharField(_("origine"), max_length=80, blank=True, default="")
+    correction_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", verbose_name=_("corrige le règlement"),
+    )
+    note = models.CharField(_("remarque"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
     structure_path = "family__structure"
@@ -151,6 +157,9 @@ class Payment(models.Model):
         verbose_name_plural = _("règlements")
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["family", "date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["source_key"], condition=~Q(source_key=""), name="payment_source_key_unique"),
+        ]
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y} {self.get_mode_display()} {self.amount} €"
