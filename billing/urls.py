@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("historiques/consommations/", views.consumptions, name="consumptions"),
+    path("historiques/consommations/exporter/", views.consumptions_export, name="consumptions_export"),
+    path("historiques/consommations/imprimer/", views.consumptions_print, name="consumptions_print"),
+    path("historiques/reglements/", views.payments, name="payments"),
+    path("historiques/reglements/exporter/", views.payments_export, name="payments_export"),
+    path("historiques/reglements/imprimer/", views.payments_print, name="payments_print"),
+    path("solde/", views.balance, name="balance"),
+]

@@ -1,0 +1,258 @@
+"""Reads about a family's ledger, shared by the pages, the exports and other apps.
+
+Every function takes the family explicitly (views pass `request.family`), so another
+family's lines can never be reached through them. Each read is a fixed number of SQL
+queries whatever the number of lines (asserted in tests/test_selectors.py).
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Consumption, Payment, PaymentAllocation, Wallet
+from .money import round_money
+
+ZERO = Decimal("0.00")
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_NAMES = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+
+
+# --- Months -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def of(cls, day: datetime.date) -> Month:
+        return cls(day.year, day.month)
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """'2017-01' → Month(2017, 1); ValueError for anything else."""
+        match = MONTH_PATTERN.match(text or "")
+        if not match:
+            raise ValueError(text)
+        year, month = int(match.group(1)), int(match.group(2))
+        if not (1 <= month <= 12 and 1900 <= year <= 9999):
+            raise ValueError(text)
+        return cls(year, month)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.next().first_day - datetime.timedelta(days=1)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), 12 if self.month == 1 else self.month - 1)
+
+    def shifted(self, months: int) -> Month:
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """'Janvier 2017' (French month names; the portal speaks French first)."""
+        return f"{_(MONTH_NAMES[self.month - 1]).capitalize()} {self.year}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def today_local() -> datetime.date:
+    return timezone.localdate()
+
+
+def allowed_months(structure, *, today: datetime.date | None = None) -> list[Month]:
+    """The months a parent may consult, newest first: the current one and
+    `structure.history_months - 1` before it (2 = current and previous)."""
+    current = Month.of(today or today_local())
+    count = max(int(structure.history_months or 1), 1)
+    return [current.shifted(-offset) for offset in range(count)]
+
+
+def is_month_allowed(structure, month: Month, *, today: datetime.date | None = None) -> bool:
+    months = allowed_months(structure, today=today)
+    return months[-1] <= month <= months[0]
+
+
+# --- Month lines ------------------------------------------------------------------------
+
+@dataclass
+class MonthLines:
+    """What a history page, an export or a print shows for one month."""
+
+    month: Month
+    query: str
+    lines: list = field(default_factory=list)
+    total: Decimal = ZERO
+
+
+def _words(query: str) -> list[str]:
+    return [word for word in (query or "").split() if word][:8]
+
+
+def consumption_lines(*, family, month: Month, query: str = "") -> MonthLines:
+    """The family's consumptions of the month, newest day first; one query.
+
+    `query`: every word must appear in the child's first or last name, the activity or
+    the wallet (case-insensitive). The total is the sum of the shown line totals.
+    """
+    queryset = (
+        Consumption.objects.filter(family=family, day__gte=month.first_day, day__lte=month.last_day)
+        .select_related("child", "wallet")
+        .order_by("-day", "wallet__position", "id")
+    )
+    for word in _words(query):
+        queryset = queryset.filter(
+            Q(child__first_name__icontains=word) | Q(child__last_name__icontains=word)
+            | Q(activity_label__icontains=word) | Q(wallet__name__icontains=word)
+        )
+    lines = list(queryset)
+    return MonthLines(month=month, query=query, lines=lines, total=round_money(sum((c.total for c in lines), ZERO)))
+
+
+def payment_lines(*, family, month: Month, query: str = "") -> MonthLines:
+    """The family's payments of the month, newest first; one query.
+
+    `query`: every word must appear in the mode, piece number, payer or bank name.
+    """
+    queryset = Payment.objects.filter(family=family, date__gte=month.first_day, date__lte=month.last_day).order_by("-date", "-id")
+    for word in _words(query):
+        modes = [value for value, label in Payment.Mode.choices if word.casefold() in str(label).casefold()]
+        queryset = queryset.filter(
+            Q(piece_number__icontains=word) | Q(payer_name__icontains=word) | Q(bank_name__icontains=word) | Q(mode__in=modes)
+        )
+    lines = list(queryset)
+    return MonthLines(month=month, query=query, lines=lines, total=round_money(sum((p.amount for p in lines), ZERO)))
+
+
+def month_totals(*, family, month: Month) -> dict[str, Decimal]:
+    """Unfiltered totals of the month: consumed, paid; two aggregate queries."""
+    consumed = Consumption.objects.filter(family=family, day__gte=month.first_day, day__lte=month.last_day).aggregate(s=Sum("total"))["s"]
+    paid = Payment.objects.filter(family=family, date__gte=month.first_day, date__lte=month.last_day).aggregate(s=Sum("amount"))["s"]
+    return {"consumed": round_money(consumed or ZERO), "paid": round_money(paid or ZERO)}
+
+
+# --- Balances ---------------------------------------------------------------------------
+
+@dataclass
+class WalletBalance:
+    wallet: Wallet
+    balance: Decimal
+    estimated: Decimal = ZERO
+
+    @property
+    def new_balance(self) -> Decimal:
+        return round_money(self.balance - self.estimated)
+
+
+def _sum_subquery(queryset, field_name: str):
+    """SUM(field) of a queryset correlated on the wallet, 0 when it has no rows."""
+    money = DecimalField(max_digits=12, decimal_places=2)
+    summed = queryset.order_by().values("wallet").annotate(s=Sum(field_name)).values("s")
+    return Coalesce(Subquery(summed, output_field=money), Value(ZERO), output_field=money)
+
+
+def wallet_balances(*, family) -> list[WalletBalance]:
+    """Per wallet of the family's structure: allocations − consumptions. One query.
+
+    Negative means the family owes money. Derived from the ledger every time: nothing
+    stores a balance that could drift from the lines.
+    """
+    allocated = PaymentAllocation.objects.filter(wallet=OuterRef("pk"), payment__family=family)
+    consumed = Consumption.objects.filter(wallet=OuterRef("pk"), family=family)
+    wallets = Wallet.objects.filter(structure_id=family.structure_id).annotate(
+        allocated=_sum_subquery(allocated, "amount"), consumed=_sum_subquery(consumed, "total"),
+    ).order_by("position", "name")
+    return [WalletBalance(wallet=w, balance=round_money(w.allocated - w.consumed)) for w in wallets]
+
+
+# --- Estimates of future reservations (filled by apps above billing) --------------------
+
+EstimateProvider = Callable[..., dict]
+_estimate_providers: list[EstimateProvider] = []
+
+
+def register_estimate_provider(provider: EstimateProvider) -> EstimateProvider:
+    """Apps above billing (reservations) tell the balance page what is booked.
+
+    `provider(*, family, until: date, include_confirmed: bool, include_pending: bool)`
+    returns {wallet_id: Decimal}. Registering the same function twice is a no-op, so a
+    provider may register itself from AppConfig.ready(). Returns the provider (usable
+    as a decorator).
+    """
+    if provider not in _estimate_providers:
+        _estimate_providers.append(provider)
+    return provider
+
+
+def unregister_estimate_provider(provider: EstimateProvider) -> None:
+    if provider in _estimate_providers:
+        _estimate_providers.remove(provider)
+
+
+def estimated_costs(*, family, until: datetime.date, include_confirmed: bool, include_pending: bool) -> dict[int, Decimal]:
+    """Sum of what every registered provider estimates, per wallet id."""
+    totals: dict[int, Decimal] = {}
+    if not (include_confirmed or include_pending):
+        return totals
+    for provider in list(_estimate_providers):
+        result = provider(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending) or {}
+        for wallet_id, amount in result.items():
+            totals[wallet_id] = totals.get(wallet_id, ZERO) + Decimal(amount)
+    return totals
+
+
+@dataclass
+class BalanceSummary:
+    wallets: list[WalletBalance]
+    amount_due: Decimal
+    reservations_amount: Decimal
+    estimated_balance: Decimal
+    has_invoiced: bool
+
+
+def balance_summary(*, family, until: datetime.date, include_confirmed: bool = True, include_pending: bool = False) -> BalanceSummary:
+    """The 'Consulter votre solde' page: balances, estimated costs for prepaid wallets.
+
+    Invoiced wallets always estimate 0 (the family receives an invoice for them).
+    Montant dû = what the negative balances add up to (0 when nothing is owed);
+    Solde estimé = sum of balances − reservations.
+    """
+    wallets = wallet_balances(family=family)
+    estimates = estimated_costs(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending)
+    for row in wallets:
+        row.estimated = round_money(estimates.get(row.wallet.pk, ZERO)) if row.wallet.is_prepaid else ZERO
+    total_balance = sum((row.balance for row in wallets), ZERO)
+    reservations = round_money(sum((row.estimated for row in wallets), ZERO))
+    due = round_money(-sum((row.balance for row in wallets if row.balance < 0), ZERO))
+    return BalanceSummary(
+        wallets=wallets,
+        amount_due=due,
+        reservations_amount=reservations,
+        estimated_balance=round_money(total_balance - reservations),
+        has_invoiced=any(not row.wallet.is_prepaid for row in wallets),
+    )

@@ -1,0 +1,195 @@
+"""Parent pages: history of consumptions and payments month by month, exports, prints, balance.
+
+Every read goes through billing.selectors with `request.family`: another family's lines
+cannot be reached from here.
+"""
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts.decorators import family_required
+
+from . import selectors
+from .exports import build_csv, build_xlsx, consumption_columns, payment_columns
+from .forms import BalanceEstimateForm
+from .printing import render_history_pdf
+
+MAX_QUERY_LENGTH = 100
+
+KINDS = {
+    "consumptions": {
+        "title": lambda: _("Historique des Consommations"),
+        "lines": selectors.consumption_lines,
+        "columns": consumption_columns,
+        "file": "consommations",
+        "template": "billing/consumptions.html",
+    },
+    "payments": {
+        "title": lambda: _("Historique des Règlements"),
+        "lines": selectors.payment_lines,
+        "columns": payment_columns,
+        "file": "reglements",
+        "template": "billing/payments.html",
+    },
+}
+
+
+def _month_or_response(request):
+    """The month asked for (?mois=2017-01, default the current one), or a polite 4xx page."""
+    months = selectors.allowed_months(request.structure)
+    text = request.GET.get("mois", "").strip()
+    if not text:
+        return months[0], months
+    try:
+        month = selectors.Month.parse(text)
+    except ValueError:
+        return _unavailable(request, months, status=400, reason=_(
+            "Le mois demandé n'est pas reconnu. Choisissez un mois dans la liste ci-dessous.")), months
+    if not (months[-1] <= month <= months[0]):
+        return _unavailable(request, months, status=404, reason=_(
+            "Le mois de %(month)s n'est pas consultable. Vous pouvez consulter vos historiques de %(first)s à %(last)s.")
+            % {"month": month.label.lower(), "first": months[-1].label.lower(), "last": months[0].label.lower()}), months
+    return month, months
+
+
+def _unavailable(request, months, *, status, reason):
+    return render(request, "billing/month_unavailable.html", {"reason": reason, "months": months}, status=status)
+
+
+def _query(request) -> str:
+    return " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+
+
+def _history(request, kind: str):
+    month, months = _month_or_response(request)
+    if isinstance(month, HttpResponse):
+        return month
+    spec = KINDS[kind]
+    query = _query(request)
+    data = spec["lines"](family=request.family, month=month, query=query)
+    params = {"mois": month.key, **({"q": query} if query else {})}
+    return render(request, spec["template"], {
+        "title": spec["title"](),
+        "data": data,
+        "month": month,
+        "months": months,
+        "previous_month": month.previous() if month.previous() >= months[-1] else None,
+        "next_month": month.next() if month.next() <= months[0] else None,
+        "query": query,
+        "params": urlencode(params),
+    })
+
+
+def _filename(request, kind: str, month, extension: str) -> str:
+    return f"{KINDS[kind]['file']}-{request.structure.slug}-{request.family.number}-{month.key}.{extension}".replace(" ", "_")
+
+
+def _export(request, kind: str):
+    month, _months = _month_or_response(request)
+    if isinstance(month, HttpResponse):
+        return month
+    spec = KINDS[kind]
+    query = _query(request)
+    data = spec["lines"](family=request.family, month=month, query=query)
+    columns = spec["columns"]()
+    file_format = request.GET.get("format", "xlsx")
+    if file_format == "csv":
+        content = build_csv(columns=columns, objects=data.lines, total=data.total)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        extension = "csv"
+    elif file_format == "xlsx":
+        title = f"{spec['title']()} — {request.structure.name} — {month.label}"
+        subtitle = _("Famille %(payer)s (n° %(number)s)") % {"payer": request.family.payer_name, "number": request.family.number}
+        if query:
+            subtitle += " — " + _("filtre : « %(query)s »") % {"query": query}
+        content = build_xlsx(title=title, subtitle=subtitle, columns=columns, objects=data.lines, total=data.total,
+                             sheet_name=month.label)
+        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        extension = "xlsx"
+    else:
+        return _unavailable(request, _months, status=400, reason=_("Ce format d'export n'existe pas (xlsx ou csv)."))
+    response["Content-Disposition"] = f'attachment; filename="{_filename(request, kind, month, extension)}"'
+    return response
+
+
+def _print(request, kind: str):
+    month, _months = _month_or_response(request)
+    if isinstance(month, HttpResponse):
+        return month
+    spec = KINDS[kind]
+    query = _query(request)
+    data = spec["lines"](family=request.family, month=month, query=query)
+    content = render_history_pdf(structure=request.structure, family=request.family, title=spec["title"](),
+                                 period=month.label, columns=spec["columns"](), objects=data.lines,
+                                 total=data.total, query=query)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{_filename(request, kind, month, "pdf")}"'
+    return response
+
+
+@family_required
+def consumptions(request):
+    return _history(request, "consumptions")
+
+
+@family_required
+def payments(request):
+    return _history(request, "payments")
+
+
+@family_required
+def consumptions_export(request):
+    return _export(request, "consumptions")
+
+
+@family_required
+def payments_export(request):
+    return _export(request, "payments")
+
+
+@family_required
+def consumptions_print(request):
+    return _print(request, "consumptions")
+
+
+@family_required
+def payments_print(request):
+    return _print(request, "payments")
+
+
+@family_required
+def balance(request):
+    """'Consulter votre solde': balances, and the estimate of reservations up to a date."""
+    today = selectors.today_local()
+    default_until = selectors.Month.of(today).last_day
+    if "jusqu_au" in request.GET:
+        form = BalanceEstimateForm(request.GET, today=today)
+        valid = form.is_valid()
+    else:
+        form = BalanceEstimateForm(initial={"jusqu_au": default_until, "confirmees": True, "en_attente": False}, today=today)
+        valid = False
+    if valid:
+        until = form.cleaned_data["jusqu_au"]
+        include_confirmed, include_pending = form.cleaned_data["confirmees"], form.cleaned_data["en_attente"]
+    else:
+        until, include_confirmed, include_pending = default_until, True, False
+    summary = selectors.balance_summary(family=request.family, until=until, include_confirmed=include_confirmed,
+                                        include_pending=include_pending)
+    status = 400 if form.is_bound and not valid else 200
+    return render(request, "billing/balance.html", {
+        "form": form, "summary": summary, "until": until,
+        "include_confirmed": include_confirmed, "include_pending": include_pending,
+        "followup_url": _optional_url("reservations:followup"),
+    }, status=status)
+
+
+def _optional_url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
