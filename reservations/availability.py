@@ -1,0 +1,317 @@
+"""Whether a child may book or cancel an occurrence, and what it costs: loaded in bulk.
+
+``load_context`` fetches everything a calendar, a cart summary or a confirmation needs in
+a constant number of queries (enrolments, occurrences with their place counts, tariff
+rates, live reservations, cart lines, closures); ``evaluate`` then decides each
+(child, occurrence) in pure Python. Counting rules (DESIGN §4): places taken = accepted +
+awaiting a staff decision + not transmitted without the waiting mark; waiting places
+taken = waiting-listed + not transmitted with the waiting mark.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from billing.models import TariffRate
+from billing.pricing import NoRateError, Quote, quote
+
+from . import deadlines, states
+from .closures import ClosedDays, closed_days
+from .models import CartLine, Enrolment, Occurrence, Reservation
+
+State = Reservation.State
+BOOK = CartLine.Action.BOOK
+CANCEL = CartLine.Action.CANCEL
+
+TAKEN_STATES = (State.ACCEPTED, State.AWAITING_DECISION)
+# How far back closures are loaded so "N working days before" can skip them.
+WORKING_DAYS_LOOKBACK = datetime.timedelta(days=60)
+
+
+def taken_filter(prefix: str = "reservations__") -> Q:
+    return Q(**{f"{prefix}state__in": TAKEN_STATES}) | Q(**{f"{prefix}state": State.NOT_TRANSMITTED, f"{prefix}waiting_mark": False})
+
+
+def waiting_filter(prefix: str = "reservations__") -> Q:
+    return Q(**{f"{prefix}state": State.WAITING_LIST}) | Q(**{f"{prefix}state": State.NOT_TRANSMITTED, f"{prefix}waiting_mark": True})
+
+
+def with_place_counts(queryset):
+    """Annotate occurrences with ``taken`` and ``waiting_taken`` (one query, no N+1)."""
+    return queryset.annotate(
+        taken=Count("reservations", filter=taken_filter()),
+        waiting_taken=Count("reservations", filter=waiting_filter()),
+    )
+
+
+def hold_of(reservation: Reservation | None) -> str | None:
+    """What a live reservation holds, as the calendar sees it (a pending cancellation holds nothing)."""
+    if reservation is None or reservation.cancel_requested_at is not None:
+        return states.HOLD_NONE
+    if reservation.state == State.WAITING_LIST or (reservation.state == State.NOT_TRANSMITTED and reservation.waiting_mark):
+        return states.HOLD_WAITING
+    if reservation.state in (State.ACCEPTED, State.AWAITING_DECISION, State.NOT_TRANSMITTED):
+        return states.HOLD_BOOKED
+    return states.HOLD_NONE
+
+
+def minutes_between(start: datetime.time, end: datetime.time) -> int:
+    return max((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute), 0)
+
+
+def euros(value: Decimal | None) -> str:
+    """French display: "1 234,56 €"."""
+    if value is None:
+        return ""
+    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+
+
+@dataclass
+class Context:
+    family: object
+    now: datetime.datetime
+    occurrences: dict = field(default_factory=dict)          # id → Occurrence (with taken / waiting_taken)
+    enrolments: dict = field(default_factory=lambda: defaultdict(list))  # (child_id, activity_id) → [(start, end)]
+    activities: dict = field(default_factory=dict)           # id → Activity the children are enrolled in
+    rates: dict = field(default_factory=lambda: defaultdict(list))  # tariff_id → [TariffRate]
+    reservations: dict = field(default_factory=dict)         # (child_id, occurrence_id) → live Reservation
+    cart: dict = field(default_factory=dict)                 # (child_id, occurrence_id) → CartLine
+    closed: ClosedDays | None = None
+    _rules: dict = field(default_factory=dict)
+
+    @property
+    def today(self) -> datetime.date:
+        return self.now.astimezone(deadlines.PARIS).date()
+
+    def is_enrolled(self, child_id: int, activity_id: int, day: datetime.date) -> bool:
+        return any(start <= day <= end for start, end in self.enrolments.get((child_id, activity_id), ()))
+
+    def rules(self, activity):
+        if activity.id not in self._rules:
+            self._rules[activity.id] = (
+                deadlines.rule_from_model(activity.booking_rule),
+                deadlines.rule_from_model(activity.cancellation_rule),
+                deadlines.opening_from_activity(activity),
+            )
+        return self._rules[activity.id]
+
+
+def load_context(
+    *, family, child_ids, start: datetime.date, end: datetime.date, now: datetime.datetime,
+    activity_ids=None, occurrence_ids=None, lock_occurrences: bool = False,
+) -> Context:
+    """Everything needed to evaluate the children's days between two dates, in 6 queries.
+
+    Occurrences are those of the family's structure in the range, restricted to
+    ``occurrence_ids`` if given, else to ``activity_ids`` if given, else to the activities
+    the children are enrolled in.
+    """
+    ctx = Context(family=family, now=now)
+    child_ids = list(child_ids)
+    enrolments = Enrolment.objects.filter(
+        child_id__in=child_ids, child__family=family, activity__structure_id=family.structure_id,
+        activity__is_active=True, start_date__lte=end, end_date__gte=start,
+    ).select_related("activity__booking_rule", "activity__cancellation_rule", "activity__tariff")
+    for enrolment in enrolments:
+        ctx.enrolments[(enrolment.child_id, enrolment.activity_id)].append((enrolment.start_date, enrolment.end_date))
+        ctx.activities[enrolment.activity_id] = enrolment.activity
+
+    occurrences = Occurrence.objects.filter(activity__structure_id=family.structure_id, date__gte=start, date__lte=end)
+    if occurrence_ids is not None:
+        occurrences = occurrences.filter(id__in=list(occurrence_ids))
+    else:
+        wanted = list(activity_ids) if activity_ids is not None else list(ctx.activities)
+        occurrences = occurrences.filter(activity_id__in=wanted, activity__is_active=True)
+    occurrences = with_place_counts(
+        occurrences.select_related("activity__booking_rule", "activity__cancellation_rule", "activity__tariff")
+    ).order_by("date", "activity__position", "activity__name", "id")
+    for occurrence in occurrences:
+        ctx.occurrences[occurrence.id] = occurrence
+
+    tariff_ids = {occ.activity.tariff_id for occ in ctx.occurrences.values() if occ.activity.tariff_id}
+    tariff_ids |= {activity.tariff_id for activity in ctx.activities.values() if activity.tariff_id}
+    for rate in TariffRate.objects.filter(tariff_id__in=sorted(tariff_ids), valid_from__lte=end).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=start)
+    ):
+        ctx.rates[rate.tariff_id].append(rate)
+
+    for reservation in Reservation.objects.filter(
+        child_id__in=child_ids, family=family, state__in=Reservation.LIVE_STATES,
+        occurrence__date__gte=start, occurrence__date__lte=end,
+    ):
+        ctx.reservations[(reservation.child_id, reservation.occurrence_id)] = reservation
+
+    for line in CartLine.objects.filter(family=family, child_id__in=child_ids, occurrence__date__gte=start, occurrence__date__lte=end):
+        ctx.cart[(line.child_id, line.occurrence_id)] = line
+
+    ctx.closed = closed_days(structure_id=family.structure_id, start=start - WORKING_DAYS_LOOKBACK, end=end)
+    return ctx
+
+
+@dataclass
+class Slot:
+    """One activity on one day for one child, as the parent sees it."""
+
+    occurrence: Occurrence
+    child_id: int
+    state: states.DayState
+    hold: str | None
+    reservation: Reservation | None
+    cart_line: CartLine | None
+    places_left: int | None
+    waiting_left: int | None
+    book_reason: str | None
+    cancel_reason: str | None
+    book_deadline: datetime.datetime
+    cancel_deadline: datetime.datetime
+    opens_at: datetime.datetime | None
+    deadline_text: str
+    cost: Decimal | None
+    cost_text: str
+    cost_explanation: str
+
+    @property
+    def activity(self):
+        return self.occurrence.activity
+
+    @property
+    def toggle_action(self) -> str | None:
+        """What a click does: take the cart line back, or add a book / cancel line (None: nothing)."""
+        if self.cart_line is not None:
+            return "remove"
+        if self.hold is not None and self.cancel_reason is None:
+            return CANCEL
+        if self.hold is None and self.book_reason is None:
+            return BOOK
+        return None
+
+
+def windows(ctx: Context, occurrence: Occurrence):
+    """(opens_at, book deadline, cancel deadline) of an occurrence; never after it starts."""
+    activity = occurrence.activity
+    book_rule, cancel_rule, opening = ctx.rules(activity)
+    closed = ctx.closed.for_activity(activity) if ctx.closed else {}
+    start = deadlines.occurrence_start(occurrence.date, occurrence.arrival_time)
+    kwargs = {"period_start": occurrence.period_start, "start_time": occurrence.arrival_time, "closed_days": closed}
+    book = min(book_rule.deadline_for(occurrence.date, **kwargs), start)
+    cancel = min(cancel_rule.deadline_for(occurrence.date, **kwargs), start)
+    return opening.opens_at(occurrence.date), book, cancel
+
+
+def places_left(occurrence: Occurrence) -> tuple[int | None, int | None]:
+    if not occurrence.activity.limited_places:
+        return None, None
+    return max(occurrence.places - occurrence.taken, 0), max(occurrence.waiting_places - occurrence.waiting_taken, 0)
+
+
+def full_reason() -> str:
+    return _("Activité complète (liste d'attente comprise).")
+
+
+def book_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, hold, opens_at, book_deadline,
+                check_places: bool = True) -> str | None:
+    """Why the child cannot book this day now (None: bookable, maybe on the waiting list)."""
+    activity = occurrence.activity
+    day = occurrence.date.strftime("%d/%m/%Y")
+    closed_reason = ctx.closed.reason(activity, occurrence.date) if ctx.closed else None
+    if occurrence.is_cancelled or closed_reason:
+        return _("Fermé le %(day)s (%(reason)s).") % {"day": day, "reason": closed_reason or _("journée fermée")}
+    if not ctx.is_enrolled(child_id, activity.id, occurrence.date):
+        return _("L'enfant n'est pas inscrit à « %(activity)s » le %(day)s.") % {"activity": activity.name, "day": day}
+    if hold is not None:
+        return _("Ce jour est déjà réservé.")
+    reservation = ctx.reservations.get((child_id, occurrence.id))
+    if reservation is not None:
+        return _("Une annulation est déjà demandée pour ce jour ; elle sera traitée cette nuit.")
+    if opens_at is not None and ctx.now < opens_at:
+        return _("Les réservations ouvrent le %(moment)s.") % {"moment": deadlines.format_moment(opens_at, today=ctx.today)}
+    if ctx.now > book_deadline:
+        return _("Hors délai : ce jour pouvait être réservé jusqu'au %(moment)s.") % {
+            "moment": deadlines.format_moment(book_deadline, today=ctx.today)}
+    if check_places and is_full(occurrence):
+        return full_reason()
+    return None
+
+
+def is_full(occurrence: Occurrence) -> bool:
+    left, waiting_left = places_left(occurrence)
+    return left is not None and left <= 0 and waiting_left <= 0
+
+
+def cancel_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, cancel_deadline) -> str | None:
+    reservation = ctx.reservations.get((child_id, occurrence.id))
+    if reservation is None:
+        return _("Aucune réservation à annuler ce jour-là.")
+    if reservation.cancel_requested_at is not None:
+        return _("L'annulation est déjà demandée ; elle sera traitée cette nuit.")
+    if ctx.now > cancel_deadline:
+        return _("Hors délai : ce jour pouvait être annulé jusqu'au %(moment)s.") % {
+            "moment": deadlines.format_moment(cancel_deadline, today=ctx.today)}
+    return None
+
+
+def price(ctx: Context, occurrence: Occurrence, *, arrival: datetime.time | None = None) -> Quote | None:
+    """The server's own price of one booking for this family (None: the activity is free / no rate)."""
+    activity = occurrence.activity
+    if activity.tariff is None:
+        return Quote(unit_price=Decimal("0"), quantity=Decimal("1"), total=Decimal("0.00"), explanation=_("gratuit"))
+    minutes = minutes_between(arrival or occurrence.arrival_time, occurrence.departure_time)
+    try:
+        return quote(tariff=activity.tariff, quotient=ctx.family.quotient, on_date=occurrence.date, minutes=minutes,
+                     rates=ctx.rates.get(activity.tariff_id, []))
+    except NoRateError:
+        return None
+
+
+def deadline_text(ctx: Context, *, hold, book_reason_text, cancel_reason_text, opens_at, book_deadline, cancel_deadline) -> str:
+    today = ctx.today
+    if hold is not None:
+        if cancel_reason_text is None:
+            return _("Annulable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(cancel_deadline, today=today)}
+        return cancel_reason_text
+    if book_reason_text is None:
+        if book_deadline == cancel_deadline:
+            return _("Modifiable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(book_deadline, today=today)}
+        return _("Réservable jusqu'au %(book)s, annulable jusqu'au %(cancel)s") % {
+            "book": deadlines.format_moment(book_deadline, today=today),
+            "cancel": deadlines.format_moment(cancel_deadline, today=today)}
+    return book_reason_text
+
+
+def evaluate(ctx: Context, occurrence: Occurrence, child_id: int) -> Slot:
+    """The whole picture of one (child, occurrence): state, reasons, deadlines, cost."""
+    reservation = ctx.reservations.get((child_id, occurrence.id))
+    hold = hold_of(reservation)
+    line = ctx.cart.get((child_id, occurrence.id))
+    opens_at, book_deadline, cancel_deadline = windows(ctx, occurrence)
+    why_not_open = book_reason(ctx, occurrence, child_id, hold=hold, opens_at=opens_at, book_deadline=book_deadline,
+                               check_places=False)
+    why_not_book = why_not_open or (full_reason() if is_full(occurrence) else None)
+    why_not_cancel = cancel_reason(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
+    left, waiting_left = places_left(occurrence)
+    state = states.activity_day_state(
+        hold=hold, bookable=why_not_open is None, cancellable=why_not_cancel is None,
+        limited=left is not None, places_left=left or 0, waiting_left=waiting_left or 0,
+        cart_action=line.action if line else None,
+    )
+    if reservation is not None and hold is not None:
+        cost = reservation.cost
+        explanation = _("prix retenu à la validation")
+    else:
+        quoted = price(ctx, occurrence, arrival=line.arrival_time if line else None)
+        cost = quoted.total if quoted else None
+        explanation = quoted.explanation if quoted else _("tarif non défini pour cette date")
+    return Slot(
+        occurrence=occurrence, child_id=child_id, state=state, hold=hold, reservation=reservation, cart_line=line,
+        places_left=left, waiting_left=waiting_left, book_reason=why_not_book, cancel_reason=why_not_cancel,
+        book_deadline=book_deadline, cancel_deadline=cancel_deadline, opens_at=opens_at,
+        deadline_text=deadline_text(ctx, hold=hold, book_reason_text=why_not_book, cancel_reason_text=why_not_cancel,
+                                    opens_at=opens_at, book_deadline=book_deadline, cancel_deadline=cancel_deadline),
+        cost=cost, cost_text=euros(cost) if cost is not None else _("tarif non défini"), cost_explanation=explanation,
+    )

@@ -1,0 +1,175 @@
+"""Deadline rules: until when a day can be booked or cancelled (DESIGN §5).
+
+Each rule is a small frozen dataclass with
+``deadline_for(occurrence_date, *, period_start=None, start_time=None, closed_days) -> datetime``
+returning an aware datetime in Europe/Paris: the last moment the change is allowed.
+
+Day-based rules build a *local* wall-clock datetime with zoneinfo (so "the day before at
+09:00" stays 09:00 across a DST change); the N-hours rule counts real elapsed hours from
+the occurrence start (computed in UTC, then shown in Paris time).
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+PARIS = ZoneInfo("Europe/Paris")
+MIDNIGHT = datetime.time(0, 0)
+END_OF_DAY = datetime.time(23, 59)
+
+
+def local(day: datetime.date, at: datetime.time = MIDNIGHT) -> datetime.datetime:
+    """The aware Paris datetime of a wall-clock time on a day (DST-correct)."""
+    return datetime.datetime.combine(day, at).replace(tzinfo=PARIS)
+
+
+def occurrence_start(day: datetime.date, start_time: datetime.time | None) -> datetime.datetime:
+    return local(day, start_time or MIDNIGHT)
+
+
+def is_working_day(day: datetime.date, closed_days) -> bool:
+    return day.weekday() < 5 and day not in closed_days
+
+
+def working_days_before(day: datetime.date, count: int, closed_days) -> datetime.date:
+    """The date `count` working days before `day` (weekends and closed days skipped)."""
+    current = day
+    remaining = count
+    # A school year has far fewer than 400 consecutive closed days; the bound keeps a bad
+    # closure table from looping for ever.
+    for _step in range(400 + count * 7):
+        if remaining <= 0:
+            return current
+        current -= datetime.timedelta(days=1)
+        if is_working_day(current, closed_days):
+            remaining -= 1
+    return current
+
+
+@dataclass(frozen=True)
+class DaysBefore:
+    """N days before the day at HH:MM; "working" days skip weekends, public holidays and closures."""
+
+    days: int
+    at_time: datetime.time = END_OF_DAY
+    working_days: bool = False
+
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+        if self.working_days:
+            day = working_days_before(occurrence_date, self.days, closed_days)
+        else:
+            day = occurrence_date - datetime.timedelta(days=self.days)
+        return local(day, self.at_time)
+
+
+@dataclass(frozen=True)
+class WeeklyCutoff:
+    """Before <weekday> HH:MM of the previous week, for the whole next week (0 = Monday)."""
+
+    weekday: int
+    at_time: datetime.time = END_OF_DAY
+
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+        monday = occurrence_date - datetime.timedelta(days=occurrence_date.weekday())
+        previous_monday = monday - datetime.timedelta(days=7)
+        return local(previous_monday + datetime.timedelta(days=self.weekday), self.at_time)
+
+
+@dataclass(frozen=True)
+class HoursBefore:
+    """N real hours before the occurrence starts (elapsed time, DST-aware)."""
+
+    hours: int
+
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+        start_utc = occurrence_start(occurrence_date, start_time).astimezone(datetime.timezone.utc)
+        return (start_utc - datetime.timedelta(hours=self.hours)).astimezone(PARIS)
+
+
+@dataclass(frozen=True)
+class BeforePeriod:
+    """N full days before the first day of the period: deadline = period start − N days at 00:00."""
+
+    days: int
+
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+        first = period_start or occurrence_date
+        return local(first - datetime.timedelta(days=self.days), MIDNIGHT)
+
+
+@dataclass(frozen=True)
+class FixedDate:
+    """Until a fixed date and time, whatever the day."""
+
+    deadline: datetime.datetime
+
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+        value = self.deadline
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=PARIS)
+        return value.astimezone(PARIS)
+
+
+@dataclass(frozen=True)
+class UntilStart:
+    """No rule: bookable / cancellable until the occurrence starts."""
+
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+        return occurrence_start(occurrence_date, start_time)
+
+
+Rule = DaysBefore | WeeklyCutoff | HoursBefore | BeforePeriod | FixedDate | UntilStart
+
+
+@dataclass(frozen=True)
+class OpeningWindow:
+    """Booking opens N days ahead (at 00:00) and/or from a date; None = always open."""
+
+    days_ahead: int | None = None
+    opens_on: datetime.date | None = None
+
+    def opens_at(self, occurrence_date: datetime.date) -> datetime.datetime | None:
+        candidates = []
+        if self.days_ahead is not None:
+            candidates.append(local(occurrence_date - datetime.timedelta(days=self.days_ahead)))
+        if self.opens_on is not None:
+            candidates.append(local(self.opens_on))
+        return max(candidates) if candidates else None
+
+
+def opening_from_activity(activity) -> OpeningWindow:
+    return OpeningWindow(days_ahead=activity.opens_days_ahead, opens_on=activity.opens_on)
+
+
+def rule_from_model(rule) -> Rule:
+    """Turn a DeadlineRule row (or None) into its rule object."""
+    if rule is None:
+        return UntilStart()
+    kind = rule.kind
+    if kind == "days_before":
+        return DaysBefore(days=rule.days or 0, at_time=rule.at_time or END_OF_DAY, working_days=rule.working_days)
+    if kind == "weekly_cutoff":
+        return WeeklyCutoff(weekday=rule.weekday if rule.weekday is not None else 1, at_time=rule.at_time or END_OF_DAY)
+    if kind == "hours_before":
+        return HoursBefore(hours=rule.hours or 0)
+    if kind == "before_period":
+        return BeforePeriod(days=rule.days or 0)
+    if kind == "fixed_date":
+        if rule.fixed_deadline is None:
+            return UntilStart()
+        return FixedDate(deadline=rule.fixed_deadline)
+    return UntilStart()
+
+
+def format_moment(moment: datetime.datetime, *, today: datetime.date | None = None) -> str:
+    """ "mardi 14 à 23:59" (the month is added when it is not the current one)."""
+    moment = moment.astimezone(PARIS)
+    same_month = today is not None and (moment.year, moment.month) == (today.year, today.month)
+    day_text = formats.date_format(moment, "l j" if same_month else "l j F")
+    if today is not None and moment.year != today.year:
+        day_text = formats.date_format(moment, "l j F Y")
+    return _("%(day)s à %(time)s") % {"day": day_text, "time": moment.strftime("%H:%M")}
