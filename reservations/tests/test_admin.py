@@ -1,0 +1,146 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import TEST_PASSWORD, StaffMembershipFactory, StructureFactory, UserFactory
+from reservations.models import Occurrence, Reservation, ReservationEvent
+from reservations.tests.factories import ActivityFactory, OccurrenceFactory, ReservationFactory
+
+pytestmark = pytest.mark.django_db
+State = Reservation.State
+
+
+@pytest.fixture
+def structure():
+    return StructureFactory(name="Mairie de CarteVille", slug="carteville")
+
+
+@pytest.fixture
+def staff(structure):
+    user = UserFactory(username="agent", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="reservations"))
+    StaffMembershipFactory(user=user, structure=structure)
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    assert client.login(username=staff.username, password=TEST_PASSWORD)
+    return client
+
+
+def test_staff_see_only_the_reservations_of_their_structure(staff_client, structure):
+    mine = ReservationFactory(occurrence__activity__structure=structure, child__first_name="Emmy")
+    ReservationFactory(child__first_name="Autrestructure")
+    response = staff_client.get(reverse("admin:reservations_reservation_changelist"))
+    assert response.status_code == 200
+    assert "Emmy" in response.text and "Autrestructure" not in response.text
+    other = Reservation.objects.exclude(pk=mine.pk).get()
+    assert staff_client.get(reverse("admin:reservations_reservation_change", args=[other.pk])).status_code in (302, 404)
+
+
+def test_accept_and_refuse_actions_decide_only_requests_awaiting_an_answer(staff_client, staff, structure):
+    occurrence = OccurrenceFactory(activity__structure=structure)
+    awaiting = ReservationFactory(occurrence=occurrence, state=State.AWAITING_DECISION)
+    other_awaiting = ReservationFactory(occurrence=occurrence, state=State.AWAITING_DECISION)
+    accepted = ReservationFactory(occurrence=occurrence, state=State.ACCEPTED)
+    url = reverse("admin:reservations_reservation_changelist")
+
+    response = staff_client.post(url, {"action": "accept", "_selected_action": [awaiting.pk, accepted.pk]}, follow=True)
+    assert "1 demande acceptée" in response.text
+    assert "n&#x27;est plus en attente de réponse" in response.text
+    staff_client.post(url, {"action": "refuse", "_selected_action": [other_awaiting.pk]})
+
+    states = dict(Reservation.objects.values_list("pk", "state"))
+    assert states == {awaiting.pk: State.ACCEPTED, other_awaiting.pk: State.REFUSED, accepted.pk: State.ACCEPTED}
+    events = ReservationEvent.objects.order_by("id")
+    assert [(e.reservation_id, e.to_state, e.actor_id, e.reported_in_id) for e in events] == [
+        (awaiting.pk, State.ACCEPTED, staff.pk, None), (other_awaiting.pk, State.REFUSED, staff.pk, None)]
+
+
+def test_reservations_cannot_be_deleted_or_added_in_the_admin(staff_client, structure):
+    reservation = ReservationFactory(occurrence__activity__structure=structure)
+    assert staff_client.get(reverse("admin:reservations_reservation_delete", args=[reservation.pk])).status_code == 403
+    assert staff_client.get(reverse("admin:reservations_reservation_add")).status_code == 403
+    response = staff_client.get(reverse("admin:reservations_reservation_changelist"))
+    assert 'value="delete_selected"' not in response.text
+    assert Reservation.objects.filter(pk=reservation.pk).exists()
+
+
+def test_occurrence_list_shows_places_taken_waiting_list_and_requests(staff_client, structure):
+    occurrence = OccurrenceFactory(activity__structure=structure, activity__limited_places=True, places=2, waiting_places=2)
+    ReservationFactory(occurrence=occurrence, state=State.ACCEPTED)
+    ReservationFactory(occurrence=occurrence, state=State.NOT_TRANSMITTED)
+    ReservationFactory(occurrence=occurrence, state=State.WAITING_LIST)
+    ReservationFactory(occurrence=occurrence, state=State.AWAITING_DECISION)
+    ReservationFactory(occurrence=occurrence, state=State.CANCELLED)
+
+    response = staff_client.get(reverse("admin:reservations_occurrence_changelist"))
+
+    assert response.status_code == 200
+    assert '<td class="field-places_taken">3</td>' in response.text  # accepted + awaiting + not transmitted
+    assert '<td class="field-waiting_count">1</td>' in response.text
+    assert f"occurrence__id__exact={occurrence.pk}&amp;state__exact=awaiting_decision\">1</a>" in response.text
+
+
+def test_capacities_are_changed_from_the_list(staff_client, structure):
+    occurrence = OccurrenceFactory(activity__structure=structure, places=10, waiting_places=0)
+    response = staff_client.post(reverse("admin:reservations_occurrence_changelist"), {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(occurrence.pk), "form-0-places": "12", "form-0-waiting_places": "4", "_save": "Enregistrer",
+    })
+    assert response.status_code == 302
+    occurrence.refresh_from_db()
+    assert (occurrence.places, occurrence.waiting_places) == (12, 4)
+
+
+def test_occurrence_page_lists_the_waiting_list_in_submission_order(staff_client, structure):
+    occurrence = OccurrenceFactory(activity__structure=structure)
+    now = timezone.now()
+    ReservationFactory(occurrence=occurrence, state=State.WAITING_LIST, child__first_name="Second",
+                       submitted_at=now - datetime.timedelta(hours=1))
+    ReservationFactory(occurrence=occurrence, state=State.WAITING_LIST, child__first_name="Premier",
+                       submitted_at=now - datetime.timedelta(hours=2))
+    ReservationFactory(occurrence=occurrence, state=State.NOT_TRANSMITTED, waiting_mark=True, child__first_name="Troisieme",
+                       submitted_at=now)
+    response = staff_client.get(reverse("admin:reservations_occurrence_change", args=[occurrence.pk]))
+    assert response.status_code == 200
+    waiting = response.text.split("<ol>", 1)[1].split("</ol>", 1)[0]
+    assert waiting.index("Premier") < waiting.index("Second") < waiting.index("Troisieme")
+
+
+def test_generate_days_from_the_admin_for_the_chosen_weekdays(staff_client, structure):
+    activity = ActivityFactory(structure=structure, name="Restauration Scolaire", default_places=30)
+    foreign = ActivityFactory(name="Ailleurs")
+    changelist = reverse("admin:reservations_activity_changelist")
+    response = staff_client.post(changelist, {"action": "generate_occurrences", "_selected_action": [activity.pk]})
+    assert response.status_code == 302
+    form_url = response["Location"]
+    assert "Restauration Scolaire" in staff_client.get(form_url).text
+
+    data = {"ids": f"{activity.pk},{foreign.pk}", "start": "2026-11-09", "end": "2026-11-13", "weekdays": ["0", "1", "2", "3", "4"]}
+    response = staff_client.post(reverse("admin:reservations_activity_generate"), data, follow=True)
+
+    # Wednesday 11 November is Armistice Day; the other structure's activity is out of reach.
+    assert sorted(Occurrence.objects.values_list("date__day", flat=True)) == [9, 10, 12, 13]
+    assert "4 journée(s) créée(s)" in response.text and "11/11/2026" in response.text
+    assert not Occurrence.objects.filter(activity=foreign).exists()
+
+
+def test_generate_view_shows_form_errors_in_french(staff_client, structure):
+    activity = ActivityFactory(structure=structure)
+    response = staff_client.post(reverse("admin:reservations_activity_generate"),
+                                 {"ids": str(activity.pk), "start": "2026-11-13", "end": "2026-11-09", "weekdays": ["0"]})
+    assert response.status_code == 200
+    assert "La date de fin est avant la date de début." in response.text
+    assert not Occurrence.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["deadlinerule", "activity", "enrolment", "closure", "occurrence", "reservation",
+                                  "transmissionrun", "reservationevent"])
+def test_every_admin_list_opens(admin_client, name):
+    ReservationFactory()
+    assert admin_client.get(reverse(f"admin:reservations_{name}_changelist")).status_code == 200
