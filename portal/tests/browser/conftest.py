@@ -126,3 +126,31 @@ def login_as(live_server):
         return context
 
     return login
+
+
+@pytest.fixture
+def travel_to():
+    """Move the clock of this process (tests and live server thread) to a Paris date and time.
+
+    The clock keeps ticking from there so the browser's timeouts behave; Chromium's own
+    clock is not moved (pages do not compute dates in JavaScript).
+    """
+    import datetime
+    import zoneinfo
+
+    import time_machine
+
+    travellers = []
+
+    def travel(*args):
+        moment = datetime.datetime(*args, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        travellers.append(traveller)
+        return moment
+
+    yield travel
+    for traveller in travellers:
+        traveller.stop()
