@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReservationsConfig(AppConfig):
     name = "reservations"
     verbose_name = _("Réservations")
+
+    def ready(self):
+        # Billing's balance page asks its providers what is booked (billing cannot import us).
+        from billing.selectors import register_estimate_provider
+
+        from .estimates import reservations_estimate
+
+        register_estimate_provider(reservations_estimate)
