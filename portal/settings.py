@@ -151,6 +151,10 @@ EMAIL_CONFIRMATION_MAX_AGE = 2 * 24 * 3600
 # Throttling of failed logins and failed security answers (per identifier and per IP).
 THROTTLE_MAX_FAILURES = int(os.environ.get("THROTTLE_MAX_FAILURES", "5"))
 THROTTLE_COOLDOWN_SECONDS = int(os.environ.get("THROTTLE_COOLDOWN_SECONDS", "900"))
+# Per IP the limit is higher: several families may share one address (town library, NAT).
+THROTTLE_IP_MAX_FAILURES = int(os.environ.get("THROTTLE_IP_MAX_FAILURES", str(4 * THROTTLE_MAX_FAILURES)))
+# Recovery requests ("Le retrouver", step 1) per IP within the cool-down window.
+THROTTLE_RECOVERY_MAX_REQUESTS = int(os.environ.get("THROTTLE_RECOVERY_MAX_REQUESTS", "10"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
