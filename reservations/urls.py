@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import followup
 
 app_name = "reservations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("suivi/", followup.followup, name="followup"),
+    path("suivi/imprimer/", followup.followup_print, name="followup_print"),
+    path("suivi/annuler/", followup.followup_cancel, name="followup_cancel"),
+]
