@@ -1,6 +1,10 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Hidden, Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+
+from .models import normalise_answer
 
 
 class IdentifierAuthenticationForm(AuthenticationForm):
@@ -22,3 +26,101 @@ class IdentifierAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = _("Identifiant")
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
         self.fields["password"].label = _("Mot de passe")
+
+
+class ProfilePasswordForm(PasswordChangeForm):
+    """Old password, then the new one twice; Django's validators apply."""
+
+    action = "password"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Mot de passe actuel")
+        self.fields["new_password1"].label = _("Nouveau mot de passe")
+        self.fields["new_password2"].label = _("Nouveau mot de passe (confirmation)")
+        self.helper = _helper(self.action, _("Changer le mot de passe"))
+
+
+class ProfileEmailForm(forms.Form):
+    action = "email"
+
+    email = forms.EmailField(label=_("Nouvelle adresse e-mail"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(self.action, _("Envoyer le lien de confirmation"))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == (self.user.email or "").lower():
+            raise forms.ValidationError(_("C'est déjà l'adresse enregistrée pour votre compte."))
+        return email
+
+
+class ProfileQuestionForm(forms.Form):
+    action = "question"
+
+    question = forms.CharField(label=_("Question secrète"), max_length=200,
+                               help_text=_("Par exemple : « Nom de mon premier animal ? »"))
+    answer = forms.CharField(label=_("Réponse"), max_length=200,
+                             help_text=_("Les majuscules, les accents et les espaces autour ne comptent pas."),
+                             widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(self.action, _("Enregistrer la question"))
+
+    def clean_answer(self):
+        answer = self.cleaned_data["answer"]
+        if len(normalise_answer(answer)) < 2:
+            raise forms.ValidationError(_("La réponse doit comporter au moins deux caractères."))
+        return answer
+
+
+class RecoverIdentifierForm(forms.Form):
+    identifier = forms.CharField(label=_("Identifiant"), max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(None, _("Continuer"))
+
+
+class RecoverAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Votre réponse"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, question="", **kwargs):
+        super().__init__(*args, **kwargs)
+        if question:
+            self.fields["answer"].help_text = _("Question : %(question)s") % {"question": question}
+        self.helper = _helper(None, _("Valider la réponse"))
+
+
+class RecoverEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Votre adresse e-mail"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(None, _("Recevoir un lien"))
+
+
+class ResetPasswordForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("Nouveau mot de passe")
+        self.fields["new_password2"].label = _("Nouveau mot de passe (confirmation)")
+        self.helper = _helper(None, _("Enregistrer le nouveau mot de passe"))
+
+
+def _helper(action, label) -> FormHelper:
+    """Crispy layout: the form tag with CSRF, a hidden action name and one submit button."""
+    helper = FormHelper()
+    helper.form_method = "post"
+    if action:
+        helper.form_id = f"form-{action}"
+        helper.inputs.append(Hidden("action", action))
+    helper.inputs.append(Submit("submit", label, css_class="btn-primary"))
+    return helper
