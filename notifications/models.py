@@ -1,0 +1,47 @@
+"""The outbox: every e-mail is a stored row first, sent later by a Celery task.
+
+A row is unique per family, run and kind, so a rerun of the night never queues a
+family's report twice; the sending task locks the row and sends only a pending one.
+"""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Family
+from reservations.models import TransmissionRun
+
+
+class OutboxEmail(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À envoyer")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+        NO_ADDRESS = "no_address", _("Pas d'adresse e-mail")
+
+    class Kind(models.TextChoices):
+        NIGHTLY_REPORT = "nightly_report", _("Compte rendu de la nuit")
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="outbox_emails", verbose_name=_("famille"))
+    run = models.ForeignKey(TransmissionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox_emails",
+                            verbose_name=_("transmission"))
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    recipient = models.EmailField(_("destinataire"), blank=True)
+    subject = models.CharField(_("objet"), max_length=200)
+    body_text = models.TextField(_("texte"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    structure_path = "family__structure"
+
+    class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails (boîte d'envoi)")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["family", "run", "kind"], name="outbox_unique_family_run_kind")]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.subject} → {self.recipient or '—'}"
