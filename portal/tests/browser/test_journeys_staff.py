@@ -15,6 +15,8 @@ from reservations.models import Reservation
 from reservations.tests.booking_world import make_activity
 from reservations.tests.factories import DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, ReservationFactory
 
+from .helpers import audit_page
+
 pytestmark = pytest.mark.browser
 
 State = Reservation.State
@@ -131,4 +133,13 @@ def test_staff_accepts_a_request_raises_a_capacity_and_records_a_payment(page, c
     expect(row).to_contain_text("42,50")
     parent_page.get_by_role("link", name="Solde").first.click()
     expect(parent_page.locator("table.balance-table tbody tr", has_text="Accueil de Loisirs")).to_contain_text("42,50")
+    # The request the agent accepted is "Acceptée" in the follow-up; the waiting list waits for the night.
+    parent_page.get_by_role("link", name="Suivi").first.click()
+    expect(parent_page.get_by_role("heading", name="Suivi des réservations")).to_be_visible()
+    christmas = parent_page.locator("table.followup-table tbody tr", has_text="Vacances de Noël 6-12 ans")
+    expect(christmas).to_contain_text("21/12/26")
+    expect(christmas).to_contain_text("Acceptée")
+    wednesday = parent_page.locator("table.followup-table tbody tr", has_text="3-6 ans - Mercredi Matin")
+    expect(wednesday).to_contain_text("En liste d'attente")
+    audit_page(parent_page, label="suivi après décision du personnel")
     parent_page.context.close()
