@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 import pytest
+from django.core.cache import cache
 
 from accounts.tests.factories import TEST_PASSWORD, ChildFactory, FamilyFactory, UserFactory
 
@@ -22,3 +23,10 @@ def parent_client(client, parent):
 @pytest.fixture
 def family(parent):
     return parent.families.get()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters (failed logins per IP…) live in the cache: each test starts with none."""
+    cache.clear()
+    yield
