@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from reservations.signals import transmission_finished
+
+        from .receivers import on_transmission_finished
+
+        transmission_finished.connect(on_transmission_finished, dispatch_uid="notifications.nightly_reports")

@@ -1,0 +1,202 @@
+"""The report of the night: one e-mail per family with movements (seed, "Exemple de mail reçu").
+
+Called when a transmission run has settled its structure (reservations.signals.
+transmission_finished). A family's report tells every event not reported yet: the
+requests and cancellation requests received, what the night made of them, waiting-list
+promotions, and the staff's decisions taken during the day. Events of a run that died
+half-way are told by the run that finishes its work. Per chunk of families, in one
+transaction: the outbox row is written and the events get ``reported_in = run`` — a
+family's events are never told twice, and the outbox row is unique per family and run.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from reservations.models import Reservation, ReservationEvent, TransmissionRun
+from reservations.transmission import EventKind as RunKind
+
+from .models import OutboxEmail
+
+State = Reservation.State
+FAMILY_CHUNK = 200
+REQUESTED = "requested"                 # reservations.services.EventKind (cart)
+CANCEL_REQUESTED = "cancel_requested"
+CANCELLED_BEFORE_TRANSMISSION = "cancelled"
+OUTCOME_ORDER = (State.ACCEPTED, State.AWAITING_DECISION, State.WAITING_LIST, State.CANCELLED, State.REFUSED)
+
+
+@dataclass
+class Report:
+    family: object
+    structure: object
+    counts: Counter = field(default_factory=Counter)
+    rows: list = field(default_factory=list)
+
+    @property
+    def greeting(self) -> str:
+        return " ".join(part for part in (self.family.civility.strip(), self.family.payer_name.strip()) if part)
+
+    def summary(self) -> list[dict]:
+        """The lines of the seed's example, only those that apply, singular and plural right."""
+        counts, lines = self.counts, []
+        received = counts["new_requests"] + counts["cancel_requests"]
+        if received:
+            sub = []
+            if counts["new_requests"]:
+                sub.append(ngettext("%(n)s nouvelle demande de réservation", "%(n)s nouvelles demandes de réservation",
+                                    counts["new_requests"]) % {"n": counts["new_requests"]})
+            if counts["cancel_requests"]:
+                sub.append(ngettext("%(n)s demande d'annulation", "%(n)s demandes d'annulation",
+                                    counts["cancel_requests"]) % {"n": counts["cancel_requests"]})
+            lines.append({"text": ngettext(
+                "%(n)s mouvement sur vos demandes de réservations a été reçu, dont :",
+                "%(n)s mouvements sur vos demandes de réservations ont été reçus, dont :", received) % {"n": received},
+                "sub": sub})
+        texts = {
+            State.ACCEPTED: lambda n: ngettext("%(n)s réservation a été acceptée", "%(n)s réservations ont été acceptées", n),
+            State.AWAITING_DECISION: lambda n: ngettext(
+                "%(n)s réservation est en attente de traitement par nos services",
+                "%(n)s réservations sont en attente de traitement par nos services", n),
+            State.WAITING_LIST: lambda n: ngettext("%(n)s réservation a été mise en liste d'attente",
+                                                   "%(n)s réservations ont été mises en liste d'attente", n),
+            State.CANCELLED: lambda n: ngettext("%(n)s réservation a été annulée", "%(n)s réservations ont été annulées", n),
+            State.REFUSED: lambda n: ngettext("%(n)s réservation a été refusée", "%(n)s réservations ont été refusées", n),
+        }
+        for state in OUTCOME_ORDER:
+            if counts[state]:
+                sub = []
+                if state == State.ACCEPTED and counts["promoted"]:
+                    sub.append(ngettext(
+                        "dont %(n)s place en liste d'attente qui vous a été attribuée",
+                        "dont %(n)s places en liste d'attente qui vous ont été attribuées",
+                        counts["promoted"]) % {"n": counts["promoted"]})
+                lines.append({"text": texts[state](counts[state]) % {"n": counts[state]}, "sub": sub})
+        return lines
+
+
+def outcome_label(event) -> str:
+    if event.kind == RunKind.PROMOTED:
+        return _("Acceptée : votre place en liste d'attente vous a été attribuée")
+    if event.run_id is None and event.actor_id is not None and event.to_state in (State.ACCEPTED, State.REFUSED):
+        return _("Acceptée par nos services") if event.to_state == State.ACCEPTED else _("Refusée par nos services")
+    return {
+        State.ACCEPTED: _("Acceptée"), State.AWAITING_DECISION: _("En attente de traitement par nos services"),
+        State.WAITING_LIST: _("Mise en liste d'attente"), State.CANCELLED: _("Annulée"), State.REFUSED: _("Refusée"),
+    }.get(event.to_state, event.to_state)
+
+
+def reportable_events(*, run: TransmissionRun):
+    """Events of the structure's families not told yet: this run's, and older ones (the
+    cart's requests, staff decisions, a dead run's answers) made before this run began."""
+    return ReservationEvent.objects.filter(
+        reported_in__isnull=True, reservation__family__structure_id=run.structure_id,
+    ).filter(Q(run=run) | Q(at__lte=run.started_at))
+
+
+def report_build(*, family, structure, events) -> Report | None:
+    """The report of one family from its events (in order); None when nothing is worth telling."""
+    report = Report(family=family, structure=structure)
+    for event in events:
+        if event.kind == REQUESTED:
+            report.counts["new_requests"] += 1
+            continue
+        if event.kind == CANCEL_REQUESTED:
+            report.counts["cancel_requests"] += 1
+            continue
+        if event.kind == CANCELLED_BEFORE_TRANSMISSION:
+            report.counts["cancel_requests"] += 1
+        if event.to_state not in OUTCOME_ORDER or event.from_state == event.to_state:
+            continue
+        report.counts[event.to_state] += 1
+        if event.kind == RunKind.PROMOTED:
+            report.counts["promoted"] += 1
+        reservation = event.reservation
+        report.rows.append({
+            "date": reservation.occurrence.date, "child": reservation.child.first_name,
+            "activity": reservation.occurrence.activity.name, "outcome": outcome_label(event),
+            "state": event.to_state, "promoted": event.kind == RunKind.PROMOTED,
+        })
+    if not report.rows and not (report.counts["new_requests"] or report.counts["cancel_requests"]):
+        return None
+    report.rows.sort(key=lambda row: (row["date"], row["child"], row["activity"]))
+    return report
+
+
+def followup_url() -> str:
+    try:
+        return settings.SITE_URL + reverse("reservations:followup")
+    except NoReverseMatch:
+        return settings.SITE_URL + "/"
+
+
+def report_render(report: Report) -> tuple[str, str, str]:
+    """(subject, text, html) from templates/notifications/email/report_*."""
+    context = {"report": report, "greeting": report.greeting, "structure": report.structure,
+               "summary": report.summary(), "rows": report.rows, "followup_url": followup_url()}
+    subject = " ".join(render_to_string("notifications/email/report_subject.txt", context).split())
+    text = render_to_string("notifications/email/report.txt", context)
+    html = render_to_string("notifications/email/report.html", context)
+    return subject, text, html
+
+
+def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
+    """Write the outbox rows of a run's reports and mark the events reported; returns counts.
+
+    Sending is queued on commit (one Celery task per e-mail) unless ``queue`` is false
+    or settings.OUTBOX_AUTO_SEND is off.
+    """
+    from .tasks import send_outbox_email  # the task module imports this one's app only at call time
+
+    structure = run.structure
+    queue = queue and getattr(settings, "OUTBOX_AUTO_SEND", True)
+    counts = Counter(emails_queued=0, emails_no_address=0)
+    family_ids = reportable_events(run=run).order_by().values_list("reservation__family_id", flat=True).distinct()
+    last_family = 0
+    while True:
+        chunk = sorted(family_ids.filter(reservation__family_id__gt=last_family)
+                       .order_by("reservation__family_id")[:FAMILY_CHUNK])
+        if not chunk:
+            break
+        last_family = chunk[-1]
+        with transaction.atomic():
+            events_by_family = defaultdict(list)
+            events = (reportable_events(run=run).filter(reservation__family_id__in=chunk)
+                      .select_related("reservation__family", "reservation__child", "reservation__occurrence__activity")
+                      .order_by("reservation__family_id", "at", "id"))
+            for event in events:
+                events_by_family[event.reservation.family_id].append(event)
+            rows, told = [], []
+            for family_id in chunk:
+                family_events = events_by_family.get(family_id)
+                if not family_events:
+                    continue
+                told.extend(event.pk for event in family_events)
+                family = family_events[0].reservation.family
+                report = report_build(family=family, structure=structure, events=family_events)
+                if report is None:
+                    continue
+                subject, text, html = report_render(report)
+                recipient = (family.email or "").strip()
+                rows.append(OutboxEmail(
+                    family=family, run=run, kind=OutboxEmail.Kind.NIGHTLY_REPORT, recipient=recipient, subject=subject,
+                    body_text=text, body_html=html,
+                    status=OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS,
+                ))
+                counts["emails_queued" if recipient else "emails_no_address"] += 1
+            created = OutboxEmail.objects.bulk_create(rows)
+            ReservationEvent.objects.filter(pk__in=told, reported_in__isnull=True).update(reported_in=run)
+            if queue:
+                for email in created:
+                    if email.status == OutboxEmail.Status.PENDING:
+                        transaction.on_commit(partial(send_outbox_email.delay, email.pk))
+    return dict(counts)

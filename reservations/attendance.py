@@ -1,0 +1,106 @@
+"""Attendance (staff mark who came) and the posting of consumptions to the wallets.
+
+An accepted booking counts as present unless staff mark it otherwise. The nightly run
+posts every accepted booking of a past day once: present → charged; absent → charged
+if the activity says so (``charge_unexcused_absence``); excused absence → never
+charged. The price is the one quoted at confirm time (Reservation.unit_price, quantity).
+``consumption_posted_at`` records that the booking is settled (posted, or not charged);
+the consumption's ``source_key`` "reservation:<id>" makes a second posting impossible.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from billing.services import consumption_post
+
+from .models import Occurrence, Reservation
+
+State = Reservation.State
+Attendance = Reservation.Attendance
+POST_CHUNK = 500
+
+
+class AttendanceError(Exception):
+    """A marking that cannot be recorded; the message is French and shown as is."""
+
+
+def attendance_sheet(*, occurrence: Occurrence) -> list[Reservation]:
+    """The accepted bookings of a day, children in alphabetical order."""
+    return list(Reservation.objects.filter(occurrence=occurrence, state=State.ACCEPTED)
+                .select_related("child", "family").order_by("child__last_name", "child__first_name", "id"))
+
+
+def attendance_record(*, occurrence: Occurrence, marks: dict[int, str]) -> int:
+    """Record presence per accepted booking of the occurrence ({reservation id: attendance}).
+
+    Bookings already posted to a wallet cannot change any more (the line is in the ledger).
+    Returns how many bookings changed.
+    """
+    valid = set(Attendance.values)
+    if any(value not in valid for value in marks.values()):
+        raise AttendanceError(_("Choisissez Présent, Absent ou Absence justifiée pour chaque enfant."))
+    changed = 0
+    with transaction.atomic():
+        Occurrence.objects.select_for_update().filter(pk=occurrence.pk).first()
+        rows = {r.pk: r for r in Reservation.objects.select_for_update().filter(
+            occurrence=occurrence, state=State.ACCEPTED, pk__in=list(marks))}
+        if len(rows) != len(marks):
+            raise AttendanceError(_("La liste a changé entre-temps : rechargez la page."))
+        for reservation_id, value in marks.items():
+            reservation = rows[reservation_id]
+            current = reservation.attendance or Attendance.PRESENT
+            if current == value:
+                continue
+            if reservation.consumption_posted_at is not None:
+                raise AttendanceError(_("La présence de %(child)s est déjà passée en consommation : elle ne peut plus changer.")
+                                      % {"child": reservation.child})
+            reservation.attendance = value
+            reservation.save(update_fields=["attendance"])
+            changed += 1
+    return changed
+
+
+def is_charged(*, attendance: str, charge_unexcused_absence: bool) -> bool:
+    if attendance in ("", Attendance.PRESENT):
+        return True
+    if attendance == Attendance.ABSENT:
+        return charge_unexcused_absence
+    return False
+
+
+def consumptions_post(*, structure, today: datetime.date, now: datetime.datetime) -> Counter:
+    """Post the accepted bookings of days before ``today`` not posted yet; chunked, one
+    transaction per chunk, rows locked (a concurrent run skips them)."""
+    counts: Counter = Counter(consumptions_posted=0, consumptions_not_charged=0)
+    base = Reservation.objects.filter(
+        family__structure=structure, state=State.ACCEPTED, consumption_posted_at__isnull=True, occurrence__date__lt=today,
+    )
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            chunk = list(base.filter(pk__gt=last_id).order_by("pk")
+                         .select_related("family", "child", "occurrence__activity__wallet")
+                         .select_for_update(of=("self",), skip_locked=True)[:POST_CHUNK])
+            if not chunk:
+                break
+            settled = []
+            for reservation in chunk:
+                activity = reservation.occurrence.activity
+                if is_charged(attendance=reservation.attendance, charge_unexcused_absence=activity.charge_unexcused_absence):
+                    consumption_post(
+                        family=reservation.family, child=reservation.child, wallet=activity.wallet,
+                        day=reservation.occurrence.date, activity_label=activity.name,
+                        unit_price=reservation.unit_price, quantity=reservation.quantity,
+                        source_key=f"reservation:{reservation.pk}",
+                    )
+                    counts["consumptions_posted"] += 1
+                else:
+                    counts["consumptions_not_charged"] += 1
+                settled.append(reservation.pk)
+            Reservation.objects.filter(pk__in=settled).update(consumption_posted_at=now)
+            last_id = chunk[-1].pk
+    return counts
