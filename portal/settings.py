@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_family",
+                "reservations.context_processors.last_update",
             ],
         },
     },
@@ -217,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-transmission": {
         "task": "reservations.tasks.nightly_transmission",
         "schedule": crontab(hour=_hour, minute=_minute),
+    },
+    # Pending e-mails whose message was lost (broker restart) are queued again.
+    "outbox-flush": {
+        "task": "notifications.tasks.outbox_flush",
+        "schedule": crontab(minute="*/15"),
     },
 }
 
