@@ -52,6 +52,22 @@ class StructureScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """Sidebar filters on a structure-owned relation offer only the staff member's rows
+    (a plain related filter would list every structure's names, wallets, activities…)."""
+
+    def field_choices(self, field, request, model_admin):
+        allowed = allowed_structure_ids(request)
+        path = _structure_path_of(field.related_model)
+        if allowed is None or path is None:
+            return super().field_choices(field, request, model_admin)
+        queryset = field.related_model._default_manager.filter(**{f"{path}__in": allowed})
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
 def _structure_path_of(model) -> str | None:
     """Models declare how they reach their structure with a `structure_path` class attribute."""
     if model is Structure:
@@ -69,3 +85,11 @@ def _structure_id_of(obj, path: str):
         if current is None:
             return None
     return getattr(current, f"{parts[-1]}_id", None)
+
+
+# Every admin's related filters (list_filter = ("structure", "wallet", …)) go through the scoped one.
+admin.FieldListFilter.register(
+    lambda field: bool(field.remote_field) and not field.many_to_many and _structure_path_of(field.related_model) is not None,
+    ScopedRelatedFieldListFilter,
+    take_priority=True,
+)

@@ -4,10 +4,13 @@ Demo only: every password below is printed in the README. Never run on productio
 """
 import datetime
 
+from django.core.management import call_command
+
 from portal.demo import CAMBIANES, CARTEVILLE
 from portal.models import Structure
 
 from .models import Child, Family, StaffMembership, User
+from .services import staff_user_enrol
 
 DEMO_PARENT_PASSWORD = "portail-demo"
 DEMO_STAFF_PASSWORD = "agent-demo"
@@ -50,8 +53,10 @@ def seed(*, stdout) -> None:
     _family(cambianes, "C-0789", payer_name="DUPONT Jean-Paul", civility="M.", users=[dupont], quotient=1150,
             email="jp.dupont@example.org", children=children)
 
+    call_command("sync_staff_group", stdout=stdout)
     for slug, structure in ((CARTEVILLE, carteville), (CAMBIANES, cambianes)):
         agent = _user(f"agent.{slug}", password=DEMO_STAFF_PASSWORD, first_name="Agent", last_name=structure.name, is_staff=True)
         StaffMembership.objects.get_or_create(user=agent, structure=structure)
+        staff_user_enrol(user=agent)
     _user("admin", password=DEMO_ADMIN_PASSWORD, first_name="Admin", last_name="Portail", is_staff=True, is_superuser=True)
     stdout.write("  identifiants : guide, dupont (parents) ; agent.carteville, agent.cambianes (personnel) ; admin")

@@ -65,6 +65,8 @@ class Family(models.Model):
 class Child(models.Model):
     """A consumer: the child who eats at the canteen or goes to the leisure centre."""
 
+    structure_path = "family__structure"
+
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="children", verbose_name=_("famille"))
     first_name = models.CharField(_("prénom"), max_length=100)
     last_name = models.CharField(_("nom"), max_length=100)
