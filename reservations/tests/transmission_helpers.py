@@ -1,0 +1,50 @@
+"""Builders shared by the transmission, attendance and report tests."""
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from reservations.models import Reservation, ReservationEvent
+from reservations.tests.factories import OccurrenceFactory, ReservationFactory
+
+State = Reservation.State
+BASE = timezone.now() - datetime.timedelta(hours=6)
+
+
+def request(*, child, occurrence, order: int = 0, mark: bool = False, **extra) -> Reservation:
+    """A request as the cart leaves it: not transmitted, with its "requested" event."""
+    reservation = ReservationFactory(
+        family=child.family, child=child, occurrence=occurrence, state=State.NOT_TRANSMITTED, waiting_mark=mark,
+        submitted_at=BASE + datetime.timedelta(seconds=order), **extra,
+    )
+    ReservationEvent.objects.create(reservation=reservation, kind="requested", from_state="",
+                                    to_state=State.NOT_TRANSMITTED)
+    return reservation
+
+
+def settled(*, child, occurrence, state=State.ACCEPTED, order: int = 0, **extra) -> Reservation:
+    """A reservation answered on an earlier night (its events already reported)."""
+    return ReservationFactory(family=child.family, child=child, occurrence=occurrence, state=state,
+                              submitted_at=BASE - datetime.timedelta(days=3) + datetime.timedelta(seconds=order), **extra)
+
+
+def cancel_request(reservation: Reservation) -> Reservation:
+    reservation.cancel_requested_at = timezone.now()
+    reservation.save(update_fields=["cancel_requested_at"])
+    ReservationEvent.objects.create(reservation=reservation, kind="cancel_requested", from_state=reservation.state,
+                                    to_state=reservation.state)
+    return reservation
+
+
+def days(activity, count: int, *, start=None, **kwargs):
+    start = start or timezone.localdate() + datetime.timedelta(days=10)
+    return [OccurrenceFactory(activity=activity, date=start + datetime.timedelta(days=i), **kwargs) for i in range(count)]
+
+
+_next_day = itertools.count(10)
+
+
+def future_day(activity, **kwargs):
+    """An occurrence after today (the factory's default dates lie in the past)."""
+    kwargs.setdefault("date", timezone.localdate() + datetime.timedelta(days=next(_next_day)))
+    return OccurrenceFactory(activity=activity, **kwargs)
