@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from copy import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -135,20 +136,27 @@ def build_xlsx(*, title: str, subtitle: str = "", columns: list[Column], objects
         headers.append(cell)
     sheet.append(headers)
 
+    # One styled template cell per number format; each data cell copies its style array
+    # (much cheaper than setting number_format cell by cell on 10 000 rows).
     formats = {DATE: DATE_FORMAT, MONEY: EURO_FORMAT, PRICE: PRICE_FORMAT}
-    kinds = [(column.kind, column.value, formats.get(column.kind)) for column in columns]
+    styles = {}
+    for kind, number_format in formats.items():
+        template = WriteOnlyCell(sheet, value=0)
+        template.number_format = number_format
+        styles[kind] = template._style
+    kinds = [(column.kind, column.value, styles.get(column.kind)) for column in columns]
     for obj in objects:
         row = []
-        for kind, getter, number_format in kinds:
+        for kind, getter, style in kinds:
             value = getter(obj)
             if kind == TEXT:
                 row.append(neutralise(value))
                 continue
-            if kind == QUANTITY and value is not None and value == value.to_integral_value():
-                value = int(value)
+            if kind == QUANTITY:
+                row.append(int(value) if value is not None and value == value.to_integral_value() else value)
+                continue
             cell = WriteOnlyCell(sheet, value=value)
-            if number_format:
-                cell.number_format = number_format
+            cell._style = copy(style)
             row.append(cell)
         sheet.append(row)
 
