@@ -1,0 +1,72 @@
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.core.management import call_command
+
+from accounts.models import Family
+from reservations import selectors, states
+from reservations.models import Reservation
+
+pytestmark = pytest.mark.django_db
+State = Reservation.State
+# Thursday 26 November 2026, 10:00 in Paris.
+NOW = datetime.datetime(2026, 11, 26, 9, 0, tzinfo=datetime.timezone.utc)
+
+
+def counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for app in ("accounts", "billing", "reservations", "portal")
+            for model in apps.get_app_config(app).get_models()}
+
+
+def snapshot():
+    return sorted(Reservation.objects.values_list("child_id", "occurrence_id", "state", "waiting_mark", "cost", "submitted_at"))
+
+
+def seen_states(now) -> tuple[set, set]:
+    """Every state the demo children's calendars show, with and without an activity chosen."""
+    per_activity, per_day = set(), set()
+    month = now.date().replace(day=1)
+    months = [selectors.add_months(month, offset) for offset in (-1, 0, 1, 2)]
+    for family in Family.objects.filter(number__in=["000123", "000456"], structure__slug="carteville"):
+        for child in family.children.all():
+            for m in months:
+                view = selectors.calendar_month(family=family, child=child, month=m, now=now)
+                per_day |= {cell.state.code for week in view.weeks for cell in week if cell.state and cell.in_month}
+                for activity in view.activities:
+                    view = selectors.calendar_month(family=family, child=child, month=m, activity=activity, now=now)
+                    per_activity |= {cell.state.code for week in view.weeks for cell in week if cell.state and cell.in_month}
+    return per_activity, per_day
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_demo_shows_every_state_of_both_colour_code_lists_and_a_second_run_changes_nothing():
+    call_command("seed_demo", stdout=io.StringIO())
+    first_counts, first = counts(), snapshot()
+
+    per_activity, per_day = seen_states(NOW)
+    assert {state.code for state in states.ACTIVITY_STATES} <= per_activity
+    assert {state.code for state in states.AGGREGATE_STATES} <= per_day
+    assert {State.ACCEPTED, State.WAITING_LIST, State.NOT_TRANSMITTED, State.AWAITING_DECISION, State.REFUSED,
+            State.CANCELLED} <= set(Reservation.objects.values_list("state", flat=True))
+    assert Reservation.objects.filter(cancel_requested_at__isnull=False).exists()
+
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts() == first_counts
+    assert snapshot() == first
+
+
+@pytest.mark.parametrize("moment", [
+    datetime.datetime(2026, 12, 24, 16, 0, tzinfo=datetime.timezone.utc),   # during the Christmas holidays
+    datetime.datetime(2027, 7, 14, 8, 0, tzinfo=datetime.timezone.utc),     # summer, a public holiday
+    datetime.datetime(2027, 3, 28, 0, 30, tzinfo=datetime.timezone.utc),    # the night of the DST change
+])
+def test_the_demo_loads_on_any_day_and_stays_idempotent(moment):
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+        first = counts()
+        call_command("seed_demo", stdout=io.StringIO())
+        assert counts() == first
+    assert Reservation.objects.exists()
