@@ -36,6 +36,7 @@ class ProfilePasswordForm(PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = _("Mot de passe actuel")
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)  # not the first form of the page
         self.fields["new_password1"].label = _("Nouveau mot de passe")
         self.fields["new_password2"].label = _("Nouveau mot de passe (confirmation)")
         self.helper = _helper(self.action, _("Changer le mot de passe"))
@@ -122,5 +123,6 @@ def _helper(action, label) -> FormHelper:
     if action:
         helper.form_id = f"form-{action}"
         helper.inputs.append(Hidden("action", action))
-    helper.inputs.append(Submit("submit", label, css_class="btn-primary"))
+    # One page holds several forms: each submit button needs its own id.
+    helper.inputs.append(Submit(f"submit-{action}" if action else "submit", label))
     return helper

@@ -101,6 +101,14 @@ def test_profile_explains_why_the_email_matters(parent_client):
     assert "liste d&#x27;attente" in page or "liste d'attente" in page
 
 
+def test_profile_page_has_three_forms_with_csrf_and_unique_ids(parent_client):
+    page = parent_client.get(PROFILE).content.decode()
+    assert page.count('name="csrfmiddlewaretoken"') >= 3 + 1  # + the logout form
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert "autofocus" not in page
+
+
 def test_password_change_keeps_the_session_and_the_new_password_works(parent_client, parent):
     response = parent_client.post(PROFILE, {
         "action": "password", "old_password": TEST_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
