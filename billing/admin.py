@@ -20,7 +20,7 @@ from . import services
 from .exports import build_xlsx, consumption_columns, payment_columns
 from .models import Consumption, Payment, PaymentAllocation, Tariff, TariffRate, Wallet
 from .money import format_money, round_money
-from .selectors import MONTH_NAMES
+from .selectors import month_label
 
 SUMMARY_MONTHS = 12
 
@@ -38,7 +38,7 @@ def _monthly_totals(queryset, date_field: str, amount_field: str) -> list[dict]:
         .annotate(total=Sum(amount_field), count=Count("id")).order_by("-m")[:SUMMARY_MONTHS]
     )
     return [
-        {"label": f"{MONTH_NAMES[row['m'].month - 1].capitalize()} {row['m'].year}", "count": row["count"],
+        {"label": month_label(row["m"].year, row["m"].month), "count": row["count"],
          "total": format_money(round_money(row["total"] or Decimal(0)))}
         for row in rows
     ]

@@ -15,17 +15,14 @@ from decimal import Decimal
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.dates import MONTHS
+from django.utils.text import capfirst
 
 from .models import Consumption, Payment, PaymentAllocation, Wallet
 from .money import round_money
 
 ZERO = Decimal("0.00")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-MONTH_NAMES = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)
 
 
 # --- Months -----------------------------------------------------------------------------
@@ -74,11 +71,15 @@ class Month:
 
     @property
     def label(self) -> str:
-        """'Janvier 2017' (French month names; the portal speaks French first)."""
-        return f"{_(MONTH_NAMES[self.month - 1]).capitalize()} {self.year}"
+        """'Janvier 2017' in French (Django's translated month names, capitalised)."""
+        return month_label(self.year, self.month)
 
     def __str__(self) -> str:
         return self.key
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{capfirst(str(MONTHS[month]))} {year}"
 
 
 def today_local() -> datetime.date:
