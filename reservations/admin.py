@@ -31,7 +31,7 @@ WEEKDAYS = [(0, _("lundi")), (1, _("mardi")), (2, _("mercredi")), (3, _("jeudi")
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(StructureScopedAdmin):
     list_display = ("name", "kind", "days", "working_days", "at_time", "weekday", "hours", "fixed_deadline", "structure")
-    list_filter = ("structure", "kind")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "kind")
     search_fields = ("name",)
     fieldsets = (
         (None, {"fields": ("structure", "name", "kind")}),
@@ -70,7 +70,7 @@ class GenerateForm(forms.Form):
 class ActivityAdmin(StructureScopedAdmin):
     list_display = ("name", "structure", "wallet", "tariff", "limited_places", "default_places", "default_waiting_places",
                     "needs_staff_decision", "booking_rule", "cancellation_rule", "is_active")
-    list_filter = ("structure", "is_active", "limited_places", "needs_staff_decision", "wallet")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "is_active", "limited_places", "needs_staff_decision", ("wallet", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("structure", "wallet", "tariff", "booking_rule", "cancellation_rule")
     search_fields = ("name",)
     inlines = [EnrolmentInline]
@@ -137,7 +137,7 @@ class ActivityAdmin(StructureScopedAdmin):
 class EnrolmentAdmin(StructureScopedAdmin):
     structure_path = "activity__structure"
     list_display = ("child", "activity", "age_group", "start_date", "end_date")
-    list_filter = ("activity__structure", "activity", "age_group")
+    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), "age_group")
     list_select_related = ("child", "activity")
     search_fields = ("child__first_name", "child__last_name", "activity__name", "child__family__payer_name")
     autocomplete_fields = ("child", "activity")
@@ -146,7 +146,7 @@ class EnrolmentAdmin(StructureScopedAdmin):
 @admin.register(Closure)
 class ClosureAdmin(StructureScopedAdmin):
     list_display = ("label", "kind", "start_date", "end_date", "structure")
-    list_filter = ("structure", "kind")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "kind")
     search_fields = ("label",)
     date_hierarchy = "start_date"
 
@@ -181,7 +181,7 @@ class OccurrenceAdmin(StructureScopedAdmin):
                     "is_cancelled")
     list_display_links = ("date",)
     list_editable = ("places", "waiting_places")
-    list_filter = ("activity__structure", "activity", ("date", admin.DateFieldListFilter), "is_cancelled")
+    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), ("date", admin.DateFieldListFilter), "is_cancelled")
     list_select_related = ("activity",)
     date_hierarchy = "date"
     search_fields = ("activity__name",)
@@ -265,7 +265,7 @@ class ReservationAdmin(StructureScopedAdmin):
     structure_path = "family__structure"
     list_display = ("day", "activity", "child", "family", "state", "waiting_mark", "cancel_requested_at", "cost",
                     "submitted_at")
-    list_filter = ("state", CancelRequestedFilter, "occurrence__activity__structure", "occurrence__activity",
+    list_filter = ("state", CancelRequestedFilter, ("occurrence__activity__structure", admin.RelatedOnlyFieldListFilter), ("occurrence__activity", admin.RelatedOnlyFieldListFilter),
                    ("occurrence__date", admin.DateFieldListFilter))
     list_select_related = ("occurrence__activity", "child", "family")
     search_fields = ("child__first_name", "child__last_name", "family__payer_name", "family__number", "occurrence__activity__name")
@@ -329,7 +329,7 @@ class ReadOnlyAdmin(StructureScopedAdmin):
 @admin.register(TransmissionRun)
 class TransmissionRunAdmin(ReadOnlyAdmin):
     list_display = ("structure", "started_at", "finished_at", "status", "started_by")
-    list_filter = ("structure", "status")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "status")
     date_hierarchy = "started_at"
 
 
@@ -337,7 +337,7 @@ class TransmissionRunAdmin(ReadOnlyAdmin):
 class ReservationEventAdmin(ReadOnlyAdmin):
     structure_path = "reservation__family__structure"
     list_display = ("at", "reservation", "kind", "from_state", "to_state", "actor", "run", "reported_in")
-    list_filter = ("kind", "to_state", "reservation__family__structure")
+    list_filter = ("kind", "to_state", ("reservation__family__structure", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("reservation__child", "reservation__occurrence__activity", "actor", "run", "reported_in")
     search_fields = ("reservation__child__first_name", "reservation__child__last_name", "reservation__family__payer_name")
     date_hierarchy = "at"

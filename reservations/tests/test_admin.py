@@ -144,3 +144,12 @@ def test_generate_view_shows_form_errors_in_french(staff_client, structure):
 def test_every_admin_list_opens(admin_client, name):
     ReservationFactory()
     assert admin_client.get(reverse(f"admin:reservations_{name}_changelist")).status_code == 200
+
+
+def test_filters_never_name_another_structures_activities(staff_client, structure):
+    OccurrenceFactory(activity__structure=structure, activity__name="Restauration Scolaire")
+    ReservationFactory(occurrence__activity__name="Activité d'ailleurs")
+    for name in ("occurrence", "reservation", "enrolment", "activity"):
+        response = staff_client.get(reverse(f"admin:reservations_{name}_changelist"))
+        assert response.status_code == 200
+        assert "Activité d&#x27;ailleurs" not in response.text and "Activité d'ailleurs" not in response.text
