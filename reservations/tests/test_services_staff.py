@@ -111,3 +111,36 @@ def test_generation_refuses_bad_periods_with_a_french_message(start, end, weekda
     with pytest.raises(StaffActionError, match=message):
         occurrences_generate(activity=activity, start=start, end=end, weekdays=weekdays)
     assert not Occurrence.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_deciding_the_same_request_at_once_record_a_single_decision():
+    import threading
+
+    from django.db import connection
+
+    reservation = ReservationFactory(state=State.AWAITING_DECISION)
+    staff = [UserFactory(is_staff=True), UserFactory(is_staff=True)]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(user, accept):
+        try:
+            barrier.wait(timeout=5)
+            reservation_decide(reservation=Reservation.objects.get(pk=reservation.pk), accept=accept, user=user)
+            outcomes.append("done")
+        except StaffActionError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(staff[0], True)), threading.Thread(target=decide, args=(staff[1], False))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert sorted(outcomes) == ["done", "refused"]
+    assert ReservationEvent.objects.filter(reservation=reservation).count() == 1
+    final = Reservation.objects.get(pk=reservation.pk).state
+    assert final == ReservationEvent.objects.get(reservation=reservation).to_state
