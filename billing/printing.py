@@ -9,11 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+import logging
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .exports import MONEY, PRICE, QUANTITY, Column, display_cell
 from .money import format_decimal
+
+# WeasyPrint logs every layout step at INFO; keep the server logs for what matters.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _url_fetcher_refusing_everything(url, *args, **kwargs):
@@ -38,5 +43,16 @@ def render_history_pdf(*, structure, family, title: str, period: str, columns: l
         "span": len(columns) - 1,
         "total": format_decimal(total, 2),
         "generated_at": timezone.localtime(),
+    })
+    return HTML(string=html, url_fetcher=_url_fetcher_refusing_everything).write_pdf()
+
+
+def render_receipt_pdf(*, structure, family, payment) -> bytes:
+    """A receipt for one payment: who paid what, when, how, and to which wallets."""
+    from weasyprint import HTML
+
+    html = render_to_string("billing/pdf/receipt.html", {
+        "structure": structure, "family": family, "payment": payment,
+        "allocations": list(payment.allocations.all()), "generated_at": timezone.localtime(),
     })
     return HTML(string=html, url_fetcher=_url_fetcher_refusing_everything).write_pdf()

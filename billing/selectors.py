@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.text import capfirst
@@ -148,6 +149,14 @@ def payment_lines(*, family, month: Month, query: str = "") -> MonthLines:
         )
     lines = list(queryset)
     return MonthLines(month=month, query=query, lines=lines, total=round_money(sum((p.amount for p in lines), ZERO)))
+
+
+def payment_of_family_or_404(*, family, payment_id) -> Payment:
+    """One of the family's payments with its allocations; another family's is a 404."""
+    try:
+        return Payment.objects.prefetch_related("allocations__wallet").get(family=family, pk=int(payment_id))
+    except (Payment.DoesNotExist, TypeError, ValueError):
+        raise Http404("Règlement introuvable.") from None
 
 
 def month_totals(*, family, month: Month) -> dict[str, Decimal]:

@@ -11,5 +11,6 @@ urlpatterns = [
     path("historiques/reglements/", views.payments, name="payments"),
     path("historiques/reglements/exporter/", views.payments_export, name="payments_export"),
     path("historiques/reglements/imprimer/", views.payments_print, name="payments_print"),
+    path("historiques/reglements/<int:payment_id>/recu/", views.payment_receipt, name="payment_receipt"),
     path("solde/", views.balance, name="balance"),
 ]

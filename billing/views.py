@@ -16,7 +16,7 @@ from accounts.decorators import family_required
 from . import selectors
 from .exports import build_csv, build_xlsx, consumption_columns, payment_columns
 from .forms import BalanceEstimateForm
-from .printing import render_history_pdf
+from .printing import render_history_pdf, render_receipt_pdf
 
 MAX_QUERY_LENGTH = 100
 
@@ -159,6 +159,16 @@ def consumptions_print(request):
 @family_required
 def payments_print(request):
     return _print(request, "payments")
+
+
+@family_required
+def payment_receipt(request, payment_id: int):
+    """The receipt of one of the family's payments (PDF); another family's is a 404."""
+    payment = selectors.payment_of_family_or_404(family=request.family, payment_id=payment_id)
+    content = render_receipt_pdf(structure=request.structure, family=request.family, payment=payment)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="recu-{request.family.number}-{payment.date:%Y-%m-%d}-{payment.pk}.pdf"'
+    return response
 
 
 @family_required

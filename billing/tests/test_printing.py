@@ -55,3 +55,19 @@ def test_a_long_month_numbers_every_page(parent_client, family, wallets):
     assert pages >= 2
     assert f"Page 1 / {pages}" in text and f"Page {pages} / {pages}" in text
     assert "TOTAL (€) 120,00" in text
+
+
+def test_payment_receipt_of_the_family(parent_client, january):
+    payment = january.payments.get(piece_number="3150-N°AUTO:445401")
+    page = parent_client.get(reverse("billing:payments"), {"mois": "2017-01"}).content.decode()
+    assert reverse("billing:payment_receipt", args=[payment.pk]) in page
+    _reader, text = _pdf_text(parent_client.get(reverse("billing:payment_receipt", args=[payment.pk])))
+    assert "Reçu de règlement" in text and "29/01/2017" in text and "150,00" in text
+    assert "Restauration" in text and "100,00" in text and "Accueil Périscolaire" in text
+
+
+def test_another_familys_payment_id_is_a_404(parent_client, january, stranger):
+    foreign = stranger.payments.get()
+    response = parent_client.get(reverse("billing:payment_receipt", args=[foreign.pk]))
+    assert response.status_code == 404
+    assert b"SECRET-999" not in response.content
