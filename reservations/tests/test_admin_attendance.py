@@ -1,0 +1,81 @@
+"""Admin pages of the nightly work: launch button and attendance sheet, scoped per structure."""
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import StaffMembership
+from accounts.tests.factories import TEST_PASSWORD, ChildFactory, FamilyFactory, StructureFactory, UserFactory
+from reservations.models import Reservation, TransmissionRun
+from reservations.tests.factories import ActivityFactory
+from reservations.tests.transmission_helpers import future_day, request, settled
+
+State = Reservation.State
+pytestmark = pytest.mark.django_db
+LAUNCH = reverse("admin:reservations_transmissionrun_launch")
+SHEET = reverse("admin:reservations_attendance")
+
+
+@pytest.fixture
+def structure():
+    return StructureFactory(name="Mairie de CarteVille", slug="carteville")
+
+
+@pytest.fixture
+def staff_client(client, structure):
+    agent = UserFactory(username="agent.carteville", is_staff=True)
+    agent.user_permissions.add(*Permission.objects.filter(
+        codename__in=["view_transmissionrun", "view_reservation", "change_reservation"]))
+    StaffMembership.objects.create(user=agent, structure=structure)
+    assert client.login(username=agent.username, password=TEST_PASSWORD)
+    return client
+
+
+def test_changelist_offers_both_buttons(staff_client):
+    page = staff_client.get(reverse("admin:reservations_transmissionrun_changelist")).content.decode()
+    assert LAUNCH in page and SHEET in page
+    assert "Lancer la transmission" in page and "Pointer les présences" in page
+
+
+def test_staff_launch_their_structure_only(staff_client, structure):
+    elsewhere = StructureFactory(name="Association Les Cambianes")
+    asked = request(child=ChildFactory(family=FamilyFactory(structure=structure)),
+                    occurrence=future_day(ActivityFactory(structure=structure)))
+
+    page = staff_client.get(LAUNCH).content.decode()
+    assert "Mairie de CarteVille" in page and "Association Les Cambianes" not in page
+
+    assert staff_client.post(LAUNCH, {"structure": elsewhere.pk}).status_code == 200  # not offered: form error
+    assert not TransmissionRun.objects.exists()
+
+    response = staff_client.post(LAUNCH, {"structure": structure.pk}, follow=True)
+    assert "Transmission terminée pour Mairie de CarteVille" in response.content.decode()
+    run = TransmissionRun.objects.get()
+    assert run.status == TransmissionRun.Status.FINISHED and run.started_by.username == "agent.carteville"
+    assert Reservation.objects.get(pk=asked.pk).state == State.ACCEPTED
+
+
+def test_attendance_sheet_lists_accepted_bookings_present_by_default_and_saves(staff_client, structure):
+    activity = ActivityFactory(structure=structure, name="Restauration Scolaire")
+    day = future_day(activity, date=timezone.localdate() - datetime.timedelta(days=0))
+    emmy = settled(child=ChildFactory(family=FamilyFactory(structure=structure), first_name="Emmy"), occurrence=day)
+    settled(child=ChildFactory(family=FamilyFactory(structure=structure), first_name="Zoé"), occurrence=day,
+            state=State.REFUSED)
+    query = f"?activity={activity.pk}&day={day.date.isoformat()}"
+
+    page = staff_client.get(SHEET + query).content.decode()
+    assert "Emmy" in page and "Zoé" not in page
+    assert f'name="attendance-{emmy.pk}" value="present" checked' in page
+
+    response = staff_client.post(SHEET + query, {f"attendance-{emmy.pk}": "excused"}, follow=True)
+    assert "Présences enregistrées (1 modification(s))" in response.content.decode()
+    assert Reservation.objects.get(pk=emmy.pk).attendance == "excused"
+
+
+def test_attendance_of_another_structure_is_not_offered(staff_client):
+    other = ActivityFactory(structure=StructureFactory())
+    day = future_day(other)
+    page = staff_client.get(SHEET + f"?activity={other.pk}&day={day.date.isoformat()}").content.decode()
+    assert "Sélectionnez un choix valide" in page
