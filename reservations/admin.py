@@ -341,3 +341,7 @@ class ReservationEventAdmin(ReadOnlyAdmin):
     list_select_related = ("reservation__child", "reservation__occurrence__activity", "actor", "run", "reported_in")
     search_fields = ("reservation__child__first_name", "reservation__child__last_name", "reservation__family__payer_name")
     date_hierarchy = "at"
+
+
+# The nightly work (launch the transmission, attendance sheets): reservations/admin_attendance.py
+from . import admin_attendance  # noqa: E402,F401
