@@ -153,3 +153,14 @@ def test_filters_never_name_another_structures_activities(staff_client, structur
         response = staff_client.get(reverse(f"admin:reservations_{name}_changelist"))
         assert response.status_code == 200
         assert "Activité d&#x27;ailleurs" not in response.text and "Activité d'ailleurs" not in response.text
+
+
+def test_change_pages_open_for_staff(staff_client, structure):
+    reservation = ReservationFactory(occurrence__activity__structure=structure, state=State.ACCEPTED)
+    ReservationEvent.objects.create(reservation=reservation, kind="accepted", to_state=State.ACCEPTED)
+    for name, pk in (("reservation", reservation.pk), ("occurrence", reservation.occurrence_id),
+                     ("activity", reservation.occurrence.activity_id)):
+        response = staff_client.get(reverse(f"admin:reservations_{name}_change", args=[pk]))
+        assert response.status_code == 200, name
+    response = staff_client.get(reverse("admin:reservations_reservation_change", args=[reservation.pk]))
+    assert 'name="state"' not in response.text and 'name="attendance"' in response.text
