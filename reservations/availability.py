@@ -49,6 +49,16 @@ def with_place_counts(queryset):
     )
 
 
+def place_counts(occurrence_ids):
+    """[{occurrence_id, taken, waiting_taken}] for the given occurrences, one query."""
+    return (
+        Reservation.objects.filter(occurrence_id__in=list(occurrence_ids), state__in=Reservation.LIVE_STATES)
+        .values("occurrence_id")
+        .annotate(taken=Count("id", filter=taken_filter("")), waiting_taken=Count("id", filter=waiting_filter("")))
+        .order_by()
+    )
+
+
 def hold_of(reservation: Reservation | None) -> str | None:
     """What a live reservation holds, as the calendar sees it (a pending cancellation holds nothing)."""
     if reservation is None or reservation.cancel_requested_at is not None:
@@ -128,11 +138,18 @@ def load_context(
     else:
         wanted = list(activity_ids) if activity_ids is not None else list(ctx.activities)
         occurrences = occurrences.filter(activity_id__in=wanted, activity__is_active=True)
-    occurrences = with_place_counts(
-        occurrences.select_related("activity__booking_rule", "activity__cancellation_rule", "activity__tariff")
+    occurrences = occurrences.select_related(
+        "activity__booking_rule", "activity__cancellation_rule", "activity__tariff",
     ).order_by("date", "activity__position", "activity__name", "id")
     for occurrence in occurrences:
+        occurrence.taken = occurrence.waiting_taken = 0
         ctx.occurrences[occurrence.id] = occurrence
+    # Places are counted only where they are limited, in one grouped query on the
+    # (occurrence, state) index rather than a join + GROUP BY over every occurrence.
+    limited = [occ.id for occ in ctx.occurrences.values() if occ.activity.limited_places]
+    for row in place_counts(limited):
+        occurrence = ctx.occurrences[row["occurrence_id"]]
+        occurrence.taken, occurrence.waiting_taken = row["taken"], row["waiting_taken"]
 
     tariff_ids = {occ.activity.tariff_id for occ in ctx.occurrences.values() if occ.activity.tariff_id}
     tariff_ids |= {activity.tariff_id for activity in ctx.activities.values() if activity.tariff_id}

@@ -187,7 +187,7 @@ def test_another_familys_confirmation_is_a_404(client_in, world):
 
 def test_calendar_page_runs_a_constant_number_of_queries(client_in, world, django_assert_max_num_queries):
     url = reverse("reservations:calendar")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         assert client_in.get(url, {"month": "2026-12"}).status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         assert client_in.get(reverse("reservations:day", args=["2026-12-01"])).status_code == 200
