@@ -301,8 +301,12 @@ def deadline_text(ctx: Context, *, hold, book_reason_text, cancel_reason_text, o
     return book_reason_text
 
 
-def evaluate(ctx: Context, occurrence: Occurrence, child_id: int) -> Slot:
-    """The whole picture of one (child, occurrence): state, reasons, deadlines, cost."""
+def evaluate(ctx: Context, occurrence: Occurrence, child_id: int, *, details: bool = True) -> Slot:
+    """The whole picture of one (child, occurrence): state, reasons, deadlines, cost.
+
+    ``details=False`` skips the price and the deadline sentence (the month grid in
+    aggregate mode shows only the state).
+    """
     reservation = ctx.reservations.get((child_id, occurrence.id))
     hold = hold_of(reservation)
     line = ctx.cart.get((child_id, occurrence.id))
@@ -317,7 +321,9 @@ def evaluate(ctx: Context, occurrence: Occurrence, child_id: int) -> Slot:
         limited=left is not None, places_left=left or 0, waiting_left=waiting_left or 0,
         cart_action=line.action if line else None,
     )
-    if reservation is not None and hold is not None:
+    if not details:
+        cost, explanation = None, ""
+    elif reservation is not None and hold is not None:
         cost = reservation.cost
         explanation = _("prix retenu à la validation")
     else:
@@ -329,6 +335,7 @@ def evaluate(ctx: Context, occurrence: Occurrence, child_id: int) -> Slot:
         places_left=left, waiting_left=waiting_left, book_reason=why_not_book, cancel_reason=why_not_cancel,
         book_deadline=book_deadline, cancel_deadline=cancel_deadline, opens_at=opens_at,
         deadline_text=deadline_text(ctx, hold=hold, book_reason_text=why_not_book, cancel_reason_text=why_not_cancel,
-                                    opens_at=opens_at, book_deadline=book_deadline, cancel_deadline=cancel_deadline),
+                                    opens_at=opens_at, book_deadline=book_deadline, cancel_deadline=cancel_deadline)
+        if details else "",
         cost=cost, cost_text=euros(cost) if cost is not None else _("tarif non défini"), cost_explanation=explanation,
     )

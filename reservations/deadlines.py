@@ -14,8 +14,14 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+WEEKDAY_NAMES = [gettext_lazy("lundi"), gettext_lazy("mardi"), gettext_lazy("mercredi"), gettext_lazy("jeudi"),
+                 gettext_lazy("vendredi"), gettext_lazy("samedi"), gettext_lazy("dimanche")]
+MONTH_NAMES = [gettext_lazy("janvier"), gettext_lazy("février"), gettext_lazy("mars"), gettext_lazy("avril"),
+               gettext_lazy("mai"), gettext_lazy("juin"), gettext_lazy("juillet"), gettext_lazy("août"),
+               gettext_lazy("septembre"), gettext_lazy("octobre"), gettext_lazy("novembre"), gettext_lazy("décembre")]
 
 PARIS = ZoneInfo("Europe/Paris")
 MIDNIGHT = datetime.time(0, 0)
@@ -168,8 +174,9 @@ def rule_from_model(rule) -> Rule:
 def format_moment(moment: datetime.datetime, *, today: datetime.date | None = None) -> str:
     """ "mardi 14 à 23:59" (the month is added when it is not the current one)."""
     moment = moment.astimezone(PARIS)
-    same_month = today is not None and (moment.year, moment.month) == (today.year, today.month)
-    day_text = formats.date_format(moment, "l j" if same_month else "l j F")
+    day_text = f"{WEEKDAY_NAMES[moment.weekday()]} {moment.day}"
+    if today is None or (moment.year, moment.month) != (today.year, today.month):
+        day_text += f" {MONTH_NAMES[moment.month - 1]}"
     if today is not None and moment.year != today.year:
-        day_text = formats.date_format(moment, "l j F Y")
+        day_text += f" {moment.year}"
     return _("%(day)s à %(time)s") % {"day": day_text, "time": moment.strftime("%H:%M")}

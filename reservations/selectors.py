@@ -104,7 +104,7 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
     for occurrence in ctx.occurrences.values():
         if activity is None and not ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date):
             continue
-        by_day.setdefault(occurrence.date, []).append(evaluate(ctx, occurrence, child.id))
+        by_day.setdefault(occurrence.date, []).append(evaluate(ctx, occurrence, child.id, details=activity is not None))
     today = _now_date(now)
     weeks, day = [], grid_start
     while day <= grid_end:
