@@ -267,7 +267,7 @@ def followup_cancel(request):
     label = f"{reservation.child.first_name} — {reservation.occurrence.activity.name} — {reservation.occurrence.date:%d/%m/%Y}"
     if CartLine.objects.filter(family=request.family, child=reservation.child, occurrence=reservation.occurrence,
                                action=CartLine.Action.CANCEL).exists():
-        messages.info(request, _("L'annulation de %(label)s est déjà dans votre panier.") % {"label": label})
+        messages.info(request, _("Cette annulation est déjà dans votre panier : %(label)s.") % {"label": label})
         return redirect(back)
     if reservation.state not in Reservation.LIVE_STATES or reservation.cancel_requested_at is not None:
         messages.error(request, _("%(label)s : il n'y a rien à annuler.") % {"label": label})
@@ -287,7 +287,7 @@ def followup_cancel(request):
             messages.error(request, _("%(label)s : il n'y a rien à annuler.") % {"label": label})
         return redirect(back)
     messages.success(request, _(
-        "L'annulation de %(label)s est dans votre panier. Elle ne sera enregistrée qu'après « Valider » puis "
+        "Annulation ajoutée à votre panier : %(label)s. Elle ne sera enregistrée qu'après « Valider » puis "
         "« Valider réellement »."
     ) % {"label": label})
     return redirect(back)

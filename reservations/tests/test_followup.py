@@ -170,7 +170,7 @@ def test_cancel_puts_a_cancel_line_in_the_cart_and_keeps_the_filters(parent_clie
     assert reservation.state == State.ACCEPTED and reservation.cancel_requested_at is None  # nothing before the cart
 
     page = parent_client.get(response["Location"])
-    assert "est dans votre panier" in page.text
+    assert "Annulation ajoutée à votre panier" in page.text
     assert page.context["rows"][0].in_cart
 
     again = parent_client.post(reverse("reservations:followup_cancel"), data, follow=True)
