@@ -35,7 +35,9 @@ class FamilyAdmin(StructureScopedAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_children=Count("children", distinct=True)).prefetch_related("users")
+        # GROUP BY drops Meta.ordering: order explicitly (the autocomplete paginates this queryset).
+        queryset = super().get_queryset(request).annotate(_children=Count("children", distinct=True))
+        return queryset.prefetch_related("users").order_by("payer_name", "id")
 
     @admin.display(description=_("enfants"), ordering="_children")
     def children_count(self, obj):
