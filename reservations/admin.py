@@ -44,8 +44,29 @@ class DeadlineRuleAdmin(StructureScopedAdmin):
     )
 
 
+class EnrolmentForm(forms.ModelForm):
+    """A child may be enrolled only in an activity of its own family's structure, over a real period."""
+
+    class Meta:
+        model = Enrolment
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        child = data.get("child")
+        activity = data.get("activity")
+        if activity is None and self.instance.activity_id:
+            activity = self.instance.activity  # in the activity's inline the parent is set on the instance
+        if child is not None and activity is not None and child.family.structure_id != activity.structure_id:
+            raise forms.ValidationError(_("Cet enfant n'appartient pas à une famille de la structure de l'activité."))
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            raise forms.ValidationError(_("La date de fin est avant la date de début."))
+        return data
+
+
 class EnrolmentInline(admin.TabularInline):
     model = Enrolment
+    form = EnrolmentForm
     extra = 0
     fields = ("child", "age_group", "start_date", "end_date")
     autocomplete_fields = ("child",)
@@ -136,6 +157,7 @@ class ActivityAdmin(StructureScopedAdmin):
 @admin.register(Enrolment)
 class EnrolmentAdmin(StructureScopedAdmin):
     structure_path = "activity__structure"
+    form = EnrolmentForm
     list_display = ("child", "activity", "age_group", "start_date", "end_date")
     list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), "age_group")
     list_select_related = ("child", "activity")

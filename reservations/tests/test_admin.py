@@ -164,3 +164,36 @@ def test_change_pages_open_for_staff(staff_client, structure):
         assert response.status_code == 200, name
     response = staff_client.get(reverse("admin:reservations_reservation_change", args=[reservation.pk]))
     assert 'name="state"' not in response.text and 'name="attendance"' in response.text
+
+
+def test_an_enrolment_cannot_join_a_child_of_another_structure(staff_client, structure):
+    from accounts.tests.factories import ChildFactory
+    from reservations.models import Enrolment
+
+    activity = ActivityFactory(structure=structure)
+    mine = ChildFactory(family__structure=structure, first_name="Emmy")
+    foreign = ChildFactory(first_name="Ailleurs")
+    url = reverse("admin:reservations_enrolment_add")
+    data = {"activity": activity.pk, "start_date": "2026-09-01", "end_date": "2027-08-31", "age_group": "6-12"}
+
+    response = staff_client.post(url, {**data, "child": foreign.pk})
+    assert response.status_code == 200
+    assert not Enrolment.objects.exists()
+
+    response = staff_client.post(url, {**data, "child": mine.pk})
+    assert response.status_code == 302
+    assert Enrolment.objects.get().child == mine
+
+    inline = {"enrolments-TOTAL_FORMS": "1", "enrolments-INITIAL_FORMS": "0", "enrolments-0-child": foreign.pk,
+              "enrolments-0-start_date": "2026-09-01", "enrolments-0-end_date": "2027-08-31"}
+    change = reverse("admin:reservations_activity_change", args=[activity.pk])
+    form = staff_client.get(change).context["adminform"].form
+    fields = {name: form.initial.get(name, field.initial) for name, field in form.fields.items()}
+    post = {key: ("" if value is None else getattr(value, "pk", value)) for key, value in fields.items()}
+    post = {key: value for key, value in post.items() if value not in (False,)}
+    for key in ("arrival_time", "departure_time"):
+        post[key] = form.initial[key].strftime("%H:%M")
+    response = staff_client.post(change, {**post, **inline})
+    assert response.status_code == 200
+    assert "n&#x27;appartient pas" in response.text or "n'appartient pas" in response.text
+    assert Enrolment.objects.count() == 1
