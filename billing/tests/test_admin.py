@@ -124,3 +124,14 @@ def test_wallet_and_tariff_pages_open(staff_client, family):
     WalletFactory(structure=family.structure, name="Restauration")
     assert staff_client.get(reverse("admin:billing_wallet_changelist")).status_code == 200
     assert staff_client.get(reverse("admin:billing_tariff_add")).status_code == 200
+
+
+def test_a_saved_payment_is_read_only_with_its_allocations_and_no_delete_link(staff_client, january):
+    payment = january.payments.get(piece_number="3150-N°AUTO:445401")
+    response = staff_client.get(reverse("admin:billing_payment_change", args=[payment.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "3150-N°AUTO:445401" in page
+    assert "100,00" in page or "100.00" in page
+    assert 'name="amount"' not in page and 'name="allocations-0-amount"' not in page
+    assert reverse("admin:billing_payment_delete", args=[payment.pk]) not in page
