@@ -90,22 +90,19 @@ class RecoverIdentifierForm(forms.Form):
 
 
 class RecoverAnswerForm(forms.Form):
+    """Rendered with |crispy inside the routes page's own form tags (two routes, one page)."""
+
     answer = forms.CharField(label=_("Votre réponse"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def __init__(self, *args, question="", **kwargs):
         super().__init__(*args, **kwargs)
         if question:
             self.fields["answer"].help_text = _("Question : %(question)s") % {"question": question}
-        self.helper = _helper(None, _("Valider la réponse"))
 
 
 class RecoverEmailForm(forms.Form):
     email = forms.EmailField(label=_("Votre adresse e-mail"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(None, _("Recevoir un lien"))
 
 
 class ResetPasswordForm(SetPasswordForm):
