@@ -11,6 +11,7 @@ tells whether an account exists.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import ngettext
+
+logger = logging.getLogger(__name__)
 
 # Scopes: what is being counted.
 LOGIN = "login"
@@ -103,6 +106,9 @@ def record_failure(items: list[Subject]) -> int:
             count = 1
         if count >= item.limit:
             cache.set(item.lock_key, time.time() + cooldown, cooldown)
+            # Operators see locks in the logs; the identifier itself is not written out.
+            logger.warning("throttle: %s locked for %ss (scope=%s, %s)", item.kind, cooldown, item.scope,
+                           item.value if item.kind == "ip" else item._digest[:12])
             cache.delete(item.counter_key)
     return seconds_locked(items)
 

@@ -120,6 +120,22 @@ def test_password_change_keeps_the_session_and_the_new_password_works(parent_cli
     assert parent.check_password(NEW_PASSWORD)
 
 
+def test_password_change_logs_out_the_other_sessions(parent_client, parent, client_factory):
+    other_device = client_factory()
+    assert other_device.login(username=parent.username, password=TEST_PASSWORD)
+    parent_client.post(PROFILE, {
+        "action": "password", "old_password": TEST_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
+    })
+    assert parent_client.get(PROFILE).status_code == 200
+    assert other_device.get(PROFILE).status_code == 302
+
+
+@pytest.fixture
+def client_factory():
+    from django.test import Client
+    return Client
+
+
 @pytest.mark.parametrize(("old", "new1", "new2", "message"), [
     ("faux-mot-de-passe", NEW_PASSWORD, NEW_PASSWORD, "ancien mot de passe est incorrect"),
     (TEST_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "deux mots de passe ne correspondent pas"),
