@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from accounts.models import Family
 from reservations import selectors, states
-from reservations.models import Reservation
+from reservations.models import Closure, Occurrence, Reservation
 
 pytestmark = pytest.mark.django_db
 State = Reservation.State
@@ -52,6 +52,15 @@ def test_the_demo_shows_every_state_of_both_colour_code_lists_and_a_second_run_c
     assert {State.ACCEPTED, State.WAITING_LIST, State.NOT_TRANSMITTED, State.AWAITING_DECISION, State.REFUSED,
             State.CANCELLED} <= set(Reservation.objects.values_list("state", flat=True))
     assert Reservation.objects.filter(cancel_requested_at__isnull=False).exists()
+    canteen = Occurrence.objects.filter(activity__name="Restauration Scolaire", activity__structure__slug="carteville")
+    assert canteen.filter(date=datetime.date(2026, 11, 12)).exists()
+    assert not canteen.filter(date=datetime.date(2026, 11, 11)).exists()                     # Armistice
+    assert not canteen.filter(date__range=(datetime.date(2026, 12, 19), datetime.date(2027, 1, 3))).exists()  # Noël
+    holidays = Occurrence.objects.filter(activity__name="Vacances - Cambianes 6-12 ans")
+    assert holidays.filter(date=datetime.date(2026, 12, 21), period_start=datetime.date(2026, 12, 19)).exists()
+    assert not holidays.filter(date__in=[datetime.date(2026, 12, 25), datetime.date(2026, 11, 30)]).exists()
+    assert Closure.objects.filter(kind=Closure.Kind.SCHOOL_HOLIDAYS, start_date=datetime.date(2026, 12, 19),
+                                  end_date=datetime.date(2027, 1, 3)).count() == 2   # both structures
 
     call_command("seed_demo", stdout=io.StringIO())
     assert counts() == first_counts
