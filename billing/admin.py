@@ -158,7 +158,16 @@ class PaymentAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmin):
         return super().get_queryset(request).distinct() if "allocations__wallet__id__exact" in request.GET else super().get_queryset(request)
 
     def get_readonly_fields(self, request, obj=None):
-        return super().get_readonly_fields(request, obj) if obj is not None else ("correction_of",)
+        return super().get_readonly_fields(request, obj) if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f != "correction_of"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and not obj.payer_name:
+            obj.payer_name = obj.family.payer_name
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Exporter la sélection (xlsx)"))
     def export_xlsx(self, request, queryset):
@@ -200,7 +209,12 @@ class ConsumptionAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmi
     summary_date_field, summary_amount_field = "day", "total"
 
     def get_readonly_fields(self, request, obj=None):
-        return super().get_readonly_fields(request, obj) if obj is not None else ("total", "source_key", "correction_of")
+        return super().get_readonly_fields(request, obj) if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        """On a new line the total is computed (price × quantity, half-up to the cent)."""
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f not in ("total", "source_key", "correction_of")]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "wallet":

@@ -35,7 +35,7 @@ def test_staff_record_a_payment_with_allocations_that_must_add_up(staff_client, 
     url = reverse("admin:billing_payment_add")
     data = {
         "family": family.pk, "date": "29/01/2017", "mode": "cheque", "amount": "50.00", "piece_number": "2578012",
-        "payer_name": "GUIDE DENIS", "bank_name": "CREDIT AGRICOLE", "note": "",
+        "payer_name": "", "bank_name": "CREDIT AGRICOLE", "note": "",
         "allocations-TOTAL_FORMS": "2", "allocations-INITIAL_FORMS": "0", "allocations-MIN_NUM_FORMS": "0", "allocations-MAX_NUM_FORMS": "1000",
         "allocations-0-wallet": wallets["loisirs"].pk, "allocations-0-amount": "20.00",
         "allocations-1-wallet": wallets["restauration"].pk, "allocations-1-amount": "20.00",
@@ -48,6 +48,7 @@ def test_staff_record_a_payment_with_allocations_that_must_add_up(staff_client, 
     assert response.status_code == 302
     payment = Payment.objects.get()
     assert sorted(a.amount for a in payment.allocations.all()) == [Decimal("20.00"), Decimal("30.00")]
+    assert payment.payer_name == "GUIDE DENIS"  # left blank: the family's payer
 
 
 def test_staff_cannot_allocate_to_another_structures_wallet(staff_client, family, wallets, foreign):
