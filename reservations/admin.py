@@ -299,6 +299,12 @@ class ReservationAdmin(StructureScopedAdmin):
     fields = readonly_fields[:-1] + ("attendance", "consumption_posted_at")
     inlines = [ReservationEventInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        """Attendance is fixed once the consumption is posted (a correction goes through billing)."""
+        if obj is not None and obj.consumption_posted_at is not None:
+            return self.readonly_fields + ("attendance",)
+        return self.readonly_fields
+
     @admin.display(description=_("date"), ordering="occurrence__date")
     def day(self, obj):
         return obj.occurrence.date

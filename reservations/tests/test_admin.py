@@ -197,3 +197,11 @@ def test_an_enrolment_cannot_join_a_child_of_another_structure(staff_client, str
     assert response.status_code == 200
     assert "n&#x27;appartient pas" in response.text or "n'appartient pas" in response.text
     assert Enrolment.objects.count() == 1
+
+
+def test_attendance_is_read_only_once_the_consumption_is_posted(staff_client, structure):
+    reservation = ReservationFactory(occurrence__activity__structure=structure, state=State.ACCEPTED,
+                                     consumption_posted_at=timezone.now())
+    response = staff_client.get(reverse("admin:reservations_reservation_change", args=[reservation.pk]))
+    assert response.status_code == 200
+    assert 'name="attendance"' not in response.text
