@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -102,8 +103,9 @@ def _export(request, kind: str):
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         extension = "csv"
     elif file_format == "xlsx":
-        title = f"{spec['title']()} — {request.structure.name} — {month.label}"
-        subtitle = _("Famille %(payer)s (n° %(number)s)") % {"payer": request.family.payer_name, "number": request.family.number}
+        family = _("Famille %(payer)s (n° %(number)s)") % {"payer": request.family.payer_name, "number": request.family.number}
+        title = f"{spec['title']()} — {request.structure.name} — {family} — {month.label}"
+        subtitle = _("Édité le %(date)s") % {"date": timezone.localtime().strftime("%d/%m/%Y à %H:%M")}
         if query:
             subtitle += " — " + _("filtre : « %(query)s »") % {"query": query}
         content = build_xlsx(title=title, subtitle=subtitle, columns=columns, objects=data.lines, total=data.total,

@@ -37,8 +37,9 @@ def _sheet(response):
 def test_consumptions_xlsx_has_title_header_real_dates_numbers_and_total(parent_client, january):
     sheet = _sheet(parent_client.get(reverse("billing:consumptions_export"), {"mois": "2017-01"}))
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == f"Historique des Consommations — {january.structure.name} — Janvier 2017"
-    assert rows[1][0] == f"Famille GUIDE DENIS (n° {january.number})"
+    assert rows[0][0] == (f"Historique des Consommations — {january.structure.name} — "
+                          f"Famille GUIDE DENIS (n° {january.number}) — Janvier 2017")
+    assert rows[1][0] == "Édité le 15/02/2017 à 11:00"
     assert rows[3] == ("Jour", "Consommateur", "Activité", "Prix", "Qté", "Total")
     first = sheet.cell(row=5, column=1)
     assert first.value == datetime.datetime(2017, 1, 31) and first.number_format == "DD/MM/YYYY"
