@@ -3,9 +3,10 @@
 ``load_context`` fetches everything a calendar, a cart summary or a confirmation needs in
 a constant number of queries (enrolments, occurrences with their place counts, tariff
 rates, live reservations, cart lines, closures); ``evaluate`` then decides each
-(child, occurrence) in pure Python. Counting rules (DESIGN §4): places taken = accepted +
-awaiting a staff decision + not transmitted without the waiting mark; waiting places
-taken = waiting-listed + not transmitted with the waiting mark.
+(child, occurrence) in pure Python. Counting rules (DESIGN §4, the same as the nightly
+transmission): places taken = accepted + not transmitted without the waiting mark;
+waiting places taken = waiting-listed + not transmitted with the waiting mark. Requests
+awaiting a staff decision hold no place: staff decide them against the capacity.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ State = Reservation.State
 BOOK = CartLine.Action.BOOK
 CANCEL = CartLine.Action.CANCEL
 
-TAKEN_STATES = (State.ACCEPTED, State.AWAITING_DECISION)
+TAKEN_STATES = (State.ACCEPTED,)
 # How far back closures are loaded so "N working days before" can skip them.
 WORKING_DAYS_LOOKBACK = datetime.timedelta(days=60)
 

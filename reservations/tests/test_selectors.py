@@ -117,3 +117,14 @@ def test_availability_check_reasons():
     world.activity.opens_on = D(2026, 12, 10)
     world.activity.save()
     assert "ouvrent le" in availability_check(occurrence=world.occurrences[D(2026, 12, 14)], child=child, now=NOW, action="book")
+
+
+def test_places_count_accepted_and_not_transmitted_but_not_awaiting_or_cancelled():
+    world = make_world(places=3, waiting=2)
+    occurrence = world.occurrences[D(2026, 12, 1)]
+    for state, mark in [(State.ACCEPTED, False), (State.NOT_TRANSMITTED, False), (State.AWAITING_DECISION, False),
+                        (State.CANCELLED, False), (State.WAITING_LIST, False), (State.NOT_TRANSMITTED, True)]:
+        ReservationFactory(occurrence=occurrence, state=state, waiting_mark=mark)
+    view = calendar_day(family=world.family, child=world.children[0], day=D(2026, 12, 1), now=NOW)
+    slot = view.slots[0]
+    assert (slot.places_left, slot.waiting_left) == (1, 0)
