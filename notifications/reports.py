@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import Family
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.transmission import EventKind as RunKind
 
@@ -84,15 +86,41 @@ class Report:
         return lines
 
 
-def outcome_label(event) -> str:
-    if event.kind == RunKind.PROMOTED:
-        return _("Acceptée : votre place en liste d'attente vous a été attribuée")
-    if event.run_id is None and event.actor_id is not None and event.to_state in (State.ACCEPTED, State.REFUSED):
-        return _("Acceptée par nos services") if event.to_state == State.ACCEPTED else _("Refusée par nos services")
+class EventRow(NamedTuple):
+    """What a report needs of one event (read with values_list: no model instances)."""
+
+    pk: int
+    family_id: int
+    kind: str
+    from_state: str
+    to_state: str
+    run_id: int | None
+    actor_id: int | None
+    date: object
+    child: str
+    activity: str
+
+
+EVENT_FIELDS = ("pk", "reservation__family_id", "kind", "from_state", "to_state", "run_id", "actor_id",
+                "reservation__occurrence__date", "reservation__child__first_name", "reservation__occurrence__activity__name")
+
+
+def outcome_labels() -> dict:
+    """The detail column's words, translated once per batch of reports."""
     return {
+        "promoted": _("Acceptée : votre place en liste d'attente vous a été attribuée"),
+        "staff_accepted": _("Acceptée par nos services"), "staff_refused": _("Refusée par nos services"),
         State.ACCEPTED: _("Acceptée"), State.AWAITING_DECISION: _("En attente de traitement par nos services"),
         State.WAITING_LIST: _("Mise en liste d'attente"), State.CANCELLED: _("Annulée"), State.REFUSED: _("Refusée"),
-    }.get(event.to_state, event.to_state)
+    }
+
+
+def outcome_label(event: EventRow, labels: dict) -> str:
+    if event.kind == RunKind.PROMOTED:
+        return labels["promoted"]
+    if event.run_id is None and event.actor_id is not None and event.to_state in (State.ACCEPTED, State.REFUSED):
+        return labels["staff_accepted" if event.to_state == State.ACCEPTED else "staff_refused"]
+    return labels.get(event.to_state, event.to_state)
 
 
 def reportable_events(*, run: TransmissionRun):
@@ -103,8 +131,9 @@ def reportable_events(*, run: TransmissionRun):
     ).filter(Q(run=run) | Q(at__lte=run.started_at))
 
 
-def report_build(*, family, structure, events) -> Report | None:
+def report_build(*, family, structure, events: list[EventRow], labels: dict | None = None) -> Report | None:
     """The report of one family from its events (in order); None when nothing is worth telling."""
+    labels = labels or outcome_labels()
     report = Report(family=family, structure=structure)
     for event in events:
         if event.kind == REQUESTED:
@@ -118,13 +147,13 @@ def report_build(*, family, structure, events) -> Report | None:
         if event.to_state not in OUTCOME_ORDER or event.from_state == event.to_state:
             continue
         report.counts[event.to_state] += 1
-        if event.kind == RunKind.PROMOTED:
+        promoted = event.kind == RunKind.PROMOTED
+        if promoted:
             report.counts["promoted"] += 1
-        reservation = event.reservation
         report.rows.append({
-            "date": reservation.occurrence.date, "child": reservation.child.first_name,
-            "activity": reservation.occurrence.activity.name, "outcome": outcome_label(event),
-            "state": event.to_state, "promoted": event.kind == RunKind.PROMOTED,
+            "date": event.date, "day": event.date.strftime("%d/%m/%Y"), "child": event.child,
+            "activity": event.activity, "outcome": outcome_label(event, labels), "state": event.to_state,
+            "promoted": promoted,
         })
     if not report.rows and not (report.counts["new_requests"] or report.counts["cancel_requests"]):
         return None
@@ -139,10 +168,10 @@ def followup_url() -> str:
         return settings.SITE_URL + "/"
 
 
-def report_render(report: Report) -> tuple[str, str, str]:
+def report_render(report: Report, *, link: str | None = None) -> tuple[str, str, str]:
     """(subject, text, html) from templates/notifications/email/report_*."""
     context = {"report": report, "greeting": report.greeting, "structure": report.structure,
-               "summary": report.summary(), "rows": report.rows, "followup_url": followup_url()}
+               "summary": report.summary(), "rows": report.rows, "followup_url": link or followup_url()}
     subject = " ".join(render_to_string("notifications/email/report_subject.txt", context).split())
     text = render_to_string("notifications/email/report.txt", context)
     html = render_to_string("notifications/email/report.html", context)
@@ -160,32 +189,34 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
     structure = run.structure
     queue = queue and getattr(settings, "OUTBOX_AUTO_SEND", True)
     counts = Counter(emails_queued=0, emails_no_address=0)
-    family_ids = reportable_events(run=run).order_by().values_list("reservation__family_id", flat=True).distinct()
-    last_family = 0
-    while True:
-        chunk = sorted(family_ids.filter(reservation__family_id__gt=last_family)
-                       .order_by("reservation__family_id")[:FAMILY_CHUNK])
-        if not chunk:
-            break
-        last_family = chunk[-1]
+    labels = outcome_labels()
+    link = followup_url()
+    # One pass over the unreported events (index on reported_in) for the families to tell.
+    family_ids = sorted(set(reportable_events(run=run).order_by().values_list("reservation__family_id", flat=True)
+                            .distinct().iterator(chunk_size=10_000)))
+    for start in range(0, len(family_ids), FAMILY_CHUNK):
+        chunk = family_ids[start:start + FAMILY_CHUNK]
         with transaction.atomic():
+            with connection.cursor() as cursor:  # see reservations.transmission._fast_commit
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            families = Family.objects.in_bulk(chunk)
             events_by_family = defaultdict(list)
-            events = (reportable_events(run=run).filter(reservation__family_id__in=chunk)
-                      .select_related("reservation__family", "reservation__child", "reservation__occurrence__activity")
-                      .order_by("reservation__family_id", "at", "id"))
-            for event in events:
-                events_by_family[event.reservation.family_id].append(event)
+            for values in (ReservationEvent.objects.filter(reported_in__isnull=True, reservation__family_id__in=chunk)
+                           .filter(Q(run=run) | Q(at__lte=run.started_at))
+                           .order_by("reservation__family_id", "at", "id").values_list(*EVENT_FIELDS)):
+                event = EventRow(*values)
+                events_by_family[event.family_id].append(event)
             rows, told = [], []
             for family_id in chunk:
                 family_events = events_by_family.get(family_id)
                 if not family_events:
                     continue
                 told.extend(event.pk for event in family_events)
-                family = family_events[0].reservation.family
-                report = report_build(family=family, structure=structure, events=family_events)
+                family = families[family_id]
+                report = report_build(family=family, structure=structure, events=family_events, labels=labels)
                 if report is None:
                     continue
-                subject, text, html = report_render(report)
+                subject, text, html = report_render(report, link=link)
                 recipient = (family.email or "").strip()
                 rows.append(OutboxEmail(
                     family=family, run=run, kind=OutboxEmail.Kind.NIGHTLY_REPORT, recipient=recipient, subject=subject,

@@ -45,7 +45,8 @@ def build_world():
 def transmit_in_subprocess(hook: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DEBUG": "1",
            "DATABASE_URL": database_url(), EXIT_HOOK_ENV: hook, "CELERY_BROKER_URL": ""}
-    return subprocess.run([sys.executable, "manage.py", "transmit", "--structure", "carteville"], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "manage.py", "transmit", "--structure", "carteville", "--per-transaction", "3"],
+                          cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -73,7 +74,8 @@ def test_killed_run_then_rerun_finishes_with_every_request_answered_once(hook, c
     dead = TransmissionRun.objects.get()
     assert dead.status == TransmissionRun.Status.RUNNING and dead.finished_at is None
     done = set(answered_once())
-    assert len(done) == 7 * 5  # seven days settled and committed, the eighth rolled back or not started
+    # Three days per transaction: nine days committed, the next three rolled back or not started.
+    assert len(done) == 9 * 5
     assert Reservation.objects.filter(state=State.NOT_TRANSMITTED).count() == len(requests) - len(done)
     assert not OutboxEmail.objects.exists() and not Consumption.objects.exists()
 

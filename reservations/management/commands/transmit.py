@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.models import Structure
-from reservations.transmission import COUNT_KEYS, TransmissionBusy, transmission_run
+from reservations.transmission import COUNT_KEYS, PER_TRANSACTION, TransmissionBusy, transmission_run
 
 LABELS = {
     "occurrences": "journées traitées", "cancelled": "annulations appliquées", "accepted": "acceptées",
@@ -20,8 +20,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--structure", metavar="SLUG", help="Seulement cette structure (slug).")
         parser.add_argument("--dry-run", action="store_true", help="Tout calculer puis tout annuler : rien n'est écrit.")
+        parser.add_argument("--per-transaction", type=int, default=PER_TRANSACTION, metavar="N",
+                            help=f"Journées traitées par transaction (défaut {PER_TRANSACTION}).")
 
-    def handle(self, *args, structure=None, dry_run=False, verbosity=1, **options):
+    def handle(self, *args, structure=None, dry_run=False, per_transaction=PER_TRANSACTION, verbosity=1, **options):
+        if per_transaction < 1:
+            raise CommandError("--per-transaction doit être au moins 1.")
         structures = Structure.objects.order_by("pk")
         if structure:
             structures = structures.filter(slug=structure)
@@ -37,7 +41,8 @@ class Command(BaseCommand):
                     self.stdout.flush()
 
             try:
-                run = transmission_run(structure=current, now=timezone.now(), dry_run=dry_run, progress=progress)
+                run = transmission_run(structure=current, now=timezone.now(), dry_run=dry_run, progress=progress,
+                                       per_transaction=per_transaction)
             except TransmissionBusy as exc:
                 self.stderr.write(f"  {exc}")
                 failed = True
