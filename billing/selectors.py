@@ -7,6 +7,7 @@ queries whatever the number of lines (asserted in tests/test_selectors.py).
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from django.utils.text import capfirst
 from .models import Consumption, Payment, PaymentAllocation, Wallet
 from .money import round_money
 
+logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -224,15 +226,33 @@ def unregister_estimate_provider(provider: EstimateProvider) -> None:
         _estimate_providers.remove(provider)
 
 
+class EstimateUnavailable(Exception):
+    """A provider failed; the balance page still shows the balances and says so."""
+
+
 def estimated_costs(*, family, until: datetime.date, include_confirmed: bool, include_pending: bool) -> dict[int, Decimal]:
-    """Sum of what every registered provider estimates, per wallet id."""
+    """Sum of what every registered provider estimates, per wallet id.
+
+    A provider that fails is logged and raises EstimateUnavailable once the others
+    have answered (with their partial totals attached as `.totals`).
+    """
     totals: dict[int, Decimal] = {}
     if not (include_confirmed or include_pending):
         return totals
+    failed = False
     for provider in list(_estimate_providers):
-        result = provider(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending) or {}
+        try:
+            result = provider(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending) or {}
+        except Exception:  # a broken provider must not take the balance page down
+            logger.exception("estimate provider %r failed", provider)
+            failed = True
+            continue
         for wallet_id, amount in result.items():
             totals[wallet_id] = totals.get(wallet_id, ZERO) + Decimal(amount)
+    if failed:
+        error = EstimateUnavailable()
+        error.totals = totals
+        raise error
     return totals
 
 
@@ -243,6 +263,7 @@ class BalanceSummary:
     reservations_amount: Decimal
     estimated_balance: Decimal
     has_invoiced: bool
+    estimate_unavailable: bool = False
 
 
 def balance_summary(*, family, until: datetime.date, include_confirmed: bool = True, include_pending: bool = False) -> BalanceSummary:
@@ -253,7 +274,11 @@ def balance_summary(*, family, until: datetime.date, include_confirmed: bool = T
     Solde estimé = sum of balances − reservations.
     """
     wallets = wallet_balances(family=family)
-    estimates = estimated_costs(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending)
+    unavailable = False
+    try:
+        estimates = estimated_costs(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending)
+    except EstimateUnavailable as error:
+        estimates, unavailable = error.totals, True
     for row in wallets:
         row.estimated = round_money(estimates.get(row.wallet.pk, ZERO)) if row.wallet.is_prepaid else ZERO
     total_balance = sum((row.balance for row in wallets), ZERO)
@@ -265,4 +290,5 @@ def balance_summary(*, family, until: datetime.date, include_confirmed: bool = T
         reservations_amount=reservations,
         estimated_balance=round_money(total_balance - reservations),
         has_invoiced=any(not row.wallet.is_prepaid for row in wallets),
+        estimate_unavailable=unavailable,
     )

@@ -134,3 +134,16 @@ def test_payment_allocations_count_only_for_the_familys_wallets(family, wallets)
     payment = PaymentFactory(family=family, amount=Decimal("30.00"))
     PaymentAllocationFactory(payment=payment, wallet=wallets["loisirs"], amount=Decimal("30.00"))
     assert {r.wallet.name: r.balance for r in wallet_balances(family=family)}["Accueil de Loisirs"] == Decimal("30.00")
+
+
+def test_a_failing_provider_does_not_take_the_balance_down(family, wallets, provider):
+    def broken(**kwargs):
+        raise RuntimeError("reservations database unreachable")
+
+    selectors.register_estimate_provider(broken)
+    try:
+        summary = balance_summary(family=family, until=datetime.date(2017, 2, 28), include_confirmed=True)
+    finally:
+        selectors.unregister_estimate_provider(broken)
+    assert summary.estimate_unavailable
+    assert {row.wallet.name: row.estimated for row in summary.wallets}["Restauration"] == Decimal("10.00")  # the others still count

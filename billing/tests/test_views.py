@@ -185,3 +185,16 @@ def test_balance_with_a_bad_date_is_a_400_with_a_message(parent_client, family, 
     response = parent_client.get(reverse("billing:balance"), {"jusqu_au": until, "confirmees": "on"})
     assert response.status_code == 400
     assert 'class="invalid-feedback' in response.content.decode()
+
+
+def test_balance_page_says_when_the_estimate_is_unavailable(parent_client, family, wallets):
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    selectors.register_estimate_provider(broken)
+    try:
+        response = parent_client.get(reverse("billing:balance"))
+    finally:
+        selectors.unregister_estimate_provider(broken)
+    assert response.status_code == 200
+    assert "n'a pas pu être calculé" in text(response)
