@@ -20,7 +20,7 @@ from . import services
 from .exports import build_xlsx, consumption_columns, payment_columns
 from .models import Consumption, Payment, PaymentAllocation, Tariff, TariffRate, Wallet
 from .money import format_money, round_money
-from .selectors import month_label
+from .selectors import consumption_export_rows, month_label
 
 SUMMARY_MONTHS = 12
 
@@ -228,10 +228,11 @@ class ConsumptionAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmi
 
     @admin.action(description=_("Exporter la sélection (xlsx)"))
     def export_xlsx(self, request, queryset):
-        lines = queryset.select_related("family", "child", "wallet").order_by("day", "id")
+        lines = queryset.order_by("day", "id")
         total = lines.aggregate(s=Sum("total"))["s"] or Decimal(0)
         return _xlsx_response(build_xlsx(title=str(_("Consommations")), subtitle=_export_subtitle(request),
-                                         columns=consumption_columns(with_family=True), objects=lines.iterator(), total=total),
+                                         columns=consumption_columns(with_family=True), objects=consumption_export_rows(lines),
+                                         total=total),
                               "consommations")
 
     @admin.action(description=_("Créer une ligne de correction"))

@@ -161,6 +161,50 @@ def payment_of_family_or_404(*, family, payment_id) -> Payment:
         raise Http404("Règlement introuvable.") from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """The few fields of a related row an export reads (child, family, wallet)."""
+
+    display_name: str = ""
+    number: str = ""
+    payer_name: str = ""
+    name: str = ""
+
+
+@dataclass(slots=True)
+class ConsumptionRow:
+    """A consumption as the exports read it (same attribute paths as the model)."""
+
+    day: datetime.date
+    child_id: int | None
+    child: _Ref
+    activity_label: str
+    unit_price: Decimal
+    quantity: Decimal
+    total: Decimal
+    family: _Ref
+    wallet: _Ref
+
+
+def consumption_export_rows(queryset, *, chunk_size: int = 2000):
+    """Stream a consumption queryset as light rows for big exports (values_list: about
+    ten times cheaper than model instances for 10 000 lines)."""
+    fields = ("day", "child_id", "child__first_name", "child__last_name", "activity_label", "unit_price", "quantity",
+              "total", "family_id", "family__number", "family__payer_name", "wallet_id", "wallet__name")
+    refs: dict[tuple, _Ref] = {}
+
+    def ref(key, **values):
+        if key not in refs:
+            refs[key] = _Ref(**values)
+        return refs[key]
+
+    for (day, child_id, first, last, label, price, quantity, total, family_id, number, payer, wallet_id, wallet_name) \
+            in queryset.values_list(*fields).iterator(chunk_size=chunk_size):
+        child = ref(("c", child_id), display_name=f"{(last or '').upper()} {first}" if child_id else "")  # = Child.display_name
+        yield ConsumptionRow(day, child_id, child, label, price, quantity, total,
+                             ref(("f", family_id), number=number, payer_name=payer), ref(("w", wallet_id), name=wallet_name))
+
+
 def month_totals(*, family, month: Month) -> dict[str, Decimal]:
     """Unfiltered totals of the month: consumed, paid; two aggregate queries."""
     consumed = Consumption.objects.filter(family=family, day__gte=month.first_day, day__lte=month.last_day).aggregate(s=Sum("total"))["s"]

@@ -98,3 +98,14 @@ def test_thousands_of_lines_make_a_valid_workbook(family, wallets):
     content = build_xlsx(title="Test", columns=consumption_columns(), objects=[line] * 3000, total=line.total * 3000)
     sheet = load_workbook(io.BytesIO(content), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 3 + 3000 + 1
+
+
+def test_export_rows_read_like_the_model_for_the_columns(january, stranger):
+    from billing.models import Consumption
+    from billing.selectors import consumption_export_rows
+
+    queryset = Consumption.objects.order_by("-day", "id")
+    columns = consumption_columns(with_family=True)
+    from_models = [[column.value(line) for column in columns] for line in queryset.select_related("child", "family", "wallet")]
+    from_rows = [[column.value(row) for column in columns] for row in consumption_export_rows(queryset)]
+    assert from_rows == from_models and len(from_rows) == 5
