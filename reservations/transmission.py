@@ -173,22 +173,34 @@ def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=
                                     .order_by("occurrence_id", "submitted_at", "id")
                                     .values_list("occurrence_id", "id", "state", "waiting_mark", "cancel_requested_at")):
             rows_of[occurrence_id].append(row)
-        by_target: dict[str, list[int]] = {}
-        events = []
+        groups: dict[tuple, list[int]] = {}
         for occurrence in occurrences:
             for reservation_id, from_state, to_state, kind, note in plan_changes(occurrence=occurrence,
                                                                                   rows=rows_of[occurrence.pk]):
-                by_target.setdefault(to_state, []).append(reservation_id)
-                events.append(ReservationEvent(reservation_id=reservation_id, kind=kind, from_state=from_state,
-                                               to_state=to_state, run=run, actor=user, note=note))
+                groups.setdefault((from_state, to_state, kind, note), []).append(reservation_id)
                 counts["promoted" if kind == EventKind.PROMOTED else to_state] += 1
-        for to_state, ids in by_target.items():
-            Reservation.objects.filter(pk__in=ids).update(state=to_state)
-        ReservationEvent.objects.bulk_create(events, batch_size=2000)
+        _apply(groups, run=run, user=user)
         if _die_before_commit:
             os._exit(4)
     counts["occurrences"] = len(occurrences)
     return counts
+
+
+def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> None:
+    """One statement per kind of change: update the states and insert their events
+    together (UPDATE … RETURNING feeding an INSERT), no model instances in between."""
+    reservations = Reservation._meta.db_table
+    events = ReservationEvent._meta.db_table
+    at = timezone.now()
+    with connection.cursor() as cursor:
+        for (from_state, to_state, kind, note), ids in groups.items():
+            cursor.execute(
+                f"""WITH changed AS (
+                        UPDATE {reservations} SET state = %s WHERE id = ANY(%s) AND state = %s RETURNING id)
+                    INSERT INTO {events} (reservation_id, at, kind, from_state, to_state, actor_id, run_id, note, reported_in_id)
+                    SELECT id, %s, %s, %s, %s, %s, %s, %s, NULL FROM changed""",
+                [to_state, ids, from_state, at, kind, from_state, to_state, getattr(user, "pk", None), run.pk, note],
+            )
 
 
 def occurrence_settle(*, run: TransmissionRun, occurrence_id: int, user=None) -> Counter:
