@@ -197,8 +197,9 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
     for start in range(0, len(family_ids), FAMILY_CHUNK):
         chunk = family_ids[start:start + FAMILY_CHUNK]
         with transaction.atomic():
-            with connection.cursor() as cursor:  # see reservations.transmission._fast_commit
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if connection.vendor == "postgresql":  # see reservations.transmission._fast_commit
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             families = Family.objects.in_bulk(chunk)
             events_by_family = defaultdict(list)
             for values in (ReservationEvent.objects.filter(reported_in__isnull=True, reservation__family_id__in=chunk)

@@ -189,6 +189,13 @@ def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=
 def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> None:
     """One statement per kind of change: update the states and insert their events
     together (UPDATE … RETURNING feeding an INSERT), no model instances in between."""
+    if connection.vendor != "postgresql":  # SQLite in development: the same writes through the ORM
+        for (from_state, to_state, kind, note), ids in groups.items():
+            Reservation.objects.filter(pk__in=ids, state=from_state).update(state=to_state)
+            ReservationEvent.objects.bulk_create([ReservationEvent(
+                reservation_id=pk, kind=kind, from_state=from_state, to_state=to_state, run=run, actor=user, note=note)
+                for pk in ids])
+        return
     reservations = Reservation._meta.db_table
     events = ReservationEvent._meta.db_table
     at = timezone.now()
@@ -286,17 +293,22 @@ def pending_count(*, structure, today) -> int:
 def _fast_commit() -> None:
     """Don't wait for the WAL flush at commit: a crash may lose the last few commits, which
     is harmless here (the database stays consistent and a rerun redoes exactly that work)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _try_lock(structure_id: int) -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite (development, one process): nothing to lock against
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])
         return cursor.fetchone()[0]
 
 
 def _unlock(structure_id: int) -> None:
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])
 
