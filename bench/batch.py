@@ -1,0 +1,214 @@
+"""Benchmark of the nightly transmission on a throwaway PostgreSQL database.
+
+    .venv/bin/python bench/batch.py [--requests 100000] [--occurrences 2000] [--families N]
+                                    [--server postgres://postgres@127.0.0.1:5432] [--keep]
+
+Creates a database ``portal_bench_<pid>``, migrates it, builds with bulk_create N
+families (one child each) and their pending requests spread evenly over the days of
+four activities (unlimited; limited with a waiting list; limited and nearly big
+enough; validated by staff), then runs the transmission in a fresh process (so its
+peak memory is the run's own) and prints: requests settled per second, the run's
+duration, its peak memory (max RSS), and the e-mails queued. The database is dropped
+at the end unless --keep. Targets (DESIGN, issue 5): 100,000 requests over 2,000 days
+in ≤ 60 s and ≤ 400 MB.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ comes first on sys.path and its modules (bench/calendar.py) would
+# shadow the standard library: put the project root there instead.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import subprocess
+import time
+from urllib.parse import urlparse
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    os.environ["DEBUG"] = "1"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["CELERY_BROKER_URL"] = ""
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # The e-mails are queued as outbox rows; sending them is the worker's job, not the run's.
+    settings.OUTBOX_AUTO_SEND = False
+
+
+def admin_connection(server: str):
+    import psycopg2
+
+    parsed = urlparse(server)
+    connection = psycopg2.connect(dbname="postgres", user=parsed.username or "postgres", password=parsed.password or "",
+                                  host=parsed.hostname or "127.0.0.1", port=parsed.port or 5432)
+    connection.autocommit = True
+    return connection
+
+
+def build(*, requests: int, occurrences: int, families: int, out) -> int:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from accounts.models import Child, Family
+    from billing.models import Wallet
+    from portal.models import Structure
+    from reservations.models import Activity, Occurrence, Reservation, ReservationEvent
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    structure = Structure.objects.create(name="Mairie de BenchVille", slug="benchville")
+    wallet = Wallet.objects.create(structure=structure, name="Restauration", mode=Wallet.Mode.PREPAID)
+    per_occurrence = requests // occurrences
+    kinds = [
+        {"name": "Restauration Scolaire", "limited_places": False},
+        {"name": "Accueil de Loisirs", "limited_places": True, "default_places": per_occurrence * 6 // 10,
+         "default_waiting_places": per_occurrence // 5},
+        {"name": "APS MATIN", "limited_places": True, "default_places": per_occurrence - 2, "default_waiting_places": 1},
+        {"name": "3-6 ans - Mercredi Matin", "needs_staff_decision": True},
+    ]
+    activities = [Activity.objects.create(structure=structure, wallet=wallet, arrival_time=datetime.time(8),
+                                          departure_time=datetime.time(17), **kind) for kind in kinds]
+    today = timezone.localdate()
+    days = [Occurrence(activity=activities[i % 4], date=today + datetime.timedelta(days=1 + i // 4),
+                       arrival_time=datetime.time(8), departure_time=datetime.time(17),
+                       places=activities[i % 4].default_places, waiting_places=activities[i % 4].default_waiting_places)
+            for i in range(occurrences)]
+    days = Occurrence.objects.bulk_create(days, batch_size=2000)
+    family_rows = Family.objects.bulk_create(
+        [Family(structure=structure, number=f"B{n:07d}", payer_name=f"FAMILLE{n} Jean", civility="M.",
+                email=f"famille{n}@example.org" if n % 50 else "") for n in range(families)], batch_size=5000)
+    children = Child.objects.bulk_create(
+        [Child(family=family, first_name="Enfant", last_name=family.payer_name.split()[0],
+               birth_date=datetime.date(2018, 1, 1)) for family in family_rows], batch_size=5000)
+    per_child = requests // families
+    stride = max(occurrences // per_child, 1)
+    now = timezone.now() - datetime.timedelta(hours=3)
+    batch, count = [], 0
+    for index, child in enumerate(children):
+        for j in range(per_child):
+            day = days[(index + j * stride) % occurrences]
+            batch.append(Reservation(family_id=child.family_id, child=child, occurrence=day, arrival_time=day.arrival_time,
+                                     departure_time=day.departure_time, unit_price="3.5900", quantity=1, cost="3.59",
+                                     submitted_at=now + datetime.timedelta(microseconds=count)))
+            count += 1
+        if len(batch) >= 20_000:
+            _flush(batch, Reservation, ReservationEvent)
+            batch = []
+    _flush(batch, Reservation, ReservationEvent)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics, as autovacuum would have them after a day
+        cursor.execute("ANALYZE")
+    out.write(f"built {count} requests, {len(days)} days, {families} families in {time.perf_counter() - started:.1f} s\n")
+    return count
+
+
+def _flush(batch, Reservation, ReservationEvent):
+    if not batch:
+        return
+    created = Reservation.objects.bulk_create(batch, batch_size=5000)
+    ReservationEvent.objects.bulk_create(
+        [ReservationEvent(reservation=r, kind="requested", to_state="not_transmitted") for r in created], batch_size=5000)
+
+
+def settle() -> None:
+    """Child process: run the transmission and print its figures as JSON."""
+    import tracemalloc
+
+    from django.utils import timezone
+
+    from notifications.models import OutboxEmail
+    from portal.models import Structure
+    from reservations.transmission import transmission_run
+
+    structure = Structure.objects.get(slug="benchville")
+    trace = os.environ.get("BENCH_TRACEMALLOC") == "1"
+    if trace:
+        tracemalloc.start()
+    marks = {}
+
+    def progress(done, counts):
+        marks["settled"] = time.perf_counter()
+
+    started = time.perf_counter()
+    run = transmission_run(structure=structure, now=timezone.now(), progress=progress)
+    elapsed = time.perf_counter() - started
+    figures = {
+        "seconds": elapsed, "settle_seconds": marks.get("settled", started) - started, "counts": run.counts,
+        "outbox_pending": OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING).count(),
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if trace:
+        figures["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+    print(json.dumps(figures))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--occurrences", type=int, default=2_000)
+    parser.add_argument("--families", type=int, default=None, help="default: requests / 10")
+    parser.add_argument("--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
+    parser.add_argument("--settle-only", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.settle_only:
+        setup_django(args.settle_only)
+        settle()
+        return
+
+    families = args.families or max(args.requests // 10, 1)
+    name = f"portal_bench_{os.getpid()}"
+    database_url = f"{args.server.rstrip('/')}/{name}"
+    admin = admin_connection(args.server)
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        setup_django(database_url)
+        requests = build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout)
+        from django.db import connections
+
+        connections.close_all()
+        child = subprocess.run([sys.executable, __file__, "--settle-only", database_url], capture_output=True, text=True,
+                               cwd=ROOT)
+        if child.returncode:
+            sys.stderr.write(child.stderr)
+            raise SystemExit(child.returncode)
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        counts = figures["counts"]
+        print(f"settled {requests} requests over {counts['occurrences']} days in {figures['seconds']:.1f} s "
+              f"({requests / figures['seconds']:,.0f} requests/s; settling {figures['settle_seconds']:.1f} s, "
+              f"reports {figures['seconds'] - figures['settle_seconds']:.1f} s)")
+        print("outcomes: " + ", ".join(f"{key} {counts.get(key, 0)}" for key in (
+            "accepted", "waiting_list", "refused", "awaiting_decision", "promoted", "cancelled")))
+        print(f"e-mails queued: {counts.get('emails_queued', 0)} (outbox pending {figures['outbox_pending']}), "
+              f"families without address: {counts.get('emails_no_address', 0)}")
+        print(f"peak memory of the run (max RSS): {figures['maxrss_mb']:.0f} MB"
+              + (f", tracemalloc peak {figures['tracemalloc_peak_mb']:.0f} MB" if "tracemalloc_peak_mb" in figures else ""))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if args.keep:
+            print(f"database kept: {database_url}")
+        else:
+            with admin.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+if __name__ == "__main__":
+    main()
