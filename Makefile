@@ -38,6 +38,7 @@ screenshots: install services
 bench: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/billing.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/calendar.py
+	$(PY) bench/batch.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
