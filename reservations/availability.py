@@ -3,10 +3,10 @@
 ``load_context`` fetches everything a calendar, a cart summary or a confirmation needs in
 a constant number of queries (enrolments, occurrences with their place counts, tariff
 rates, live reservations, cart lines, closures); ``evaluate`` then decides each
-(child, occurrence) in pure Python. Counting rules (DESIGN §4, the same as the nightly
-transmission): places taken = accepted + not transmitted without the waiting mark;
-waiting places taken = waiting-listed + not transmitted with the waiting mark. Requests
-awaiting a staff decision hold no place: staff decide them against the capacity.
+(child, occurrence) in pure Python. Counting rules (DESIGN §4): places taken = accepted +
+not transmitted without the waiting mark + awaiting a staff decision (such a request was
+made for a place; the calendar never offers a place staff may still give to it);
+waiting places taken = waiting-listed + not transmitted with the waiting mark.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ State = Reservation.State
 BOOK = CartLine.Action.BOOK
 CANCEL = CartLine.Action.CANCEL
 
-TAKEN_STATES = (State.ACCEPTED,)
+TAKEN_STATES = (State.ACCEPTED, State.AWAITING_DECISION)
 # How far back closures are loaded so "N working days before" can skip them.
 WORKING_DAYS_LOOKBACK = datetime.timedelta(days=60)
 
@@ -55,7 +55,8 @@ def place_counts(occurrence_ids):
     return (
         Reservation.objects.filter(occurrence_id__in=list(occurrence_ids), state__in=Reservation.LIVE_STATES)
         .values("occurrence_id")
-        .annotate(taken=Count("id", filter=taken_filter("")), waiting_taken=Count("id", filter=waiting_filter("")))
+        .annotate(taken=Count("occurrence_id", filter=taken_filter("")),
+                  waiting_taken=Count("occurrence_id", filter=waiting_filter("")))
         .order_by()
     )
 
@@ -241,34 +242,71 @@ def full_reason() -> str:
     return _("Activité complète (liste d'attente comprise).")
 
 
+def book_block(ctx: Context, occurrence: Occurrence, child_id: int, *, hold, opens_at, book_deadline,
+               check_places: bool = True) -> str | None:
+    """The code of why the child cannot book this day now (None: bookable, maybe on the waiting list).
+
+    Codes: closed, not_enrolled, held, cancel_pending, not_open, deadline, full. Cheap: no
+    sentence is built (the month grid evaluates hundreds of days).
+    """
+    activity = occurrence.activity
+    if occurrence.is_cancelled or (ctx.closed and ctx.closed.reason(activity, occurrence.date)):
+        return "closed"
+    if not ctx.is_enrolled(child_id, activity.id, occurrence.date):
+        return "not_enrolled"
+    if hold is not None:
+        return "held"
+    if (child_id, occurrence.id) in ctx.reservations:
+        return "cancel_pending"
+    if opens_at is not None and ctx.now < opens_at:
+        return "not_open"
+    if ctx.now > book_deadline:
+        return "deadline"
+    if check_places and is_full(occurrence):
+        return "full"
+    return None
+
+
 def book_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, hold, opens_at, book_deadline,
                 check_places: bool = True) -> str | None:
-    """Why the child cannot book this day now (None: bookable, maybe on the waiting list)."""
+    """Why the child cannot book this day now, in French (None: bookable, maybe on the waiting list)."""
+    code = book_block(ctx, occurrence, child_id, hold=hold, opens_at=opens_at, book_deadline=book_deadline,
+                      check_places=check_places)
+    return None if code is None else block_message(ctx, occurrence, code, opens_at=opens_at, book_deadline=book_deadline)
+
+
+def block_message(ctx: Context, occurrence: Occurrence, code: str, *, opens_at, book_deadline) -> str:
     activity = occurrence.activity
     day = occurrence.date.strftime("%d/%m/%Y")
-    closed_reason = ctx.closed.reason(activity, occurrence.date) if ctx.closed else None
-    if occurrence.is_cancelled or closed_reason:
+    if code == "closed":
+        closed_reason = ctx.closed.reason(activity, occurrence.date) if ctx.closed else None
         return _("Fermé le %(day)s (%(reason)s).") % {"day": day, "reason": closed_reason or _("journée fermée")}
-    if not ctx.is_enrolled(child_id, activity.id, occurrence.date):
+    if code == "not_enrolled":
         return _("L'enfant n'est pas inscrit à « %(activity)s » le %(day)s.") % {"activity": activity.name, "day": day}
-    if hold is not None:
+    if code == "held":
         return _("Ce jour est déjà réservé.")
-    reservation = ctx.reservations.get((child_id, occurrence.id))
-    if reservation is not None:
+    if code == "cancel_pending":
         return _("Une annulation est déjà demandée pour ce jour ; elle sera traitée cette nuit.")
-    if opens_at is not None and ctx.now < opens_at:
+    if code == "not_open":
         return _("Les réservations ouvrent le %(moment)s.") % {"moment": deadlines.format_moment(opens_at, today=ctx.today)}
-    if ctx.now > book_deadline:
+    if code == "deadline":
         return _("Hors délai : ce jour pouvait être réservé jusqu'au %(moment)s.") % {
             "moment": deadlines.format_moment(book_deadline, today=ctx.today)}
-    if check_places and is_full(occurrence):
-        return full_reason()
-    return None
+    return full_reason()
 
 
 def is_full(occurrence: Occurrence) -> bool:
     left, waiting_left = places_left(occurrence)
     return left is not None and left <= 0 and waiting_left <= 0
+
+
+def _cancel_block(ctx: Context, occurrence: Occurrence, child_id: int, *, cancel_deadline) -> str | None:
+    reservation = ctx.reservations.get((child_id, occurrence.id))
+    if reservation is None:
+        return "nothing"
+    if reservation.cancel_requested_at is not None:
+        return "cancel_pending"
+    return "deadline" if ctx.now > cancel_deadline else None
 
 
 def cancel_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, cancel_deadline) -> str | None:
@@ -314,20 +352,26 @@ def deadline_text(ctx: Context, *, hold, book_reason_text, cancel_reason_text, o
 def evaluate(ctx: Context, occurrence: Occurrence, child_id: int, *, details: bool = True) -> Slot:
     """The whole picture of one (child, occurrence): state, reasons, deadlines, cost.
 
-    ``details=False`` skips the price and the deadline sentence (the month grid in
+    ``details=False`` skips the price and the deadline sentence, and leaves short codes
+    instead of French sentences in book_reason / cancel_reason (the month grid in
     aggregate mode shows only the state).
     """
     reservation = ctx.reservations.get((child_id, occurrence.id))
     hold = hold_of(reservation)
     line = ctx.cart.get((child_id, occurrence.id))
     opens_at, book_deadline, cancel_deadline = windows(ctx, occurrence)
-    why_not_open = book_reason(ctx, occurrence, child_id, hold=hold, opens_at=opens_at, book_deadline=book_deadline,
-                               check_places=False)
-    why_not_book = why_not_open or (full_reason() if is_full(occurrence) else None)
-    why_not_cancel = cancel_reason(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
+    open_block = book_block(ctx, occurrence, child_id, hold=hold, opens_at=opens_at, book_deadline=book_deadline,
+                            check_places=False)
+    book_code = open_block or ("full" if is_full(occurrence) else None)
+    if details:
+        why_not_book = book_code and block_message(ctx, occurrence, book_code, opens_at=opens_at, book_deadline=book_deadline)
+        why_not_cancel = cancel_reason(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
+    else:  # codes only: the aggregate grid shows states, never the sentences
+        why_not_book = book_code
+        why_not_cancel = _cancel_block(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
     left, waiting_left = places_left(occurrence)
     state = states.activity_day_state(
-        hold=hold, bookable=why_not_open is None, cancellable=why_not_cancel is None,
+        hold=hold, bookable=open_block is None, cancellable=why_not_cancel is None,
         limited=left is not None, places_left=left or 0, waiting_left=waiting_left or 0,
         cart_action=line.action if line else None,
     )

@@ -36,17 +36,17 @@ WAITLIST_OPEN = DayState("waitlist_open", _("L'activité est complète, mais vou
 BOOKED = DayState("booked", _("Vous avez réservé cette activité, vous pouvez encore l'annuler."),
                   _("Réservée, annulable"), "✓", "st-booked")
 WAITING = DayState("waiting", _("Vous avez été mis sur liste d'attente pour cette activité, vous pouvez encore l'annuler."),
-                   _("Liste d'attente, annulable"), "⧖", "st-waiting")
+                   _("Liste d'attente, annulable"), "◷", "st-waiting")
 BOOKED_LOCKED = DayState("booked_locked", _("Vous avez réservé cette activité, mais vous êtes hors délai pour l'annuler."),
-                         _("Réservée, hors délai d'annulation"), "✔", "st-booked-locked")
+                         _("Réservée, hors délai d'annulation"), "☑", "st-booked-locked")
 WAITING_LOCKED = DayState("waiting_locked", _("Vous êtes sur liste d'attente pour cette activité, vous êtes hors délai pour l'annuler."),
-                          _("Liste d'attente, hors délai d'annulation"), "⧗", "st-waiting-locked")
+                          _("Liste d'attente, hors délai d'annulation"), "◉", "st-waiting-locked")
 TO_BOOK = DayState("to_book", _("Dans votre panier : à réserver (pas encore enregistré tant que vous n'avez pas validé)."),
-                   _("À réserver"), "➕", "st-to-book")
+                   _("À réserver"), "+", "st-to-book")
 TO_BOOK_WAITING = DayState("to_book_waiting", _("Dans votre panier : à réserver en liste d'attente (pas encore enregistré)."),
-                           _("À réserver (liste d'attente)"), "➕", "st-to-book")
+                           _("À réserver (liste d'attente)"), "+", "st-to-book")
 TO_CANCEL = DayState("to_cancel", _("Dans votre panier : à annuler (pas encore enregistré tant que vous n'avez pas validé)."),
-                     _("À annuler"), "➖", "st-to-cancel")
+                     _("À annuler"), "−", "st-to-cancel")
 
 ACTIVITY_STATES = (CLOSED, FULL, OPEN, WAITLIST_OPEN, BOOKED, WAITING, BOOKED_LOCKED, WAITING_LOCKED)
 CART_STATES = (TO_BOOK, TO_BOOK_WAITING, TO_CANCEL)
@@ -63,11 +63,11 @@ DAY_OPEN_WAITLIST = DayState("day_open_waitlist", _("Au moins une activité est 
 DAY_BOOKED = DayState("day_booked", _("Vous avez réservé au moins une activité. Vous pouvez encore réserver ou annuler certaines activités."),
                       _("Réservé, modifiable"), "✓", "st-booked")
 DAY_BOOKED_WAITING = DayState("day_booked_waiting", _("Vous avez réservé au moins une activité. Vous pouvez encore réserver ou annuler certaines activités. Au moins une des activités (déjà réservée ou pas) est ou sera en liste d'attente."),
-                              _("Réservé, modifiable, liste d'attente"), "⧖", "st-waiting")
+                              _("Réservé, modifiable, liste d'attente"), "◷", "st-waiting")
 DAY_BOOKED_LOCKED = DayState("day_booked_locked", _("Vous avez réservé une ou plusieurs activités, mais vous êtes hors délai pour les annuler. Aucune autre activité ne peut être réservée."),
-                             _("Réservé, hors délai"), "✔", "st-booked-locked")
+                             _("Réservé, hors délai"), "☑", "st-booked-locked")
 DAY_BOOKED_LOCKED_WAITING = DayState("day_booked_locked_waiting", _("Vous avez réservé une ou plusieurs activités, dont au moins une en liste d'attente, mais vous êtes hors délai pour les annuler. Aucune autre activité ne peut être réservée."),
-                                     _("Réservé dont liste d'attente, hors délai"), "⧗", "st-waiting-locked")
+                                     _("Réservé dont liste d'attente, hors délai"), "◉", "st-waiting-locked")
 
 AGGREGATE_STATES = (DAY_NONE_OPEN, DAY_ALL_FULL, DAY_OPEN, DAY_OPEN_WAITLIST, DAY_BOOKED, DAY_BOOKED_WAITING,
                     DAY_BOOKED_LOCKED, DAY_BOOKED_LOCKED_WAITING)

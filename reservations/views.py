@@ -32,6 +32,12 @@ def _refuse(request, message, *, status=400, back=None):
                   status=status)
 
 
+def _cell_urls() -> dict:
+    """URLs every day cell uses, reversed once per page rather than once per cell."""
+    return {"toggle_url": reverse("reservations:toggle"),
+            "day_url_prefix": reverse("reservations:day", args=["0000-00-00"]).removesuffix("0000-00-00/")}
+
+
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -74,7 +80,7 @@ def calendar(request):
         "view": view, "children": children, "child": child, "activity": activity,
         "previous_ok": selectors.month_in_range(view.previous_month, today),
         "next_ok": selectors.month_in_range(view.next_month, today),
-        "here": request.get_full_path(),
+        "here": request.get_full_path(), **_cell_urls(),
     })
 
 
@@ -120,7 +126,7 @@ def toggle(request):
     if _is_htmx(request):
         slot = selectors.slot_for(family=request.family, child=child, occurrence=occurrence, now=now)
         context = {"slot": slot, "child": child, "error": error, "here": next_url, "htmx": True,
-                   "cart_count": selectors.cart_count(family=request.family)}
+                   "cart_count": selectors.cart_count(family=request.family), **_cell_urls()}
         if data["view"] == "slot":
             return render(request, "reservations/_slot.html", context)
         context["cell"] = selectors.DayCell(date=occurrence.date, in_month=True, state=slot.state, slots=[slot])

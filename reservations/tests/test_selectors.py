@@ -119,8 +119,8 @@ def test_availability_check_reasons():
     assert "ouvrent le" in availability_check(occurrence=world.occurrences[D(2026, 12, 14)], child=child, now=NOW, action="book")
 
 
-def test_places_count_accepted_and_not_transmitted_but_not_awaiting_or_cancelled():
-    world = make_world(places=3, waiting=2)
+def test_places_count_accepted_awaiting_and_not_transmitted_but_not_cancelled():
+    world = make_world(places=4, waiting=2)
     occurrence = world.occurrences[D(2026, 12, 1)]
     for state, mark in [(State.ACCEPTED, False), (State.NOT_TRANSMITTED, False), (State.AWAITING_DECISION, False),
                         (State.CANCELLED, False), (State.WAITING_LIST, False), (State.NOT_TRANSMITTED, True)]:

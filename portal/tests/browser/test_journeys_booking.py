@@ -33,6 +33,7 @@ def test_parent_books_with_htmx_confirms_and_reads_the_remarks(page, world, logi
     page.goto(f"/reservations/?child={emmy.id}&activity={world.activity.id}&month=2026-12")
     expect(page.get_by_role("heading", name="Décembre 2026 — Restauration Scolaire")).to_be_visible()
     audit_page(page, label="calendar (activity)")
+    page.wait_for_function("() => window.htmx !== undefined")
 
     # Keyboard: the day is a real button inside a form; Enter toggles it in place (htmx).
     day = page.locator("#jour-2026-12-01 button")
