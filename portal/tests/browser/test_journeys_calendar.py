@@ -40,7 +40,9 @@ def dupont(travel_to):
     world.family = FamilyFactory(structure=structure, number="000456", payer_name="DUPONT Jean-Paul", civility="M.",
                                  email="jp.dupont@example.org", users=[world.user])
     ChildFactory(family=world.family, first_name="Amalia", last_name="DUPONT", birth_date=datetime.date(2017, 6, 2))
-    world.paolo = ChildFactory(family=world.family, first_name="Paolo", last_name="DUPONT", birth_date=datetime.date(2021, 1, 20))
+    # Ids above 1000, as in any real database: they must never be rendered "1 024".
+    world.paolo = ChildFactory(id=1207, family=world.family, first_name="Paolo", last_name="DUPONT",
+                               birth_date=datetime.date(2021, 1, 20))
     world.neighbours = [ChildFactory(family__structure=structure, first_name=name, last_name="MARTIN") for name in ("Lucas", "Léa", "Zoé")]
     rule = DeadlineRuleFactory(structure=structure, name="La veille à 09:00")
     world.canteen = make_activity(structure, name=CANTEEN, amount="3.76", rule=rule, position=1)
@@ -50,9 +52,9 @@ def dupont(travel_to):
         EnrolmentFactory(child=child, activity=world.canteen, start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2027, 7, 4))
         EnrolmentFactory(child=child, activity=world.wednesday, start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2027, 7, 4))
     world.days = {}
-    for day in weekdays_between(datetime.date(2026, 11, 23), datetime.date(2026, 12, 18)):
+    for number, day in enumerate(weekdays_between(datetime.date(2026, 11, 23), datetime.date(2026, 12, 18))):
         activity = world.wednesday if day.weekday() == 2 else world.canteen
-        world.days[day] = OccurrenceFactory(activity=activity, date=day)
+        world.days[day] = OccurrenceFactory(id=1000 + number * 7, activity=activity, date=day)
     # 2 December: the one place is taken, the waiting place is free.
     ReservationFactory(occurrence=world.days[datetime.date(2026, 12, 2)], child=world.neighbours[0],
                        family=world.neighbours[0].family, state=State.ACCEPTED,

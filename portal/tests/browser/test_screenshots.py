@@ -3,7 +3,9 @@
 Skipped when SCREENSHOTS_DIR is unset, so `make test` never rewrites docs/screenshots/.
 The pages are filled by the apps' demo seed (`seed_demo`), as a visitor of `make run` sees them.
 """
+import datetime
 import io
+import re
 import os
 from pathlib import Path
 
@@ -68,3 +70,60 @@ def test_screenshot_history_and_balance_as_in_the_guide(page, demo, login_as, tr
     page.goto(reverse("billing:balance"))
     expect(page.locator("table.balance-table")).to_be_visible()
     shoot(page, "05-solde")
+
+
+def test_screenshot_booking_flow_follow_up_and_report(page, demo, login_as, new_context):
+    """Today's demo calendar of Emmy GUIDE: both modes, a day, the cart, the result, the follow-up,
+    then the night's report e-mail (its HTML body rendered in the browser)."""
+    from django.core import mail
+
+    from reservations.models import Activity
+
+    url_or_skip("reservations:calendar")
+    guide = User.objects.get(username="guide")
+    canteen = Activity.objects.get(structure__slug="carteville", name="Restauration Scolaire")
+    login_as(page.context, guide)
+    from django.utils import timezone
+
+    first = timezone.localdate().replace(day=28) + datetime.timedelta(days=7)
+    month = f"{first:%Y-%m}"   # next month: its days are open to booking
+    page.goto(f"{reverse('reservations:calendar')}?activity={canteen.pk}&month={month}")
+    open_cells = page.locator(".pf-calendar td:not(.pf-out) .pf-cell.st-open")
+    expect(open_cells.first).to_be_visible()
+    for cell_id in open_cells.evaluate_all("cells => cells.map(c => c.id)")[:2]:
+        page.locator(f"#{cell_id} button").click()
+        expect(page.locator(f"#{cell_id}")).to_contain_text("À réserver")
+    shoot(page, "06-calendrier-activite")
+
+    page.goto(f"{reverse('reservations:calendar')}?activity=toutes&month={month}")
+    expect(page.locator(".pf-calendar .pf-state").first).to_be_visible()
+    shoot(page, "07-calendrier-toutes-activites")
+    page.locator(".pf-calendar td:not(.pf-out) .pf-cell.st-open button").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Activités disponibles le"))).to_be_visible()
+    shoot(page, "08-activites-du-jour")
+
+    page.locator("#panier-compteur").click()
+    expect(page.get_by_role("button", name="Valider réellement")).to_be_visible()
+    shoot(page, "09-recapitulatif")
+    page.get_by_role("button", name="Valider réellement").click()
+    expect(page.get_by_role("heading", name="Vos demandes ont été traitées")).to_be_visible()
+    shoot(page, "10-resultat")
+
+    if url_or_skip("reservations:followup"):
+        page.goto(reverse("reservations:followup"))
+        expect(page.locator("table.followup-table")).to_be_visible()
+        shoot(page, "11-suivi")
+
+    before = len(mail.outbox)
+    call_command("transmit", "--structure", "carteville", verbosity=0)
+    reports = [m for m in mail.outbox[before:] if guide.email in m.to or "denis.guide@example.org" in m.to]
+    assert reports, "the night sent no report to the GUIDE family"
+    html = reports[0].alternatives[0][0]
+    page.set_content(html)
+    shoot(page, "12-email-compte-rendu")
+
+    phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    login_as(phone.context, guide)
+    phone.goto(f"{reverse('reservations:calendar')}?activity=toutes&month={month}")
+    expect(phone.locator(".pf-calendar td:not(.pf-out) .pf-state").first).to_be_visible()
+    shoot(phone, "13-calendrier-telephone")
