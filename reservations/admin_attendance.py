@@ -7,6 +7,7 @@ day → accepted bookings with Présent / Absent / Absence justifiée, present b
 """
 import datetime
 
+from celery.result import EagerResult
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -75,7 +76,7 @@ class TransmissionRunAdmin(reservations_admin.TransmissionRunAdmin):
         if request.method == "POST" and form.is_valid():
             structure = form.cleaned_data["structure"]
             result = transmit_structure.delay(structure.pk, request.user.pk)
-            if result.ready():  # without a broker the task ran here
+            if isinstance(result, EagerResult):  # without a broker the task ran here
                 outcome = result.get()
                 if "skipped" in outcome:
                     self.message_user(request, outcome["skipped"], messages.WARNING)

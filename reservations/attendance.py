@@ -10,8 +10,10 @@ the consumption's ``source_key`` "reservation:<id>" makes a second posting impos
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import Counter
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,7 @@ from billing.services import consumption_post
 
 from .models import Occurrence, Reservation
 
+logger = logging.getLogger(__name__)
 State = Reservation.State
 Attendance = Reservation.Attendance
 POST_CHUNK = 500
@@ -91,12 +94,19 @@ def consumptions_post(*, structure, today: datetime.date, now: datetime.datetime
             for reservation in chunk:
                 activity = reservation.occurrence.activity
                 if is_charged(attendance=reservation.attendance, charge_unexcused_absence=activity.charge_unexcused_absence):
-                    consumption_post(
-                        family=reservation.family, child=reservation.child, wallet=activity.wallet,
-                        day=reservation.occurrence.date, activity_label=activity.name,
-                        unit_price=reservation.unit_price, quantity=reservation.quantity,
-                        source_key=f"reservation:{reservation.pk}",
-                    )
+                    try:
+                        consumption_post(
+                            family=reservation.family, child=reservation.child, wallet=activity.wallet,
+                            day=reservation.occurrence.date, activity_label=activity.name,
+                            unit_price=reservation.unit_price, quantity=reservation.quantity,
+                            source_key=f"reservation:{reservation.pk}",
+                        )
+                    except ValidationError as exc:
+                        # A set-up mistake (e.g. a wallet of another structure) must not stop the night:
+                        # the booking stays unposted, counted and logged, and is retried the next night.
+                        logger.error("reservation %s not posted: %s", reservation.pk, exc)
+                        counts["consumptions_errors"] += 1
+                        continue
                     counts["consumptions_posted"] += 1
                 else:
                     counts["consumptions_not_charged"] += 1

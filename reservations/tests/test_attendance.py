@@ -115,3 +115,17 @@ def test_attendance_cannot_change_once_posted(structure):
     with pytest.raises(AttendanceError, match="déjà passée en consommation"):
         attendance_record(occurrence=posted.occurrence, marks={posted.pk: Attendance.EXCUSED})
     assert Reservation.objects.get(pk=posted.pk).attendance == ""
+
+
+def test_a_misconfigured_wallet_is_counted_and_does_not_stop_the_others(structure):
+    from reservations.tests.factories import WalletFactory
+
+    wrong = ActivityFactory(structure=structure, wallet=WalletFactory(structure=StructureFactory(), name="Ailleurs"))
+    broken = booking(structure, day=TODAY - datetime.timedelta(days=1), activity=wrong)
+    fine = booking(structure, day=TODAY - datetime.timedelta(days=1))
+
+    counts = consumptions_post(structure=structure, today=TODAY, now=NOW)
+
+    assert (counts["consumptions_posted"], counts["consumptions_errors"]) == (1, 1)
+    assert Consumption.objects.get().source_key == f"reservation:{fine.pk}"
+    assert Reservation.objects.get(pk=broken.pk).consumption_posted_at is None

@@ -9,7 +9,8 @@ LABELS = {
     "occurrences": "journées traitées", "cancelled": "annulations appliquées", "accepted": "acceptées",
     "awaiting_decision": "en attente de traitement", "waiting_list": "mises en liste d'attente", "refused": "refusées",
     "promoted": "places attribuées depuis la liste d'attente", "consumptions_posted": "consommations passées",
-    "consumptions_not_charged": "absences non facturées", "emails_queued": "e-mails mis en file",
+    "consumptions_not_charged": "absences non facturées",
+    "consumptions_errors": "consommations en erreur (voir les journaux)", "emails_queued": "e-mails mis en file",
     "emails_no_address": "familles sans adresse e-mail",
 }
 
