@@ -1,4 +1,4 @@
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -62,6 +62,21 @@ class LoginView(auth_views.LoginView):
 
 
 logout_view = auth_views.LogoutView.as_view()
+
+
+def admin_login(request):
+    """The staff login of the admin, with the same throttling as the parents' login."""
+    if request.method != "POST":
+        return admin.site.login(request)
+    subjects = throttle.subjects(scope=throttle.LOGIN, request=request, identifier=request.POST.get("username", ""))
+    if seconds := throttle.seconds_locked(subjects):
+        return _throttled(request, "accounts/admin_locked.html", {}, seconds)
+    response = admin.site.login(request)
+    if response.status_code == 302:
+        throttle.reset([item for item in subjects if item.kind == "id"])
+    elif seconds := throttle.record_failure(subjects):
+        return _throttled(request, "accounts/admin_locked.html", {}, seconds)
+    return response
 
 
 @login_required

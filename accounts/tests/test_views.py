@@ -405,3 +405,31 @@ def test_no_page_or_email_ever_contains_a_password(client, questioned):
         assert NEW_PASSWORD not in text
         assert questioned.password not in text
     assert User.objects.get(pk=questioned.pk).check_password(NEW_PASSWORD)
+
+
+# --- admin login ----------------------------------------------------------------
+
+@override_settings(THROTTLE_MAX_FAILURES=5)
+def test_admin_login_is_throttled_like_the_parents_login(client, db):
+    agent = UserFactory(username="agent.x", is_staff=True)
+    admin_login = reverse("admin:login")
+    for _ in range(4):
+        assert client.post(admin_login, {"username": "agent.x", "password": "faux"}).status_code == 200
+    locked = client.post(admin_login, {"username": "agent.x", "password": "faux"})
+    assert locked.status_code == 429
+    assert "Trop de tentatives" in locked.content.decode()
+    right = {"username": agent.username, "password": TEST_PASSWORD}
+    assert client.post(admin_login, right, REMOTE_ADDR="198.51.100.4").status_code == 429
+    assert client.get(admin_login).status_code == 200
+
+
+def test_admin_login_success_resets_the_counter(client, db):
+    agent = UserFactory(username="agent.y", is_staff=True)
+    admin_login = reverse("admin:login")
+    for _ in range(4):
+        client.post(admin_login, {"username": "agent.y", "password": "faux"})
+    assert client.post(admin_login, {"username": "agent.y", "password": TEST_PASSWORD}).status_code == 302
+    client.logout()
+    for _ in range(4):
+        assert client.post(admin_login, {"username": "agent.y", "password": "faux"}).status_code == 200
+    assert agent.pk
