@@ -6,6 +6,8 @@ from . import views
 portal_patterns = ([path("", views.home, name="home")], "portal")
 
 urlpatterns = [
+    # The admin's login page goes through the same throttling as the parents' login.
+    path("admin/", include("accounts.admin_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("accounts.urls")),
