@@ -4,12 +4,14 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.core import mail
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.tests.factories import (
     TEST_PASSWORD, ChildFactory, FamilyFactory, StaffMembershipFactory, StructureFactory, UserFactory,
 )
+from accounts.services import staff_user_enrol
 from billing.models import Payment, Wallet
 from reservations.models import Reservation
 from reservations.tests.booking_world import make_activity
@@ -20,13 +22,6 @@ from .helpers import audit_page
 pytestmark = pytest.mark.browser
 
 State = Reservation.State
-STAFF_PERMISSIONS = [
-    ("reservations", "view_reservation"), ("reservations", "change_reservation"),
-    ("reservations", "view_occurrence"), ("reservations", "change_occurrence"),
-    ("billing", "view_payment"), ("billing", "add_payment"), ("billing", "view_paymentallocation"),
-    ("billing", "add_paymentallocation"), ("billing", "view_wallet"),
-    ("accounts", "view_family"),
-]
 
 
 @pytest.fixture
@@ -36,7 +31,8 @@ def carteville(travel_to):
     travel_to(2026, 11, 26, 10, 0)
     structure = StructureFactory(name="Mairie de CarteVille", slug="carteville")
     parent = UserFactory(username="guide", first_name="Denis", last_name="GUIDE")
-    family = FamilyFactory(structure=structure, number="000123", payer_name="GUIDE DENIS", users=[parent])
+    family = FamilyFactory(structure=structure, number="000123", payer_name="GUIDE DENIS", civility="M.",
+                           email="denis.guide@example.org", users=[parent])
     emmy = ChildFactory(family=family, first_name="Emmy", last_name="GUIDE")
     other = ChildFactory(family__structure=structure, first_name="Lucas", last_name="MARTIN")
     rule = DeadlineRuleFactory(structure=structure)
@@ -57,8 +53,7 @@ def carteville(travel_to):
     Wallet.objects.get_or_create(structure=structure, name="Accueil de Loisirs")
     agent = UserFactory(username="agent.carteville", first_name="Agent", last_name="CarteVille", is_staff=True)
     StaffMembershipFactory(user=agent, structure=structure)
-    agent.user_permissions.add(*[Permission.objects.get(content_type__app_label=app, codename=code)
-                                 for app, code in STAFF_PERMISSIONS])
+    staff_user_enrol(user=agent)  # the « Personnel des structures » group, as in production
     # Another structure's request the agent must not see.
     elsewhere = make_activity(StructureFactory(name="Association Les Cambianes", slug="cambianes"),
                               name="Séjour neige", needs_staff_decision=True)
@@ -142,4 +137,16 @@ def test_staff_accepts_a_request_raises_a_capacity_and_records_a_payment(page, c
     wednesday = parent_page.locator("table.followup-table tbody tr", has_text="3-6 ans - Mercredi Matin")
     expect(wednesday).to_contain_text("En liste d'attente")
     audit_page(parent_page, label="suivi après décision du personnel")
+
+    # The night gives the new place to the waiting list, and the report tells both changes.
+    sent_before = len(mail.outbox)
+    call_command("transmit", "--structure", "carteville", verbosity=0)
+    parent_page.reload()
+    expect(wednesday).to_contain_text("Acceptée")
+    expect(christmas).to_contain_text("Acceptée")
+    reports = [m for m in mail.outbox[sent_before:] if m.to == ["denis.guide@example.org"]]
+    assert len(reports) == 1
+    body = " ".join(reports[0].body.split())
+    assert "2 réservations ont été acceptées" in body
+    assert "dont 1 place en liste d'attente qui vous a été attribuée" in body
     parent_page.context.close()
