@@ -253,6 +253,8 @@ class Reservation(models.Model):
         indexes = [
             models.Index(fields=["occurrence", "state"]),
             models.Index(fields=["family", "state"]),
+            # Places left on a month of days in one index-only scan (reservations.availability.place_counts).
+            models.Index(fields=["occurrence", "state", "waiting_mark"], name="reservation_place_count_idx"),
         ]
 
     def __str__(self):
