@@ -200,6 +200,19 @@ def test_parent_books_december_through_the_cart_and_the_night_answers(page, dupo
     expect(rows).to_have_count(1)
     audit_page(page, label="suivi après la nuit")
 
+    # The balance up to a date counts what the night accepted (and, if asked, the waiting list).
+    page.get_by_role("link", name="Solde").first.click()
+    page.get_by_label("Calculez vos réservations jusqu'au").fill("2026-12-10")
+    page.get_by_label("Confirmées").check()
+    page.get_by_label("En attente").uncheck()
+    page.get_by_role("button", name="Calculer").click()
+    wallet = page.locator("table.balance-table tbody tr", has_text="Restauration")
+    expect(wallet).to_contain_text("18,80")   # 1, 3, 7, 8 and 10 December at 3,76 €
+    page.get_by_label("En attente").check()
+    page.get_by_role("button", name="Calculer").click()
+    expect(wallet).to_contain_text("26,44")   # + the waiting-listed Wednesday at 7,64 €
+    expect(page.locator(".balance-summary")).to_contain_text("26,44")
+
     reports = [m for m in mail.outbox[sent_before:] if "jp.dupont@example.org" in m.to]
     assert len(reports) == 1, [m.subject for m in mail.outbox]
     report = reports[0]
