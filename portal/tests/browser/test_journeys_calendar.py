@@ -5,6 +5,7 @@ Paolo; Paolo eats at the canteen (Mon, Tue, Thu, Fri) and goes to the Wednesday 
 centre (1 place, 1 waiting place), whose 2 December is already taken by another child.
 """
 import datetime
+import io
 import re
 from html import unescape
 
@@ -12,6 +13,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory, UserFactory
 from reservations.models import Reservation
@@ -195,6 +197,11 @@ def test_parent_books_december_through_the_cart_and_the_night_answers(page, dupo
     expect(rows.filter(has_text="01/12/26")).to_contain_text("Acceptée")
     expect(rows.filter(has_text="17/12/26")).to_contain_text("Acceptée")
     expect(rows.filter(has_text="02/12/26")).to_contain_text("En liste d'attente")
+    # "Imprimer" gives a PDF of the same list.
+    printed = page.context.request.get(page.get_by_role("link", name="Imprimer").get_attribute("href"))
+    assert printed.ok and printed.headers["content-type"] == "application/pdf"
+    text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.body())).pages).split())
+    assert "Acceptée" in text and "liste d'attente" in text and "Paolo" in text
     page.get_by_label("Type de réservations").select_option(label="En liste d'attente")
     page.get_by_role("button", name="Afficher").click()
     expect(rows).to_have_count(1)
