@@ -146,3 +146,13 @@ def test_pages_met_when_something_is_wrong_are_accessible(page, login_as, every_
     response = page.goto("/facturation/solde/")
     assert response.status == 403
     audit_page(page, label="pas de famille")
+
+
+def test_follow_up_table_scrolls_by_keyboard_on_a_phone_when_nothing_is_cancellable(phone_page, login_as, every_state):
+    """Days too late to cancel have no button: the sideways-scrolling table itself must take the focus."""
+    login_as(phone_page.context, every_state["user"])
+    phone_page.goto("/reservations/suivi/?du=2026-11-01&au=2026-11-27&type=tous")
+    rows = phone_page.locator("table.followup-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.get_by_role("button")).to_have_count(0)
+    audit_page(phone_page, label="suivi sans annulation possible (téléphone)")
