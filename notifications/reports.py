@@ -23,8 +23,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Family
-from reservations.models import Reservation, ReservationEvent, TransmissionRun
+from accounts.models import Child, Family
+from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
 from reservations.transmission import EventKind as RunKind
 
 from .models import OutboxEmail
@@ -168,14 +168,52 @@ def followup_url() -> str:
         return settings.SITE_URL + "/"
 
 
-def report_render(report: Report, *, link: str | None = None) -> tuple[str, str, str]:
+def report_subject(structure) -> str:
+    """The subject names only the structure: rendered once per run."""
+    return " ".join(render_to_string("notifications/email/report_subject.txt", {"structure": structure}).split())
+
+
+def report_render(report: Report, *, link: str | None = None, subject: str | None = None) -> tuple[str, str, str]:
     """(subject, text, html) from templates/notifications/email/report_*."""
     context = {"report": report, "greeting": report.greeting, "structure": report.structure,
                "summary": report.summary(), "rows": report.rows, "followup_url": link or followup_url()}
-    subject = " ".join(render_to_string("notifications/email/report_subject.txt", context).split())
+    subject = subject or report_subject(report.structure)
     text = render_to_string("notifications/email/report.txt", context)
     html = render_to_string("notifications/email/report.html", context)
     return subject, text, html
+
+
+def _claim_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
+    """Mark the families' reportable events as reported in this run and return them, in
+    order. On PostgreSQL one UPDATE … RETURNING does both (inside the caller's transaction:
+    if the outbox rows are not written, the marks roll back with them)."""
+    if connection.vendor != "postgresql":
+        events = [EventRow(*values) for values in (
+            ReservationEvent.objects.filter(reported_in__isnull=True, reservation__family_id__in=family_ids)
+            .filter(Q(run=run) | Q(at__lte=run.started_at))
+            .order_by("reservation__family_id", "at", "id").values_list(*EVENT_FIELDS))]
+        ReservationEvent.objects.filter(pk__in=[event.pk for event in events]).update(reported_in=run)
+        return events
+    tables = {model.__name__: model._meta.db_table for model in (ReservationEvent, Reservation)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH told AS (
+                    UPDATE {tables["ReservationEvent"]} AS e SET reported_in_id = %(run)s
+                    FROM {tables["Reservation"]} AS r
+                    WHERE e.reservation_id = r.id AND e.reported_in_id IS NULL AND r.family_id = ANY(%(families)s)
+                      AND (e.run_id = %(run)s OR e.at <= %(started)s)
+                    RETURNING e.id, r.family_id, e.kind, e.from_state, e.to_state, e.run_id, e.actor_id, e.at,
+                              r.occurrence_id, r.child_id)
+                SELECT told.id, told.family_id, told.kind, told.from_state, told.to_state, told.run_id, told.actor_id,
+                       o.date, c.first_name, a.name
+                FROM told
+                JOIN {Occurrence._meta.db_table} AS o ON o.id = told.occurrence_id
+                JOIN {Activity._meta.db_table} AS a ON a.id = o.activity_id
+                JOIN {Child._meta.db_table} AS c ON c.id = told.child_id
+                ORDER BY told.family_id, told.at, told.id""",
+            {"run": run.pk, "families": list(family_ids), "started": run.started_at},
+        )
+        return [EventRow(*values) for values in cursor.fetchall()]
 
 
 def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
@@ -191,6 +229,7 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
     counts = Counter(emails_queued=0, emails_no_address=0)
     labels = outcome_labels()
     link = followup_url()
+    subject_line = report_subject(structure)
     # One pass over the unreported events (index on reported_in) for the families to tell.
     family_ids = sorted(set(reportable_events(run=run).order_by().values_list("reservation__family_id", flat=True)
                             .distinct().iterator(chunk_size=10_000)))
@@ -202,22 +241,18 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             families = Family.objects.in_bulk(chunk)
             events_by_family = defaultdict(list)
-            for values in (ReservationEvent.objects.filter(reported_in__isnull=True, reservation__family_id__in=chunk)
-                           .filter(Q(run=run) | Q(at__lte=run.started_at))
-                           .order_by("reservation__family_id", "at", "id").values_list(*EVENT_FIELDS)):
-                event = EventRow(*values)
+            for event in _claim_events(run=run, family_ids=chunk):
                 events_by_family[event.family_id].append(event)
-            rows, told = [], []
+            rows = []
             for family_id in chunk:
                 family_events = events_by_family.get(family_id)
                 if not family_events:
                     continue
-                told.extend(event.pk for event in family_events)
                 family = families[family_id]
                 report = report_build(family=family, structure=structure, events=family_events, labels=labels)
                 if report is None:
                     continue
-                subject, text, html = report_render(report, link=link)
+                subject, text, html = report_render(report, link=link, subject=subject_line)
                 recipient = (family.email or "").strip()
                 rows.append(OutboxEmail(
                     family=family, run=run, kind=OutboxEmail.Kind.NIGHTLY_REPORT, recipient=recipient, subject=subject,
@@ -226,7 +261,6 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
                 ))
                 counts["emails_queued" if recipient else "emails_no_address"] += 1
             created = OutboxEmail.objects.bulk_create(rows)
-            ReservationEvent.objects.filter(pk__in=told, reported_in__isnull=True).update(reported_in=run)
             if queue:
                 for email in created:
                     if email.status == OutboxEmail.Status.PENDING:
