@@ -187,7 +187,7 @@ def main() -> int:
                 import pstats
                 profiler = cProfile.Profile()
                 profiler.runcall(page)
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"reservations/|shortcuts|middleware|context_processors|psycopg2|sessions", 30)
                 for seconds, sql in timings:
                     print(f"{seconds * 1000:7.1f} ms  {sql[:160]}")
             cpu = median_time(page, 30, clock=time.process_time)
