@@ -5,7 +5,7 @@ import time
 
 import psycopg2
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
@@ -255,3 +255,20 @@ def test_nightly_task_runs_every_structure(structure):
 
     assert not Reservation.objects.filter(state=State.NOT_TRANSMITTED).exists()
     assert TransmissionRun.objects.filter(status=TransmissionRun.Status.FINISHED).count() == 2
+
+
+def test_transmit_dry_run_prints_the_counts_and_changes_nothing(structure):
+    asked = request(child=children(structure, 1)[0], occurrence=future_day(ActivityFactory(structure=structure)))
+    out = io.StringIO()
+
+    call_command("transmit", "--dry-run", stdout=out)
+
+    assert "Mairie de CarteVille (carteville) — essai à blanc" in out.getvalue()
+    assert "1 acceptées" in out.getvalue() and "1 e-mails mis en file" in out.getvalue()
+    assert states(asked) == [State.NOT_TRANSMITTED]
+    assert not TransmissionRun.objects.exists()
+
+
+def test_unknown_structure_is_a_clear_error():
+    with pytest.raises(CommandError, match="Structure inconnue : nulle-part"):
+        call_command("transmit", structure="nulle-part")
