@@ -191,3 +191,35 @@ def test_calendar_page_runs_a_constant_number_of_queries(client_in, world, djang
         assert client_in.get(url, {"month": "2026-12"}).status_code == 200
     with django_assert_max_num_queries(16):
         assert client_in.get(reverse("reservations:day", args=["2026-12-01"])).status_code == 200
+
+
+def test_htmx_toggle_refused_shows_the_reason_in_the_cell(client_in, world):
+    response = client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "view": "cell",
+                                                               "occurrence": world.occurrences[D(2026, 11, 26)].id},
+                              headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and 'role="alert"' in body and "Hors délai" in body
+    assert not CartLine.objects.exists()
+
+
+def test_absurd_arrival_time_is_a_4xx_with_a_french_message(client_in, world):
+    world.activity.arrival_typed = True
+    world.activity.arrival_earliest = datetime.time(11, 30)
+    world.activity.arrival_latest = datetime.time(12, 30)
+    world.activity.save()
+    response = client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "arrival_time": "-3:99",
+                                                               "occurrence": world.occurrences[D(2026, 12, 1)].id})
+    assert response.status_code == 409 and "Heure d&#x27;arrivée" in response.content.decode()
+    assert not CartLine.objects.exists()
+
+
+def test_busy_confirmation_is_a_polite_503(client_in, world, monkeypatch):
+    from reservations import services
+
+    def busy(**kwargs):
+        raise services.CartBusy()
+
+    monkeypatch.setattr(services, "cart_confirm", busy)
+    response = client_in.post(reverse("reservations:confirm"), {"token": "0b6d4a52-7a57-4b5b-9b5e-2f0c5c8c7e11"})
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "réessayez" in response.content.decode()
