@@ -25,11 +25,20 @@ def _url_fetcher_refusing_everything(url, *args, **kwargs):
     raise ValueError(f"no external resource in printed documents: {url}")
 
 
+def html_to_pdf(html: str) -> bytes:
+    """The PDF of a document rendered from a template extending ``pdf/base.html``.
+
+    Shared by every printed document (billing's histories and receipts, the reservations
+    follow-up) so they all refuse external resources the same way.
+    """
+    from weasyprint import HTML  # imported lazily: it loads Pango/Cairo
+
+    return HTML(string=html, url_fetcher=_url_fetcher_refusing_everything).write_pdf()
+
+
 def render_history_pdf(*, structure, family, title: str, period: str, columns: list[Column], objects: Iterable,
                        total: Decimal, query: str = "") -> bytes:
     """The PDF a town hall would send: letterhead, family, period, table, total, pages."""
-    from weasyprint import HTML  # imported lazily: it loads Pango/Cairo
-
     numeric = [column.kind in (MONEY, PRICE, QUANTITY) for column in columns]
     rows = [[(display_cell(column, column.value(obj)), is_num) for column, is_num in zip(columns, numeric)] for obj in objects]
     html = render_to_string("billing/pdf/history.html", {
@@ -44,15 +53,13 @@ def render_history_pdf(*, structure, family, title: str, period: str, columns: l
         "total": format_decimal(total, 2),
         "generated_at": timezone.localtime(),
     })
-    return HTML(string=html, url_fetcher=_url_fetcher_refusing_everything).write_pdf()
+    return html_to_pdf(html)
 
 
 def render_receipt_pdf(*, structure, family, payment) -> bytes:
     """A receipt for one payment: who paid what, when, how, and to which wallets."""
-    from weasyprint import HTML
-
     html = render_to_string("billing/pdf/receipt.html", {
         "structure": structure, "family": family, "payment": payment,
         "allocations": list(payment.allocations.all()), "generated_at": timezone.localtime(),
     })
-    return HTML(string=html, url_fetcher=_url_fetcher_refusing_everything).write_pdf()
+    return html_to_pdf(html)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import family_required
+from billing.printing import html_to_pdf
 
 from . import services
 from .availability import WORKING_DAYS_LOOKBACK, Context, windows
@@ -224,22 +225,16 @@ def followup(request):
     return render(request, "reservations/followup.html", context, status=200 if context["valid"] else 400)
 
 
-def _url_fetcher_refusing_everything(url, *args, **kwargs):
-    raise ValueError(f"no external resource in printed documents: {url}")
-
-
 @family_required
 def followup_print(request):
     """The same table as a PDF (WeasyPrint): structure, family, period, filters, page numbers."""
     context = _context(request)
     if not context["valid"]:
         return render(request, "reservations/followup.html", context, status=400)
-    from weasyprint import HTML  # imported lazily: it loads Pango/Cairo
-
     html = render_to_string("reservations/pdf/followup.html", {
         **context, "structure": request.structure, "family": request.family, "generated_at": timezone.localtime(),
     }, request=request)
-    content = HTML(string=html, url_fetcher=_url_fetcher_refusing_everything).write_pdf()
+    content = html_to_pdf(html)
     filters = context["filters"]
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
