@@ -112,3 +112,21 @@ def test_phone_layout_of_login_and_home(phone_page, dupont, login_as):
     toggler.click()
     expect(phone_page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     audit_page(phone_page, label="accueil, menu ouvert (téléphone)")
+
+
+def test_header_never_makes_the_page_scroll_sideways_from_phone_to_desktop(page, dupont, login_as):
+    """Name, structure switcher, last-update date and logout button must fit at every width."""
+    from django.utils import timezone
+
+    from reservations.models import TransmissionRun
+
+    for family in dupont.families.all():
+        TransmissionRun.objects.create(structure=family.structure, status=TransmissionRun.Status.FINISHED,
+                                       finished_at=timezone.now())
+    login_as(page.context, dupont)
+    page.goto("/")
+    expect(page.get_by_text("Mise à jour le")).to_have_count(1)
+    for width in (375, 768, 992, 1024, 1100, 1199, 1200, 1280, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        sizes = page.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
+        assert sizes[0] <= sizes[1], f"the home page scrolls sideways at {width}px: {sizes}"
