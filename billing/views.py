@@ -5,6 +5,8 @@ cannot be reached from here.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -65,17 +67,48 @@ def _query(request) -> str:
     return " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
 
 
-def _history(request, kind: str):
+@dataclass(frozen=True)
+class _MonthPage:
+    """What every history view reads from ?mois= and ?q=: the month, the lines, the filter."""
+    kind: str
+    month: selectors.Month
+    months: list[selectors.Month]
+    query: str
+    data: selectors.MonthLines
+
+    @property
+    def title(self) -> str:
+        return KINDS[self.kind]["title"]()
+
+    @property
+    def columns(self):
+        return KINDS[self.kind]["columns"]()
+
+    def filename(self, request, extension: str) -> str:
+        return (f"{KINDS[self.kind]['file']}-{request.structure.slug}-{request.family.number}-{self.month.key}.{extension}"
+                .replace(" ", "_"))
+
+
+def _month_page(request, kind: str) -> _MonthPage | HttpResponse:
+    """The family's lines of the month asked for, or the polite 4xx page for a bad month."""
     month, months = _month_or_response(request)
     if isinstance(month, HttpResponse):
         return month
-    spec = KINDS[kind]
     query = _query(request)
-    data = spec["lines"](family=request.family, month=month, query=query)
+    data = KINDS[kind]["lines"](family=request.family, month=month, query=query)
+    return _MonthPage(kind=kind, month=month, months=months, query=query, data=data)
+
+
+def _history(request, kind: str):
+    page = _month_page(request, kind)
+    if isinstance(page, HttpResponse):
+        return page
+    month, months, query = page.month, page.months, page.query
     params = {"mois": month.key, **({"q": query} if query else {})}
-    return render(request, spec["template"], {
-        "title": spec["title"](),
-        "data": data,
+    return render(request, KINDS[kind]["template"], {
+        "kind": kind,
+        "title": page.title,
+        "data": page.data,
         "month": month,
         "months": months,
         "previous_month": month.previous() if month.previous() >= months[-1] else None,
@@ -85,51 +118,44 @@ def _history(request, kind: str):
     })
 
 
-def _filename(request, kind: str, month, extension: str) -> str:
-    return f"{KINDS[kind]['file']}-{request.structure.slug}-{request.family.number}-{month.key}.{extension}".replace(" ", "_")
-
-
 def _export(request, kind: str):
-    month, _months = _month_or_response(request)
-    if isinstance(month, HttpResponse):
-        return month
-    spec = KINDS[kind]
-    query = _query(request)
-    data = spec["lines"](family=request.family, month=month, query=query)
-    columns = spec["columns"]()
+    page = _month_page(request, kind)
+    if isinstance(page, HttpResponse):
+        return page
+    data, columns = page.data, page.columns
     file_format = request.GET.get("format", "xlsx")
     if file_format == "csv":
         content = build_csv(columns=columns, objects=data.lines, total=data.total)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        extension = "csv"
     elif file_format == "xlsx":
         family = _("Famille %(payer)s (n° %(number)s)") % {"payer": request.family.payer_name, "number": request.family.number}
-        title = f"{spec['title']()} — {request.structure.name} — {family} — {month.label}"
+        title = f"{page.title} — {request.structure.name} — {family} — {page.month.label}"
         subtitle = _("Édité le %(date)s") % {"date": timezone.localtime().strftime("%d/%m/%Y à %H:%M")}
-        if query:
-            subtitle += " — " + _("filtre : « %(query)s »") % {"query": query}
+        if page.query:
+            subtitle += " — " + _("filtre : « %(query)s »") % {"query": page.query}
         content = build_xlsx(title=title, subtitle=subtitle, columns=columns, objects=data.lines, total=data.total,
-                             sheet_name=month.label)
+                             sheet_name=page.month.label)
         response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        extension = "xlsx"
     else:
-        return _unavailable(request, _months, status=400, reason=_("Ce format d'export n'existe pas (xlsx ou csv)."))
-    response["Content-Disposition"] = f'attachment; filename="{_filename(request, kind, month, extension)}"'
+        return _unavailable(request, page.months, status=400, reason=_("Ce format d'export n'existe pas (xlsx ou csv)."))
+    response["Content-Disposition"] = f'attachment; filename="{page.filename(request, file_format)}"'
     return response
 
 
 def _print(request, kind: str):
-    month, _months = _month_or_response(request)
-    if isinstance(month, HttpResponse):
-        return month
-    spec = KINDS[kind]
-    query = _query(request)
-    data = spec["lines"](family=request.family, month=month, query=query)
-    content = render_history_pdf(structure=request.structure, family=request.family, title=spec["title"](),
-                                 period=month.label, columns=spec["columns"](), objects=data.lines,
-                                 total=data.total, query=query)
+    page = _month_page(request, kind)
+    if isinstance(page, HttpResponse):
+        return page
+    content = render_history_pdf(structure=request.structure, family=request.family, title=page.title,
+                                 period=page.month.label, columns=page.columns, objects=page.data.lines,
+                                 total=page.data.total, query=page.query)
+    return _pdf_response(content, page.filename(request, "pdf"))
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """A PDF shown in the browser's viewer (it can still be saved under this name)."""
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_filename(request, kind, month, "pdf")}"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
@@ -168,9 +194,7 @@ def payment_receipt(request, payment_id: int):
     """The receipt of one of the family's payments (PDF); another family's is a 404."""
     payment = selectors.payment_of_family_or_404(family=request.family, payment_id=payment_id)
     content = render_receipt_pdf(structure=request.structure, family=request.family, payment=payment)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="recu-{request.family.number}-{payment.date:%Y-%m-%d}-{payment.pk}.pdf"'
-    return response
+    return _pdf_response(content, f"recu-{request.family.number}-{payment.date:%Y-%m-%d}-{payment.pk}.pdf")
 
 
 @family_required
