@@ -16,7 +16,7 @@ from . import states
 from .availability import (
     BOOK, CANCEL, Slot, book_reason, cancel_reason, evaluate, hold_of, load_context, windows,
 )
-from .deadlines import PARIS
+from .deadlines import MONTH_NAMES, PARIS, WEEKDAY_NAMES
 from .models import Activity, CartLine, Enrolment, Occurrence
 
 # Months a parent may look at, relative to today: a school year back, two ahead.
@@ -41,6 +41,15 @@ class DayCell:
     state: states.DayState | None = None
     slots: list[Slot] = field(default_factory=list)
     is_today: bool = False
+    # Precomputed words: the grid shows 42 cells and date filters cost a translation lookup each.
+    iso: str = ""
+    weekday_abbr: str = ""
+    month_name: str = ""
+
+    def __post_init__(self):
+        self.iso = self.iso or self.date.isoformat()
+        self.weekday_abbr = self.weekday_abbr or str(WEEKDAY_NAMES[self.date.weekday()])[:3]
+        self.month_name = self.month_name or str(MONTH_NAMES[self.date.month - 1])
 
     @property
     def slot(self) -> Slot | None:
@@ -106,10 +115,12 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
             continue
         by_day.setdefault(occurrence.date, []).append(evaluate(ctx, occurrence, child.id, details=activity is not None))
     today = _now_date(now)
+    weekday_abbr = [str(name)[:3] for name in WEEKDAY_NAMES]
+    month_names = {m: str(MONTH_NAMES[m - 1]) for m in {grid_start.month, month.month, grid_end.month}}
     weeks, day = [], grid_start
     while day <= grid_end:
         week = []
-        for _i in range(7):
+        for index in range(7):
             slots = by_day.get(day, [])
             if not slots:
                 state = None
@@ -117,7 +128,8 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
                 state = slots[0].state
             else:
                 state = states.aggregate_day_state(slot.state for slot in slots)
-            week.append(DayCell(date=day, in_month=day.month == month.month, state=state, slots=slots, is_today=day == today))
+            week.append(DayCell(date=day, in_month=day.month == month.month, state=state, slots=slots, is_today=day == today,
+                                iso=day.isoformat(), weekday_abbr=weekday_abbr[index], month_name=month_names[day.month]))
             day += datetime.timedelta(days=1)
         weeks.append(week)
     activities = sorted(ctx.activities.values(), key=lambda a: (a.position, a.name))
