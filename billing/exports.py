@@ -45,6 +45,14 @@ class Column:
     value: Callable
 
 
+def _family_columns() -> list[Column]:
+    """The family's number and payer, after the first column of the staff's exports (all families)."""
+    return [
+        Column(_("N° famille"), TEXT, 12, lambda line: line.family.number),
+        Column(_("Famille"), TEXT, 24, lambda line: line.family.payer_name),
+    ]
+
+
 def consumption_columns(*, with_family: bool = False) -> list[Column]:
     columns = [
         Column(_("Jour"), DATE, 12, lambda c: c.day),
@@ -55,11 +63,7 @@ def consumption_columns(*, with_family: bool = False) -> list[Column]:
         Column(_("Total"), MONEY, 12, lambda c: c.total),
     ]
     if with_family:
-        columns[1:1] = [
-            Column(_("N° famille"), TEXT, 12, lambda c: c.family.number),
-            Column(_("Famille"), TEXT, 24, lambda c: c.family.payer_name),
-            Column(_("Porte-monnaie"), TEXT, 22, lambda c: c.wallet.name),
-        ]
+        columns[1:1] = [*_family_columns(), Column(_("Porte-monnaie"), TEXT, 22, lambda c: c.wallet.name)]
     return columns
 
 
@@ -73,10 +77,7 @@ def payment_columns(*, with_family: bool = False) -> list[Column]:
         Column(_("Montant (€)"), MONEY, 13, lambda p: p.amount),
     ]
     if with_family:
-        columns[1:1] = [
-            Column(_("N° famille"), TEXT, 12, lambda p: p.family.number),
-            Column(_("Famille"), TEXT, 24, lambda p: p.family.payer_name),
-        ]
+        columns[1:1] = _family_columns()
     return columns
 
 
