@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core import signing
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .availability import (
     BOOK, CANCEL, Context, book_reason, cancel_reason, euros, evaluate, hold_of, load_context, places_left,
@@ -56,7 +57,7 @@ class BookingRefused(Exception):
 class CartBusy(Exception):
     """The occurrences stayed locked too long (another confirmation or the nightly run): retry."""
 
-    message = _("Beaucoup de familles réservent en ce moment : vos demandes n'ont pas été enregistrées, réessayez dans un instant.")
+    message = gettext_lazy("Beaucoup de familles réservent en ce moment : vos demandes n'ont pas été enregistrées, réessayez dans un instant.")
 
 
 # --- arrival time ------------------------------------------------------------------------
