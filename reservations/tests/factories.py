@@ -5,36 +5,25 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory
-from billing.models import Tariff, TariffRate, Wallet
+from billing.tests import factories as billing_factories
+from billing.tests.factories import TariffFactory  # noqa: F401 (re-exported: booking_world imports it from here)
 from reservations.models import (
     Activity, CartLine, Closure, DeadlineRule, Enrolment, Occurrence, Reservation, ReservationEvent, TransmissionRun,
 )
 
 
-class WalletFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Wallet
-        django_get_or_create = ("structure", "name")
+# Wallets and tariffs are billing's: their factories live in billing/tests/factories.py.
+# TariffFactory is billing's as is (re-exported here for booking_world and the tests);
+# these two keep the defaults the reservations tests were written with.
+class WalletFactory(billing_factories.WalletFactory):
+    """One "Restauration" wallet per structure (get-or-create on structure and name)."""
 
-    structure = factory.SubFactory(StructureFactory)
     name = "Restauration"
-    mode = Wallet.Mode.PREPAID
 
 
-class TariffFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Tariff
+class TariffRateFactory(billing_factories.TariffRateFactory):
+    """A flat 3,59 € rate valid since 2000, whatever date a test books."""
 
-    structure = factory.SubFactory(StructureFactory)
-    name = factory.Sequence(lambda n: f"Tarif {n}")
-    kind = Tariff.Kind.FLAT
-
-
-class TariffRateFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TariffRate
-
-    tariff = factory.SubFactory(TariffFactory)
     valid_from = datetime.date(2000, 1, 1)
     amount = "3.59"
 
