@@ -28,6 +28,8 @@ from django.conf import settings  # noqa: E402
 django.setup()
 settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_bench_calendar_{os.getpid()}"
 settings.ALLOWED_HOSTS = ["*"]
+# Measure as in production: no debug template engine, no query log (set before first use).
+settings.DEBUG = "--debug" in sys.argv
 
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
@@ -185,7 +187,7 @@ def main() -> int:
             if "--profile" in sys.argv:
                 import cProfile
                 import pstats
-                profiler = cProfile.Profile()
+                profiler = cProfile.Profile(time.process_time)
                 profiler.runcall(page)
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"reservations/|shortcuts|middleware|context_processors|psycopg2|sessions", 30)
                 for seconds, sql in timings:
