@@ -3,6 +3,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -136,3 +138,27 @@ def test_a_saved_payment_is_read_only_with_its_allocations_and_no_delete_link(st
     assert "100,00" in page or "100.00" in page
     assert 'name="amount"' not in page and 'name="allocations-0-amount"' not in page
     assert reverse("admin:billing_payment_delete", args=[payment.pk]) not in page
+
+
+def _changelist_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("name", ["consumption", "payment", "wallet"])
+def test_changelist_query_count_does_not_grow_with_the_rows(staff_client, family, wallets, name):
+    emmy = family.children.get()
+
+    def add(count, start):
+        for index in range(count):
+            line = ConsumptionFactory(family=family, child=emmy, wallet=wallets["restauration"], day=datetime.date(2017, 1, start + index))
+            payment = PaymentFactory(family=family, date=datetime.date(2017, 1, start + index), correction_of=None)
+            PaymentAllocationFactory(payment=payment, wallet=line.wallet)
+            WalletFactory(structure=family.structure, name=f"Porte-monnaie {start + index}")
+
+    url = reverse(f"admin:billing_{name}_changelist")
+    add(2, 1)
+    with_two = _changelist_queries(staff_client, url)
+    add(15, 3)
+    assert _changelist_queries(staff_client, url) == with_two

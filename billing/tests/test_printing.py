@@ -5,11 +5,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
 from billing.tests.conftest import FEB_15_2017
-from billing.tests.factories import ConsumptionFactory
+from billing.tests.factories import ConsumptionFactory, PaymentAllocationFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +73,15 @@ def test_another_familys_payment_id_is_a_404(parent_client, january, stranger):
     response = parent_client.get(reverse("billing:payment_receipt", args=[foreign.pk]))
     assert response.status_code == 404
     assert b"SECRET-999" not in response.content
+
+
+def test_receipt_query_count_does_not_grow_with_the_allocations(parent_client, family, wallets, django_assert_num_queries):
+    one = PaymentAllocationFactory(payment__family=family, wallet=wallets["loisirs"], amount=Decimal("10.00")).payment
+    many = PaymentFactory(family=family, amount=Decimal("30.00"))
+    for wallet in wallets.values():
+        PaymentAllocationFactory(payment=many, wallet=wallet, amount=Decimal("10.00"))
+    with CaptureQueriesContext(connection) as with_one:
+        _pdf_text(parent_client.get(reverse("billing:payment_receipt", args=[one.pk])))
+    with django_assert_num_queries(len(with_one)):
+        _reader, text = _pdf_text(parent_client.get(reverse("billing:payment_receipt", args=[many.pk])))
+    assert "Accueil de Loisirs" in text and "Accueil Périscolaire" in text and "Restauration" in text

@@ -198,3 +198,23 @@ def test_balance_page_says_when_the_estimate_is_unavailable(parent_client, famil
         selectors.unregister_estimate_provider(broken)
     assert response.status_code == 200
     assert "n'a pas pu être calculé" in text(response)
+
+
+@pytest.mark.parametrize("url, params", [
+    (reverse("billing:consumptions_export"), {"format": "csv"}),
+    (reverse("billing:consumptions_export"), {"format": "xlsx"}),
+    (reverse("billing:payments_export"), {"format": "csv"}),
+    (reverse("billing:payments_print"), {}),
+])
+def test_export_and_print_query_count_does_not_grow_with_the_lines(parent_client, family, wallets, url, params,
+                                                                   django_assert_num_queries):
+    emmy = family.children.get()
+    for index in range(3):
+        ConsumptionFactory(family=family, child=emmy, wallet=wallets["restauration"], day=datetime.date(2017, 1, 1 + index))
+        PaymentFactory(family=family, date=datetime.date(2017, 1, 1 + index))
+    with_three = _page_queries(parent_client, url, {"mois": "2017-01", **params})
+    for index in range(20):
+        ConsumptionFactory(family=family, child=emmy, wallet=wallets["periscolaire"], day=datetime.date(2017, 1, 5 + index))
+        PaymentFactory(family=family, date=datetime.date(2017, 1, 5 + index))
+    with django_assert_num_queries(with_three):
+        assert parent_client.get(url, {"mois": "2017-01", **params}).status_code == 200
