@@ -275,3 +275,50 @@ def test_calendar_on_a_phone_lists_the_days_and_books_one(phone_page, dupont, lo
     audit_page(phone_page, label="semaine type sur téléphone")
     phone_page.goto("/reservations/suivi/")
     audit_page(phone_page, label="suivi sur téléphone")
+
+
+def test_parent_cancels_an_accepted_day_from_the_follow_up_and_abandons_a_cart(page, dupont, login_as):
+    """Cancelling goes through the cart too; "Tout abandonner" empties a cart without recording anything."""
+    d = datetime.date
+    third = ReservationFactory(occurrence=dupont.days[d(2026, 12, 3)], child=dupont.paolo, family=dupont.family,
+                               state=State.ACCEPTED, unit_price="3.76", cost="3.76")
+    login_as(page.context, dupont.user)
+    page.goto("/reservations/suivi/")
+    row = page.locator("table.followup-table tbody tr", has_text="03/12/26")
+    expect(row).to_contain_text("Acceptée")
+    row.get_by_role("button", name=re.compile("Annuler")).click()
+    expect(page.locator("table.followup-table tbody tr", has_text="03/12/26")).to_contain_text("Annulation dans le panier")
+
+    # The calendar shows the day green, "À annuler"; the summary lists it among the cancellations.
+    page.goto(f"/reservations/?child={dupont.paolo.pk}&activity={dupont.canteen.pk}&month=2026-12")
+    expect(cell(page, d(2026, 12, 3))).to_contain_text("À annuler")
+    cart_badge(page).click()
+    cancellations = page.locator("table[aria-labelledby=recap-annulations] tbody tr")
+    expect(cancellations).to_have_count(1)
+    expect(cancellations.first).to_contain_text("03/12/26")
+    page.get_by_role("button", name="Valider réellement").click()
+    expect(page.locator("table[aria-labelledby=remarques] tbody tr")).to_contain_text("Demande d'annulation enregistrée")
+    page.get_by_role("link", name="Suivi des réservations").click()
+    expect(page.locator("table.followup-table tbody tr", has_text="03/12/26")).to_contain_text("annulation demandée")
+
+    # The night applies it, and the report says so.
+    sent_before = len(mail.outbox)
+    call_command("transmit", "--structure", "carteville", verbosity=0)
+    page.reload()
+    expect(page.locator("table.followup-table tbody tr", has_text="03/12/26")).to_contain_text("Annulée")
+    third.refresh_from_db()
+    assert third.state == State.CANCELLED
+    body = " ".join(next(m for m in mail.outbox[sent_before:] if "jp.dupont@example.org" in m.to).body.split())
+    assert "1 demande d'annulation" in body and "1 réservation a été annulée" in body
+
+    # A day put in the cart, then everything abandoned: nothing is recorded.
+    page.goto(f"/reservations/?child={dupont.paolo.pk}&activity={dupont.canteen.pk}&month=2026-12")
+    cell(page, d(2026, 12, 10)).get_by_role("button").click()
+    expect(cart_badge(page)).to_contain_text("1 demande")
+    cart_badge(page).click()
+    page.get_by_role("button", name="Tout abandonner").click()
+    expect(page.get_by_text("Panier vidé : 1 demande(s) abandonnée(s).")).to_be_visible()
+    expect(cart_badge(page)).to_contain_text("0 demande")
+    page.goto(f"/reservations/?child={dupont.paolo.pk}&activity={dupont.canteen.pk}&month=2026-12")
+    expect(cell(page, d(2026, 12, 10))).to_contain_text("Ouverte")
+    assert not Reservation.objects.filter(occurrence=dupont.days[d(2026, 12, 10)]).exists()

@@ -130,3 +130,20 @@ def test_header_never_makes_the_page_scroll_sideways_from_phone_to_desktop(page,
         page.set_viewport_size({"width": width, "height": 800})
         sizes = page.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
         assert sizes[0] <= sizes[1], f"the home page scrolls sideways at {width}px: {sizes}"
+
+
+def test_too_many_wrong_passwords_pause_the_login_with_a_clear_message(page, dupont):
+    page.goto("/compte/connexion/")
+    for attempt in range(5):
+        page.get_by_label("Identifiant").fill("dupont")
+        page.get_by_label("Mot de passe").fill(f"faux-{attempt}")
+        page.get_by_role("button", name="Se connecter").click()
+        expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.get_by_text("Trop de tentatives. Par sécurité, réessayez dans")).to_be_visible()
+    audit_page(page, label="connexion bloquée")
+    # Even the right password waits for the pause.
+    page.get_by_label("Identifiant").fill("dupont")
+    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Trop de tentatives.")).to_be_visible()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
