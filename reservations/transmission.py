@@ -230,7 +230,9 @@ def plan_changes(*, occurrence: Occurrence, rows) -> list[tuple[int, str, str, s
     for position, (reservation_id, state, _mark, cancel_requested_at) in enumerate(rows):
         if cancel_requested_at is not None and state != State.NOT_TRANSMITTED:
             changes.append((reservation_id, state, State.CANCELLED, EventKind.CANCELLED, ""))
-        elif state == State.ACCEPTED:
+        elif state in (State.ACCEPTED, State.AWAITING_DECISION):
+            # A request awaiting a staff decision holds its place, as in the calendar and
+            # the admin (DESIGN §4): promoting into it would overbook once staff accept.
             accepted += 1
         elif state == State.WAITING_LIST:
             waiting.append((position, reservation_id))
@@ -277,7 +279,7 @@ def _pending_occurrences(*, structure_id: int, today):
     movement = live.filter(Q(state=State.NOT_TRANSMITTED) | Q(
         cancel_requested_at__isnull=False, state__in=[State.ACCEPTED, State.WAITING_LIST, State.AWAITING_DECISION]))
     accepted = Coalesce(Subquery(
-        Reservation.objects.filter(occurrence=OuterRef("pk"), state=State.ACCEPTED).order_by()
+        Reservation.objects.filter(occurrence=OuterRef("pk"), state__in=[State.ACCEPTED, State.AWAITING_DECISION]).order_by()
         .values("occurrence").annotate(n=Count("pk")).values("n")[:1]), 0)
     return (Occurrence.objects.filter(activity__structure_id=structure_id)
             .alias(has_movement=Exists(movement), has_waiting=Exists(live.filter(state=State.WAITING_LIST)))

@@ -272,3 +272,16 @@ def test_transmit_dry_run_prints_the_counts_and_changes_nothing(structure):
 def test_unknown_structure_is_a_clear_error():
     with pytest.raises(CommandError, match="Structure inconnue : nulle-part"):
         call_command("transmit", structure="nulle-part")
+
+
+def test_a_request_awaiting_a_staff_decision_keeps_its_place_from_the_waiting_list(structure):
+    activity = ActivityFactory(structure=structure, limited_places=True)
+    day = future_day(activity, places=1, waiting_places=1)
+    first, second = children(structure, 2)
+    awaiting = settled(child=first, occurrence=day, state=State.AWAITING_DECISION)
+    waiting = settled(child=second, occurrence=day, state=State.WAITING_LIST)
+
+    run(structure)
+
+    # Promoting the waiting list into the place staff may still grant would overbook the day.
+    assert states(awaiting, waiting) == [State.AWAITING_DECISION, State.WAITING_LIST]
