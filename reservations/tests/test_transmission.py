@@ -277,11 +277,12 @@ def test_unknown_structure_is_a_clear_error():
 def test_a_request_awaiting_a_staff_decision_keeps_its_place_from_the_waiting_list(structure):
     activity = ActivityFactory(structure=structure, limited_places=True)
     day = future_day(activity, places=1, waiting_places=1)
-    first, second = children(structure, 2)
+    first, second, third = children(structure, 3)
     awaiting = settled(child=first, occurrence=day, state=State.AWAITING_DECISION)
     waiting = settled(child=second, occurrence=day, state=State.WAITING_LIST)
+    newcomer = request(child=third, occurrence=day, order=1)  # a movement: the day is visited
 
     run(structure)
 
     # Promoting the waiting list into the place staff may still grant would overbook the day.
-    assert states(awaiting, waiting) == [State.AWAITING_DECISION, State.WAITING_LIST]
+    assert states(awaiting, waiting, newcomer) == [State.AWAITING_DECISION, State.WAITING_LIST, State.REFUSED]
