@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from . import states
 from .availability import (
-    BOOK, CANCEL, Slot, book_reason, cancel_reason, evaluate, hold_of, load_context, windows,
+    BOOK, CANCEL, Slot, book_reason, cancel_reason, day_state, evaluate, hold_of, load_context, windows,
 )
 from .deadlines import MONTH_NAMES, PARIS, WEEKDAY_NAMES
 from .models import Activity, CartLine, Enrolment, Occurrence
@@ -39,7 +39,7 @@ class DayCell:
     date: datetime.date
     in_month: bool
     state: states.DayState | None = None
-    slots: list[Slot] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)   # activity mode only: the aggregate grid keeps just the state
     is_today: bool = False
     # Precomputed words: the grid shows 42 cells and date filters cost a translation lookup each.
     iso: str = ""
@@ -110,10 +110,13 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
         activity_ids=[activity.id] if activity is not None else None,
     )
     by_day: dict[datetime.date, list[Slot]] = {}
+    day_states: dict[datetime.date, list[states.DayState]] = {}
     for occurrence in ctx.occurrences.values():
-        if activity is None and not ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date):
-            continue
-        by_day.setdefault(occurrence.date, []).append(evaluate(ctx, occurrence, child.id, details=activity is not None))
+        if activity is not None:
+            by_day.setdefault(occurrence.date, []).append(evaluate(ctx, occurrence, child.id))
+        elif ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date):
+            # The aggregate grid shows only the day's state: no Slot per (day, activity).
+            day_states.setdefault(occurrence.date, []).append(day_state(ctx, occurrence, child.id))
     today = _now_date(now)
     weekday_abbr = [str(name)[:3] for name in WEEKDAY_NAMES]
     month_names = {m: str(MONTH_NAMES[m - 1]) for m in {grid_start.month, month.month, grid_end.month}}
@@ -122,12 +125,11 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
         week = []
         for index in range(7):
             slots = by_day.get(day, [])
-            if not slots:
-                state = None
-            elif activity is not None:
-                state = slots[0].state
+            if activity is not None:
+                state = slots[0].state if slots else None
             else:
-                state = states.aggregate_day_state(slot.state for slot in slots)
+                found = day_states.get(day)
+                state = states.aggregate_day_state(found) if found else None
             week.append(DayCell(date=day, in_month=day.month == month.month, state=state, slots=slots, is_today=day == today,
                                 iso=day.isoformat(), weekday_abbr=weekday_abbr[index], month_name=month_names[day.month]))
             day += datetime.timedelta(days=1)
