@@ -1,8 +1,13 @@
 """Template helpers of the booking pages."""
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 register = template.Library()
+
+# (state code, language) → the badge's HTML: states are module constants, so their markup
+# is built once per language instead of escaping three strings ~40 times per month page.
+_BADGES: dict = {}
 
 
 @register.simple_tag
@@ -13,7 +18,11 @@ def state_badge(state):
     """
     if state is None:
         return ""
-    return format_html(
-        '<span class="pf-state {}"><span class="pf-state-icon" aria-hidden="true">{}</span> <span class="pf-state-text">{}</span></span>',
-        state.css, state.icon, state.short,
-    )
+    key = (state.code, state.css, state.icon, get_language())
+    badge = _BADGES.get(key)
+    if badge is None:
+        badge = _BADGES[key] = format_html(
+            '<span class="pf-state {}"><span class="pf-state-icon" aria-hidden="true">{}</span> <span class="pf-state-text">{}</span></span>',
+            state.css, state.icon, state.short,
+        )
+    return badge
