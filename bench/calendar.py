@@ -6,7 +6,9 @@ Creates its own throwaway PostgreSQL database (test_bench_calendar_<pid>) throug
 test-database machinery, fills it with 5 000 families (≈ 10 000 children), 12 activities
 over a school year of occurrences, their enrolments and ≈ 250 000 reservations
 (bulk_create), then prints the median server time of the calendar pages and drops it.
-Target (dev machine): calendar page ≤ 50 ms median.
+Target (dev machine): calendar page ≤ 50 ms median. A figure over its target is labelled SLOW
+but the exit status stays 0: the bench reports, it does not gate (an error still fails).
+Options: --profile (cProfile of each page and its queries), --debug (DEBUG on, to compare).
 """
 import os
 import sys
@@ -14,6 +16,10 @@ import sys
 # This file is named like the standard library's `calendar`: drop bench/ from the path first.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:] = [ROOT] + [entry for entry in sys.path if os.path.abspath(entry or ".") != os.path.dirname(os.path.abspath(__file__))]
+import calendar as _stdlib_calendar  # noqa: E402  (what Django, the holidays package and our selectors import)
+
+if not hasattr(_stdlib_calendar, "monthrange"):
+    raise SystemExit(f"bench/calendar.py shadows the standard library's calendar ({_stdlib_calendar.__file__})")
 
 import datetime  # noqa: E402
 import random  # noqa: E402
@@ -167,7 +173,6 @@ def main() -> int:
             "calendar, one activity": f"/reservations/?child={kids[1].id}&activity={activities[0].id}&month={month}",
             "day page, 12 activities": f"/reservations/jour/{datetime.date.today():%Y-%m-%d}/?child={kids[2].id}",
         }
-        failed = False
         for label, url in pages.items():
             def page(url=url):
                 response = client.get(url)
@@ -195,12 +200,11 @@ def main() -> int:
             cpu = median_time(page, 30, clock=time.process_time)
             seconds = median_time(page, 30)
             ok = seconds <= TARGET
-            failed |= not ok and label.startswith("calendar")
             print(f"{label:<42} {seconds * 1000:7.1f} ms  (Python CPU {cpu * 1000:5.1f} ms, {len(timings)} queries)  "
                   f"target ≤ {TARGET * 1000:.0f} ms  {'OK' if ok else 'SLOW'}")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
               "(a loaded machine inflates the wall-clock medians)")
-        return 1 if failed else 0
+        return 0
     finally:
         teardown_databases(old_config, verbosity=0)
 
