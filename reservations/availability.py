@@ -116,13 +116,15 @@ class Context:
 
 def load_context(
     *, family, child_ids, start: datetime.date, end: datetime.date, now: datetime.datetime,
-    activity_ids=None, occurrence_ids=None, lock_occurrences: bool = False,
+    activity_ids=None, occurrence_ids=None, lock_occurrences: bool = False, places_from: datetime.date | None = None,
 ) -> Context:
     """Everything needed to evaluate the children's days between two dates, in 6 queries.
 
     Occurrences are those of the family's structure in the range, restricted to
     ``occurrence_ids`` if given, else to ``activity_ids`` if given, else to the activities
-    the children are enrolled in.
+    the children are enrolled in. ``places_from`` (for ``day_state`` only): count places
+    only on days from that date on and on days with a cart line, the only ones whose state
+    depends on them; the other days read as having every place free.
     """
     ctx = Context(family=family, now=now)
     child_ids = list(child_ids)
@@ -157,7 +159,11 @@ def load_context(
         ctx.occurrences[occurrence.id] = occurrence
     # Places are counted only where they are limited, in one grouped query on the
     # (occurrence, state) index rather than a join + GROUP BY over every occurrence.
-    limited = [occ.id for occ in ctx.occurrences.values() if occ.activity.limited_places]
+    for line in CartLine.objects.filter(family=family, child_id__in=child_ids, occurrence__date__gte=start, occurrence__date__lte=end):
+        ctx.cart[(line.child_id, line.occurrence_id)] = line
+    carted = {occurrence_id for _child, occurrence_id in ctx.cart}
+    limited = [occ.id for occ in ctx.occurrences.values() if occ.activity.limited_places
+               and (places_from is None or occ.date >= places_from or occ.id in carted)]
     for row in place_counts(limited):
         occurrence = ctx.occurrences[row["occurrence_id"]]
         occurrence.taken, occurrence.waiting_taken = row["taken"], row["waiting_taken"]
@@ -174,9 +180,6 @@ def load_context(
         occurrence__date__gte=start, occurrence__date__lte=end,
     ):
         ctx.reservations[(reservation.child_id, reservation.occurrence_id)] = reservation
-
-    for line in CartLine.objects.filter(family=family, child_id__in=child_ids, occurrence__date__gte=start, occurrence__date__lte=end):
-        ctx.cart[(line.child_id, line.occurrence_id)] = line
 
     ctx.closed = closed_days(structure_id=family.structure_id, start=start - WORKING_DAYS_LOOKBACK, end=end)
     return ctx
@@ -403,7 +406,9 @@ def day_state(ctx: Context, occurrence: Occurrence, child_id: int) -> states.Day
 
     The aggregate month grid wants nothing but each activity's state: no Slot, no sentence,
     no price, and a deadline is computed only when the state depends on it (a day already
-    started is past every deadline, a cart line decides the state by itself).
+    started is past every deadline, a cart line decides the state by itself). Places matter
+    only on a day not started yet or with a cart line: a context loaded with
+    ``places_from=<today>`` gives the same states.
     """
     key = (child_id, occurrence.id)
     reservation = ctx.reservations.get(key)

@@ -108,6 +108,7 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
     ctx = load_context(
         family=family, child_ids=[child.id], start=grid_start, end=grid_end, now=now,
         activity_ids=[activity.id] if activity is not None else None,
+        places_from=_now_date(now) if activity is None else None,   # past days' states never depend on places
     )
     by_day: dict[datetime.date, list[Slot]] = {}
     day_states: dict[datetime.date, list[states.DayState]] = {}
