@@ -59,6 +59,24 @@ def _pick_activity(request):
         raise Http404(_("Activité introuvable."))
 
 
+LAST_CALENDAR_KEY = "reservations_last_calendar"
+
+
+def _remember_calendar(request) -> None:
+    """Keep the child, activity and month being viewed, so "Modifier" comes back to them."""
+    request.session[LAST_CALENDAR_KEY] = {"family": request.family.pk, "path": request.get_full_path()}
+
+
+def _calendar_return_url(request) -> str:
+    """The calendar as the parent left it (same family only: a structure switch forgets it)."""
+    calendar_path = reverse("reservations:calendar")
+    remembered = request.session.get(LAST_CALENDAR_KEY) or {}
+    path = str(remembered.get("path", ""))
+    if remembered.get("family") == request.family.pk and path.split("?", 1)[0] == calendar_path:
+        return path
+    return calendar_path
+
+
 @require_GET
 @family_required
 def calendar(request):
@@ -76,6 +94,7 @@ def calendar(request):
         return _refuse(request, _("Ce mois est trop loin : le calendrier montre de %(low)s à %(high)s mois autour d'aujourd'hui.") % {
             "low": selectors.MONTHS_BACK, "high": selectors.MONTHS_AHEAD})
     view = selectors.calendar_month(family=request.family, child=child, month=month, activity=activity, now=timezone.now())
+    _remember_calendar(request)
     return render(request, "reservations/calendar.html", {
         "view": view, "children": children, "child": child, "activity": activity,
         "previous_ok": selectors.month_in_range(view.previous_month, today),
@@ -180,7 +199,9 @@ def cart(request):
         (_("Récapitulatif des réservations"), summary.bookings, summary.total_text, "recap-reservations"),
         (_("Récapitulatif des annulations"), summary.cancellations, summary.cancellations_text, "recap-annulations"),
     ]
-    return render(request, "reservations/cart.html", {"summary": summary, "tables": tables})
+    return render(request, "reservations/cart.html", {
+        "summary": summary, "tables": tables, "calendar_url": _calendar_return_url(request),
+    })
 
 
 @require_POST
@@ -188,7 +209,7 @@ def cart(request):
 def cart_clear(request):
     count = services.cart_clear(family=request.family)
     messages.info(request, _("Panier vidé : %(count)s demande(s) abandonnée(s).") % {"count": count})
-    return redirect("reservations:calendar")
+    return redirect(_calendar_return_url(request))
 
 
 @require_POST

@@ -223,3 +223,18 @@ def test_busy_confirmation_is_a_polite_503(client_in, world, monkeypatch):
     response = client_in.post(reverse("reservations:confirm"), {"token": "0b6d4a52-7a57-4b5b-9b5e-2f0c5c8c7e11"})
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert "réessayez" in response.content.decode()
+
+
+def test_modify_and_abandon_come_back_to_the_child_activity_and_month_being_viewed(client_in, world):
+    second = world.children[1]
+    query = {"child": second.id, "activity": world.activity.id, "month": "2027-01"}
+    assert toggle(client_in, world, D(2026, 12, 1), child=second).status_code == 302
+    client_in.get(reverse("reservations:calendar"), query)
+
+    cart_page = client_in.get(reverse("reservations:cart")).content.decode()
+    back = re.search(r'href="([^"]+)"><span aria-hidden="true">‹</span> Modifier', cart_page).group(1)
+    assert f"child={second.id}" in back and "month=2027-01" in back
+
+    abandoned = client_in.post(reverse("reservations:cart_clear"))
+    assert abandoned.status_code == 302
+    assert f"child={second.id}" in abandoned["Location"] and "month=2027-01" in abandoned["Location"]
