@@ -153,10 +153,12 @@ def test_parent_books_december_through_the_cart_and_the_night_answers(page, dupo
     expect(bookings.filter(has_text="02/12/26")).to_contain_text("Sera mise en liste d'attente")
     audit_page(page, label="récapitulatif")
 
-    # Go back and take Friday the 4th out of the cart.
+    # Go back and take Friday the 4th out of the cart: "Modifier" returns to where the parent was.
     page.get_by_role("link", name="Modifier").click()
-    show_calendar(page, child="Paolo DUPONT", activity=CANTEEN)
-    page.get_by_role("link", name=re.compile("Décembre 2026")).click()
+    expect(page.get_by_label("Enfant").locator("option:checked")).to_have_text("Paolo DUPONT")
+    expect(page.get_by_role("heading", name=re.compile("Décembre 2026"))).to_be_visible()
+    show_calendar(page, activity=CANTEEN)  # the month shown is kept when the activity changes
+    expect(page.get_by_role("heading", name=re.compile(f"Décembre 2026 — {CANTEEN}"))).to_be_visible()
     cell(page, d(2026, 12, 4)).get_by_role("button").click()
     expect(cell(page, d(2026, 12, 4))).to_contain_text("Ouverte")
     expect(cart_badge(page)).to_contain_text("9 demandes")
