@@ -78,3 +78,15 @@ def test_session_expires_after_an_idle_hour_and_each_request_extends_it(client, 
 @pytest.mark.parametrize("name", ["SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY"])
 def test_cookies_are_kept_away_from_scripts(name):
     assert getattr(settings, name) is True
+
+
+def test_manage_py_in_an_unconfigured_shell_uses_development_settings():
+    result = _manage("check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_manage_py_with_a_secret_key_but_no_debug_stays_in_production_mode():
+    # An operator who forgot DEBUG=0 still gets production settings and their checks.
+    result = _manage("check", SECRET_KEY=_random_secret())
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set when DEBUG is off" in result.stderr
