@@ -212,6 +212,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 NIGHTLY_TRANSMISSION_TIME = os.environ.get("NIGHTLY_TRANSMISSION_TIME", "01:30")
+# "structure": one task per structure settles its whole night; "chunks": each structure's
+# night is split into tasks of TRANSMISSION_CHUNK_SIZE occurrences shared by the workers.
+TRANSMISSION_FAN_OUT = os.environ.get("TRANSMISSION_FAN_OUT", "structure")
+if TRANSMISSION_FAN_OUT not in ("structure", "chunks"):
+    raise ImproperlyConfigured('TRANSMISSION_FAN_OUT must be "structure" or "chunks"')
+TRANSMISSION_CHUNK_SIZE = int(os.environ.get("TRANSMISSION_CHUNK_SIZE", "200"))
 try:
     _hour, _minute = (int(part) for part in NIGHTLY_TRANSMISSION_TIME.split(":"))
 except ValueError as exc:
