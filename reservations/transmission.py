@@ -130,22 +130,12 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
                        .filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:chunk_size])
             if not ids:
                 break
-            for start in range(0, len(ids), per_transaction):
-                batch = ids[start:start + per_transaction]
-                dying = exit_after is not None and counts["occurrences"] >= exit_after
-                counts.update(occurrences_settle(run=run, occurrence_ids=batch, user=user,
-                                                 _die_before_commit=dying and exit_inside))
-                if exit_after is not None and counts["occurrences"] >= exit_after and not exit_inside:
-                    os._exit(3)
+            chunk_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=counts,
+                         exit_after=exit_after, exit_inside=exit_inside)
             last_id = ids[-1]
             if progress:
                 progress(counts["occurrences"], dict(counts))
-        counts.update(consumptions_post(structure=structure, today=today, now=now))
-        run.counts = dict(counts)
-        run.save(update_fields=["counts"])
-        for _receiver, response in transmission_finished.send(sender=TransmissionRun, run=run, now=now, dry_run=dry_run):
-            if isinstance(response, dict):
-                counts.update(response)
+        _post_and_report(run=run, counts=counts, today=today, now=now, dry_run=dry_run)
     except BaseException:
         if not dry_run:
             TransmissionRun.objects.filter(pk=run.pk).update(status=TransmissionRun.Status.FAILED, counts=dict(counts))
@@ -155,6 +145,33 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "status", "finished_at"])
     return run
+
+
+def chunk_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None, per_transaction: int = PER_TRANSACTION,
+                 counts: Counter | None = None, exit_after: int | None = None, exit_inside: bool = False) -> Counter:
+    """Settle a list of occurrences, ``per_transaction`` at a time (occurrences_settle), adding
+    the changes to ``counts``; shared by the serial run and the chunk tasks. ``exit_after`` /
+    ``exit_inside`` are the kill test's hook (see EXIT_HOOK_ENV)."""
+    counts = Counter() if counts is None else counts
+    for start in range(0, len(occurrence_ids), per_transaction):
+        batch = occurrence_ids[start:start + per_transaction]
+        dying = exit_after is not None and counts["occurrences"] >= exit_after
+        counts.update(occurrences_settle(run=run, occurrence_ids=batch, user=user,
+                                         _die_before_commit=dying and exit_inside))
+        if exit_after is not None and counts["occurrences"] >= exit_after and not exit_inside:
+            os._exit(3)
+    return counts
+
+
+def _post_and_report(*, run: TransmissionRun, counts: Counter, today, now, dry_run: bool) -> None:
+    """After the settling: post the previous days' consumptions, save the counts, let the
+    receivers of ``transmission_finished`` write the reports (their counts are added)."""
+    counts.update(consumptions_post(structure=run.structure, today=today, now=now))
+    run.counts = dict(counts)
+    run.save(update_fields=["counts"])
+    for _receiver, response in transmission_finished.send(sender=TransmissionRun, run=run, now=now, dry_run=dry_run):
+        if isinstance(response, dict):
+            counts.update(response)
 
 
 def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None,
@@ -321,3 +338,71 @@ def _exit_hook() -> tuple[int | None, bool]:
         return None, False
     number, _sep, where = value.partition(":")
     return int(number), where == "inside"
+
+
+# --- Chunked mode (TRANSMISSION_FAN_OUT="chunks"): one structure's night shared by several workers.
+# transmission_chunks_plan creates the run and cuts the pending occurrences into chunks; each
+# chunk task calls transmission_chunk_settle (the same per-occurrence settling as the serial
+# run, row locks in id order); the chunk completing the set makes its task queue
+# transmission_finish (consumptions, reports, FINISHED). A redelivered chunk re-settles
+# harmlessly (a settled occurrence has nothing left to do) and is counted once.
+
+def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> tuple[TransmissionRun, list[list[int]]]:
+    """Create the RUNNING run of a chunked night and return it with its chunks of occurrence
+    ids. Raises TransmissionBusy if a serial run holds the structure's lock."""
+    if not _try_lock(structure.pk):
+        raise TransmissionBusy(structure)
+    try:
+        stale = TransmissionRun.objects.filter(structure=structure, status=TransmissionRun.Status.RUNNING).update(
+            status=TransmissionRun.Status.FAILED)
+        if stale:
+            logger.warning("transmission %s: %s interrupted run(s) marked failed; this run finishes their work",
+                           structure.slug, stale)
+        ids = list(_pending_occurrences(structure_id=structure.pk, today=timezone.localdate(now))
+                   .order_by("pk").values_list("pk", flat=True))
+        chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
+        counts = {key: 0 for key in COUNT_KEYS}
+        counts.update(chunks_total=len(chunks), chunks_done=0, chunks_done_ids=[])
+        run = TransmissionRun.objects.create(structure=structure, started_by=user, counts=counts)
+    finally:
+        _unlock(structure.pk)
+    return run, chunks
+
+
+def transmission_chunk_settle(*, run_id: int, chunk_index: int, occurrence_ids: list[int],
+                              on_last: Callable[[], None] | None = None) -> bool:
+    """Settle one chunk of a chunked run and add its counts to the run (row-locked, once per
+    chunk index). Returns True when this call completed the last chunk; ``on_last`` (which
+    queues transmission_finish) then runs once the counts are committed."""
+    run = TransmissionRun.objects.select_related("started_by").get(pk=run_id)
+    counts = chunk_settle(run=run, occurrence_ids=occurrence_ids, user=run.started_by)
+    with transaction.atomic():
+        run = TransmissionRun.objects.select_for_update().get(pk=run_id)
+        done_ids = run.counts.setdefault("chunks_done_ids", [])
+        if chunk_index in done_ids:
+            return False   # a redelivery: its changes were counted the first time
+        done_ids.append(chunk_index)
+        for key, value in counts.items():
+            run.counts[key] = run.counts.get(key, 0) + value
+        run.counts["chunks_done"] = len(done_ids)
+        run.save(update_fields=["counts"])
+        last = run.counts["chunks_done"] >= run.counts.get("chunks_total", 0)
+        if last and on_last is not None:
+            transaction.on_commit(on_last)
+        return last
+
+
+def transmission_finish(*, run_id: int, now) -> TransmissionRun | None:
+    """Post the consumptions, write the reports and mark a chunked run FINISHED. Idempotent:
+    a run no longer RUNNING (finished, or failed and taken over) is left alone (None)."""
+    with transaction.atomic():
+        run = TransmissionRun.objects.select_for_update().select_related("structure").filter(pk=run_id).first()
+        if run is None or run.status != TransmissionRun.Status.RUNNING:
+            return None
+        counts: Counter = Counter(run.counts)
+        _post_and_report(run=run, counts=counts, today=timezone.localdate(now), now=now, dry_run=False)
+        run.counts = dict(counts)
+        run.status = TransmissionRun.Status.FINISHED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["counts", "status", "finished_at"])
+    return run
