@@ -1,6 +1,7 @@
 """Reads about logins and families shared with the other apps."""
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Child, Family
 
@@ -21,7 +22,7 @@ def child_of_family_or_404(family: Family, child_id) -> Child:
     try:
         return Child.objects.get(family=family, pk=int(child_id))
     except (Child.DoesNotExist, TypeError, ValueError):
-        raise Http404("Enfant introuvable.")
+        raise Http404(_("Enfant introuvable."))
 
 
 def structure_ids_of_staff(user) -> list[int]:

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from .models import Consumption, Payment, PaymentAllocation, Wallet
 from .money import round_money
@@ -158,7 +159,7 @@ def payment_of_family_or_404(*, family, payment_id) -> Payment:
     try:
         return Payment.objects.prefetch_related("allocations__wallet").get(family=family, pk=int(payment_id))
     except (Payment.DoesNotExist, TypeError, ValueError):
-        raise Http404("Règlement introuvable.") from None
+        raise Http404(_("Règlement introuvable.")) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,8 @@ def _export(request, kind: str):
     elif file_format == "xlsx":
         family = _("Famille %(payer)s (n° %(number)s)") % {"payer": request.family.payer_name, "number": request.family.number}
         title = f"{page.title} — {request.structure.name} — {family} — {page.month.label}"
-        subtitle = _("Édité le %(date)s") % {"date": timezone.localtime().strftime("%d/%m/%Y à %H:%M")}
+        printed_at = timezone.localtime()
+        subtitle = _("Édité le %(date)s à %(time)s") % {"date": printed_at.strftime("%d/%m/%Y"), "time": printed_at.strftime("%H:%M")}
         if page.query:
             subtitle += " — " + _("filtre : « %(query)s »") % {"query": page.query}
         content = build_xlsx(title=title, subtitle=subtitle, columns=columns, objects=data.lines, total=data.total,

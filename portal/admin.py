@@ -18,8 +18,8 @@ class StructureAdmin(admin.ModelAdmin):
     inlines = [MessageInline]
 
     def get_queryset(self, request):
-        # Structure is the scope itself: staff see only their own (imported lazily to
-        # keep portal below accounts; the admin is wired at the accounts layer).
+        # Structure is the scope itself: staff see only their own, reached through the
+        # reverse relation so portal needs no import of accounts (the layer above it).
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
