@@ -225,7 +225,7 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
     from .tasks import send_outbox_email  # the task module imports this one's app only at call time
 
     structure = run.structure
-    queue = queue and getattr(settings, "OUTBOX_AUTO_SEND", True)
+    queue = queue and settings.OUTBOX_AUTO_SEND
     counts = Counter(emails_queued=0, emails_no_address=0)
     labels = outcome_labels()
     link = followup_url()

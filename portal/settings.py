@@ -16,11 +16,38 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A yes/no variable. Anything but the usual spellings stops the process: a typo such as
+    EMAIL_USE_TLS=ture must not quietly turn TLS off."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a yes/no value: use 1/0, true/false, yes/no or on/off "
+        "(or leave it empty for the default)."
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole-number variable (empty = default); not a number, or below ``minimum``, stops the process."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is not a whole number.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is too small: it must be at least {minimum}.")
+    return number
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -49,7 +76,7 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
-        "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": options,
     }
@@ -145,22 +172,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Password reset links (e-mail route and security-answer route) expire after one hour.
-PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", "3600"))
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
 # E-mail confirmation links expire after two days.
 EMAIL_CONFIRMATION_MAX_AGE = 2 * 24 * 3600
 
 # Throttling of failed logins and failed security answers (per identifier and per IP).
-THROTTLE_MAX_FAILURES = int(os.environ.get("THROTTLE_MAX_FAILURES", "5"))
-THROTTLE_COOLDOWN_SECONDS = int(os.environ.get("THROTTLE_COOLDOWN_SECONDS", "900"))
+THROTTLE_MAX_FAILURES = env_int("THROTTLE_MAX_FAILURES", 5, minimum=1)
+THROTTLE_COOLDOWN_SECONDS = env_int("THROTTLE_COOLDOWN_SECONDS", 900, minimum=1)
 # Per IP the limit is higher: several families may share one address (town library, NAT).
-THROTTLE_IP_MAX_FAILURES = int(os.environ.get("THROTTLE_IP_MAX_FAILURES", str(4 * THROTTLE_MAX_FAILURES)))
+THROTTLE_IP_MAX_FAILURES = env_int("THROTTLE_IP_MAX_FAILURES", 4 * THROTTLE_MAX_FAILURES, minimum=1)
 # Recovery requests ("Le retrouver", step 1) per IP within the cool-down window.
-THROTTLE_RECOVERY_MAX_REQUESTS = int(os.environ.get("THROTTLE_RECOVERY_MAX_REQUESTS", "10"))
+THROTTLE_RECOVERY_MAX_REQUESTS = env_int("THROTTLE_RECOVERY_MAX_REQUESTS", 10, minimum=1)
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Sessions: an idle parent is logged out after one hour; closing the browser ends it.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", "3600"))
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 3600, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -193,7 +220,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Portail Famille <no-r
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
@@ -217,11 +244,16 @@ NIGHTLY_TRANSMISSION_TIME = os.environ.get("NIGHTLY_TRANSMISSION_TIME", "01:30")
 TRANSMISSION_FAN_OUT = os.environ.get("TRANSMISSION_FAN_OUT", "structure")
 if TRANSMISSION_FAN_OUT not in ("structure", "chunks"):
     raise ImproperlyConfigured('TRANSMISSION_FAN_OUT must be "structure" or "chunks"')
-TRANSMISSION_CHUNK_SIZE = int(os.environ.get("TRANSMISSION_CHUNK_SIZE", "200"))
+TRANSMISSION_CHUNK_SIZE = env_int("TRANSMISSION_CHUNK_SIZE", 200, minimum=1)
 try:
     _hour, _minute = (int(part) for part in NIGHTLY_TRANSMISSION_TIME.split(":"))
+    if not (0 <= _hour < 24 and 0 <= _minute < 60):
+        raise ValueError
 except ValueError as exc:
     raise ImproperlyConfigured("NIGHTLY_TRANSMISSION_TIME must look like HH:MM, e.g. 01:30") from exc
+# Reports of the night queue their e-mails as soon as the outbox rows commit. Benches turn
+# this off to time the writing alone; rows left pending are sent by "outbox-flush" below.
+OUTBOX_AUTO_SEND = True
 CELERY_BEAT_SCHEDULE = {
     "nightly-transmission": {
         "task": "reservations.tasks.nightly_transmission",
@@ -249,7 +281,7 @@ if not DEBUG:
     LANGUAGE_COOKIE_SAMESITE = "Lax"
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_HTTPS_PROXY", True):

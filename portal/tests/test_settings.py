@@ -2,6 +2,7 @@
 
 Each case runs manage.py in a subprocess with a clean environment, as an operator would.
 """
+import ast
 import os
 import secrets
 import string
@@ -10,7 +11,7 @@ import sys
 
 import pytest
 import time_machine
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.urls import reverse
 
 from accounts.tests.factories import TEST_PASSWORD
@@ -90,3 +91,90 @@ def test_manage_py_with_a_secret_key_but_no_debug_stays_in_production_mode():
     result = _manage("check", SECRET_KEY=_random_secret())
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must be set when DEBUG is off" in result.stderr
+
+
+# --- values read from the environment --------------------------------------------
+
+def _production(*args, **env):
+    return _manage(*args, DEBUG="0", SECRET_KEY=_random_secret(), ALLOWED_HOSTS="example.org", **env)
+
+
+def _printed_setting(name, **env):
+    result = _production("shell", "--no-imports", "-c", f"from django.conf import settings; print(repr(settings.{name}))", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("EMAIL_USE_TLS", "ture"),
+    ("SECURE_SSL_REDIRECT", "non"),
+    ("BEHIND_HTTPS_PROXY", "2"),
+])
+def test_a_boolean_it_does_not_understand_stops_the_process_naming_the_variable(variable, value):
+    result = _production("check", EMAIL_HOST="smtp.example.org", **{variable: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{variable}='{value}' is not a yes/no value" in result.stderr
+
+
+def test_a_misspelt_debug_stops_instead_of_choosing_a_mode():
+    result = _manage("check", DEBUG="ture")
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a yes/no value" in result.stderr
+
+
+@pytest.mark.parametrize("value, expected", [("Off", "False"), ("no", "False"), ("0", "False"), (" FALSE ", "False"),
+                                             ("on", "True"), ("YES", "True"), ("1", "True"), ("", "True")])
+def test_usual_spellings_of_yes_and_no_are_understood(value, expected):
+    assert _printed_setting("EMAIL_USE_TLS", EMAIL_HOST="smtp.example.org", EMAIL_USE_TLS=value) == expected
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("THROTTLE_MAX_FAILURES", "five", "THROTTLE_MAX_FAILURES='five' is not a whole number"),
+    ("EMAIL_PORT", "587.0", "EMAIL_PORT='587.0' is not a whole number"),
+    ("TRANSMISSION_CHUNK_SIZE", "0", "TRANSMISSION_CHUNK_SIZE=0 is too small: it must be at least 1"),
+    ("SECURE_HSTS_SECONDS", "-1", "SECURE_HSTS_SECONDS=-1 is too small: it must be at least 0"),
+])
+def test_a_number_that_is_not_one_stops_the_process_naming_the_variable(variable, value, message):
+    result = _production("check", EMAIL_HOST="smtp.example.org", **{variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_number_from_the_environment_is_used_and_an_empty_one_means_the_default():
+    assert _printed_setting("THROTTLE_MAX_FAILURES", THROTTLE_MAX_FAILURES=" 7 ") == "7"
+    assert _printed_setting("THROTTLE_MAX_FAILURES", THROTTLE_MAX_FAILURES="") == "5"
+
+
+def test_a_nightly_time_outside_the_clock_stops_the_process():
+    result = _production("check", NIGHTLY_TRANSMISSION_TIME="25:30")
+    assert result.returncode != 0
+    assert "NIGHTLY_TRANSMISSION_TIME must look like HH:MM" in result.stderr
+
+
+# --- every setting the code reads is declared ------------------------------------------
+
+def _settings_read_in(path):
+    """Upper-case names read as settings.X or getattr(settings, "X", ...) in one file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "settings"
+                and node.attr.isupper()):
+            names.add(node.attr)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"getattr", "hasattr"}
+              and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) and node.args[0].id == "settings"
+              and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            names.add(node.args[1].value)
+    return names
+
+
+def test_every_setting_read_anywhere_is_declared_in_settings_py_or_by_django():
+    import portal.settings as declared
+
+    root = settings.BASE_DIR
+    sources = [path for path in root.rglob("*.py") if not path.relative_to(root).parts[0].startswith(".")]
+    read = {(name, str(path.relative_to(root))) for path in sources for name in _settings_read_in(path)}
+    assert any(name == "OUTBOX_AUTO_SEND" for name, _ in read)  # the scan does see the project's own settings
+    undeclared = sorted((name, where) for name, where in read
+                        if not hasattr(declared, name) and not hasattr(global_settings, name))
+    assert undeclared == []
