@@ -1,7 +1,7 @@
 """Benchmark of the nightly transmission on a throwaway PostgreSQL database.
 
-    .venv/bin/python bench/batch.py [--requests 100000] [--occurrences 2000] [--families N]
-                                    [--server postgres://postgres@127.0.0.1:5432] [--keep]
+    .venv/bin/python -m bench.batch [--requests 100000] [--occurrences 2000] [--families N]
+                                     [--server postgres://postgres@127.0.0.1:5432] [--keep]
 
 Creates a database ``portal_bench_<pid>``, migrates it, builds with bulk_create N
 families (one child each) and their pending requests spread evenly over the days of
@@ -14,23 +14,18 @@ in ≤ 60 s and ≤ 400 MB.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, bench/ comes first on sys.path and its modules (bench/calendar.py) would
-# shadow the standard library: put the project root there instead.
-ROOT = Path(__file__).resolve().parent.parent
-if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)
-
 import argparse
 import datetime
 import json
 import os
 import resource
 import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_django(database_url: str) -> None:
@@ -182,8 +177,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        child = subprocess.run([sys.executable, __file__, "--settle-only", database_url], capture_output=True, text=True,
-                               cwd=ROOT)
+        child = subprocess.run([sys.executable, "-m", "bench.batch", "--settle-only", database_url], capture_output=True,
+                               text=True, cwd=ROOT)
         if child.returncode:
             sys.stderr.write(child.stderr)
             raise SystemExit(child.returncode)

@@ -1,33 +1,26 @@
-#!/usr/bin/env python
 """Billing speed: history page, 10 000-line xlsx export, a month printed to PDF.
 
-Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python bench/billing.py
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python -m bench.billing
 Creates its own throwaway PostgreSQL database (test_bench_billing_<pid>) through
 Django's test-database machinery, fills it, measures, prints the medians and drops it.
 Targets (dev machine): page ≤ 50 ms, xlsx of 10 000 lines ≤ 2 s, PDF of a month ≤ 1 s.
 """
+import datetime
+import os
+import statistics
 import sys
-from pathlib import Path
+import time
+from decimal import Decimal
 
-# Run as a script, bench/ would come first on sys.path and its calendar.py would shadow
-# the standard library's: put the project root there instead.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+import django
+from django.conf import settings
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases, teardown_test_environment
+from django.utils import timezone
 
-import datetime  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from decimal import Decimal  # noqa: E402
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings_test"
-
-import django  # noqa: E402
-from django.conf import settings  # noqa: E402
-
 django.setup()
 settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_bench_billing_{os.getpid()}"
 settings.ALLOWED_HOSTS = ["*"]
-
-from django.test.utils import setup_databases, setup_test_environment, teardown_databases, teardown_test_environment  # noqa: E402
 
 TARGETS = {"page": 0.050, "xlsx": 2.0, "pdf": 1.0}
 MONTH_LINES = 80
@@ -61,7 +54,7 @@ def fill():
     family.users.add(user)
     child = Child.objects.create(family=family, first_name="Emmy", last_name="BENCH")
     wallet = Wallet.objects.create(structure=structure, name="Restauration")
-    today = datetime.date.today()
+    today = timezone.localdate()
     first = today.replace(day=1)
     labels = ["Restauration Scolaire", "Garderie Soir Scolaire", "Gouter", "Garderie Matin Scolaire"]
     lines = []

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Booking calendar speed: the month page for a family with 3 children and 12 activities.
 
-Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python bench/calendar.py
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python -m bench.calendar_page
 Creates its own throwaway PostgreSQL database (test_bench_calendar_<pid>) through Django's
 test-database machinery, fills it with 5 000 families (≈ 10 000 children), 12 activities
 over a school year of occurrences, their enrolments and ≈ 250 000 reservations
@@ -10,34 +9,25 @@ Target (dev machine): calendar page ≤ 50 ms median. A figure over its target i
 but the exit status stays 0: the bench reports, it does not gate (an error still fails).
 Options: --profile (cProfile of each page and its queries), --debug (DEBUG on, to compare).
 """
+import datetime
 import os
+import random
+import statistics
 import sys
+import time
+from decimal import Decimal
 
-# This file is named like the standard library's `calendar`: drop bench/ from the path first.
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:] = [ROOT] + [entry for entry in sys.path if os.path.abspath(entry or ".") != os.path.dirname(os.path.abspath(__file__))]
-import calendar as _stdlib_calendar  # noqa: E402  (what Django, the holidays package and our selectors import)
+import django
+from django.conf import settings
+from django.test.utils import setup_databases, teardown_databases
+from django.utils import timezone
 
-if not hasattr(_stdlib_calendar, "monthrange"):
-    raise SystemExit(f"bench/calendar.py shadows the standard library's calendar ({_stdlib_calendar.__file__})")
-
-import datetime  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from decimal import Decimal  # noqa: E402
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings_test"
-
-import django  # noqa: E402
-from django.conf import settings  # noqa: E402
-
 django.setup()
 settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_bench_calendar_{os.getpid()}"
 settings.ALLOWED_HOSTS = ["*"]
 # Measure as in production: no debug template engine, no query log (set before first use).
 settings.DEBUG = "--debug" in sys.argv
-
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 TARGET = 0.050
 FAMILIES = 5_000
@@ -71,14 +61,15 @@ def fill():
     structure = Structure.objects.create(name="Mairie de Bench", slug="bench")
     wallet = Wallet.objects.create(structure=structure, name="Accueil Périscolaire")
     rules = [
-        DeadlineRule.objects.create(structure=structure, name="La veille 09:00", kind="days_before", days=1, at_time=datetime.time(9)),
+        DeadlineRule.objects.create(structure=structure, name="La veille 09:00", kind="days_before", days=1,
+                                    at_time=datetime.time(9)),
         DeadlineRule.objects.create(structure=structure, name="J-2 ouvrés 12:00", kind="days_before", days=2,
                                     at_time=datetime.time(12), working_days=True),
         DeadlineRule.objects.create(structure=structure, name="Mardi 23:59", kind="weekly_cutoff", weekday=1,
                                     at_time=datetime.time(23, 59)),
         DeadlineRule.objects.create(structure=structure, name="72 h", kind="hours_before", hours=72),
     ]
-    start, end = school_year(datetime.date.today())
+    start, end = school_year(timezone.localdate())
     Closure.objects.create(structure=structure, kind="school_holidays", label="Vacances de la Toussaint",
                            start_date=datetime.date(start.year, 10, 17), end_date=datetime.date(start.year, 11, 1))
     Closure.objects.create(structure=structure, kind="school_holidays", label="Vacances de Noël",
@@ -89,8 +80,10 @@ def fill():
         tariff = Tariff.objects.create(structure=structure, name=f"Tarif {index}",
                                        kind="per_time_unit" if per_time else "flat", unit_minutes=15 if per_time else None)
         TariffRate.objects.bulk_create([
-            TariffRate(tariff=tariff, valid_from=start, quotient_max=Decimal(700), amount=Decimal("0.2125") if per_time else Decimal("2.10")),
-            TariffRate(tariff=tariff, valid_from=start, quotient_min=Decimal(700), amount=Decimal("0.3125") if per_time else Decimal("3.59")),
+            TariffRate(tariff=tariff, valid_from=start, quotient_max=Decimal(700),
+                       amount=Decimal("0.2125") if per_time else Decimal("2.10")),
+            TariffRate(tariff=tariff, valid_from=start, quotient_min=Decimal(700),
+                       amount=Decimal("0.3125") if per_time else Decimal("3.59")),
         ])
         activities.append(Activity.objects.create(
             structure=structure, name=f"Activité {index:02d}", wallet=wallet, tariff=tariff,
@@ -127,7 +120,7 @@ def fill():
     enrolled = {}
     for enrolment in enrolments:
         enrolled.setdefault(enrolment.child, []).append(enrolment.activity_id)
-    submitted = datetime.datetime.combine(start, datetime.time(9), tzinfo=datetime.timezone.utc)
+    submitted = datetime.datetime.combine(start, datetime.time(9), tzinfo=datetime.UTC)
     reservations, seen = [], set()
     child_list = list(enrolled)
     while len(reservations) < RESERVATIONS:
@@ -137,7 +130,8 @@ def fill():
             continue
         seen.add((child.id, occurrence.id))
         reservations.append(Reservation(
-            family_id=child.family_id, child=child, occurrence=occurrence, state=rng.choice(["accepted", "accepted", "not_transmitted", "waiting_list"]),
+            family_id=child.family_id, child=child, occurrence=occurrence,
+            state=rng.choice(["accepted", "accepted", "not_transmitted", "waiting_list"]),
             arrival_time=occurrence.arrival_time, departure_time=occurrence.departure_time,
             unit_price=Decimal("3.59"), quantity=1, cost=Decimal("3.59"), submitted_at=submitted))
     Reservation.objects.bulk_create(reservations, batch_size=BATCH)
@@ -146,9 +140,10 @@ def fill():
     user = User.objects.create_user("bench", password="Un-mot-de-passe-bench-1")
     bench_family.users.add(user)
     kids = list(bench_family.children.order_by("id"))
-    upcoming = [occ for occ in by_activity[activities[0].id] if occ.date > datetime.date.today()][:5]
-    CartLine.objects.bulk_create([CartLine(family=bench_family, child=kids[0], occurrence=occ, action="book") for occ in upcoming],
-                                 ignore_conflicts=True)
+    upcoming = [occ for occ in by_activity[activities[0].id] if occ.date > timezone.localdate()][:5]
+    CartLine.objects.bulk_create(
+        [CartLine(family=bench_family, child=kids[0], occurrence=occ, action="book") for occ in upcoming],
+        ignore_conflicts=True)
     from django.db import connection
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # what autovacuum does in production after a bulk load
@@ -167,20 +162,20 @@ def main() -> int:
               f"a school year of occurrences, {RESERVATIONS} reservations")
         client = Client()
         client.force_login(user)
-        month = datetime.date.today().strftime("%Y-%m")
+        month = timezone.localdate().strftime("%Y-%m")
         pages = {
             "calendar, all 12 activities (aggregate)": f"/reservations/?child={kids[0].id}&month={month}",
             "calendar, one activity": f"/reservations/?child={kids[1].id}&activity={activities[0].id}&month={month}",
-            "day page, 12 activities": f"/reservations/jour/{datetime.date.today():%Y-%m-%d}/?child={kids[2].id}",
+            "day page, 12 activities": f"/reservations/jour/{timezone.localdate():%Y-%m-%d}/?child={kids[2].id}",
         }
         for label, url in pages.items():
             def page(url=url):
                 response = client.get(url)
                 assert response.status_code == 200, response.status_code
 
-            timings = []
+            timings: list[tuple[float, str]] = []
 
-            def timed(execute, sql, params, many, context):
+            def timed(execute, sql, params, many, context, timings=timings):
                 began = time.perf_counter()
                 try:
                     return execute(sql, params, many, context)
@@ -194,7 +189,8 @@ def main() -> int:
                 import pstats
                 profiler = cProfile.Profile(time.process_time)
                 profiler.runcall(page)
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"reservations/|shortcuts|middleware|context_processors|psycopg2|sessions", 30)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+                    r"reservations/|shortcuts|middleware|context_processors|psycopg2|sessions", 30)
                 for seconds, sql in timings:
                     print(f"{seconds * 1000:7.1f} ms  {sql[:160]}")
             cpu = median_time(page, 30, clock=time.process_time)

@@ -1,0 +1,1 @@
+"""Speed and memory benches (`make bench`): run from the project root as `python -m bench.<name>`."""
