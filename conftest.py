@@ -29,4 +29,3 @@ def family(parent):
 def _fresh_cache():
     """Throttle counters (failed logins per IP…) live in the cache: each test starts with none."""
     cache.clear()
-    yield

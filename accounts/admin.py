@@ -84,11 +84,15 @@ class StaffMembershipAdmin(StructureScopedAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Récupération du mot de passe"), {"fields": ("security_question",),
-                                             "description": _("La réponse n'est jamais visible : seul le parent peut la changer depuis son profil.")}),
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Récupération du mot de passe"), {
+            "fields": ("security_question",),
+            "description": _("La réponse n'est jamais visible : seul le parent peut la changer depuis son profil."),
+        }),
     )
-    list_display = ("username", "last_name", "first_name", "email", "family_list", "has_question", "is_staff", "is_active", "last_login")
+    list_display = ("username", "last_name", "first_name", "email", "family_list", "has_question", "is_staff", "is_active",
+                    "last_login")
     list_filter = ("is_staff", "is_active", "families__structure")
     search_fields = ("username", "first_name", "last_name", "email", "families__payer_name", "families__number")
     # Staff may not grant themselves or anybody else more rights than the staff group gives.

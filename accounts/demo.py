@@ -33,7 +33,8 @@ def _family(structure, number, *, payer_name, users, children, **fields):
     family, _ = Family.objects.get_or_create(structure=structure, number=number, defaults={"payer_name": payer_name, **fields})
     family.users.add(*users)
     for first_name, last_name, birth_date in children:
-        Child.objects.get_or_create(family=family, first_name=first_name, defaults={"last_name": last_name, "birth_date": birth_date})
+        Child.objects.get_or_create(family=family, first_name=first_name,
+                                    defaults={"last_name": last_name, "birth_date": birth_date})
     return family
 
 
@@ -46,7 +47,8 @@ def seed(*, stdout) -> None:
             email="denis.guide@example.org", phone="06 12 34 56 78",
             children=[("Emmy", "GUIDE", datetime.date(2012, 3, 14))])
 
-    dupont = _user("dupont", password=DEMO_PARENT_PASSWORD, first_name="Jean-Paul", last_name="DUPONT", email="jp.dupont@example.org")
+    dupont = _user("dupont", password=DEMO_PARENT_PASSWORD, first_name="Jean-Paul", last_name="DUPONT",
+                   email="jp.dupont@example.org")
     children = [("Amalia", "DUPONT", datetime.date(2017, 6, 2)), ("Paolo", "DUPONT", datetime.date(2021, 1, 20))]
     _family(carteville, "000456", payer_name="DUPONT Jean-Paul", civility="M.", users=[dupont], quotient=1150,
             email="jp.dupont@example.org", children=children)

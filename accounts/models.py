@@ -89,8 +89,10 @@ class Child(models.Model):
 class StaffMembership(models.Model):
     """A staff user manages the data of the structures they are a member of."""
 
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("utilisateur"))
-    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("structure"))
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="staff_memberships",
+                             verbose_name=_("utilisateur"))
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="staff_memberships",
+                                  verbose_name=_("structure"))
 
     class Meta:
         verbose_name = _("membre du personnel")

@@ -22,7 +22,7 @@ def child_of_family_or_404(family: Family, child_id) -> Child:
     try:
         return Child.objects.get(family=family, pk=int(child_id))
     except (Child.DoesNotExist, TypeError, ValueError):
-        raise Http404(_("Enfant introuvable."))
+        raise Http404(_("Enfant introuvable.")) from None
 
 
 def structure_ids_of_staff(user) -> list[int]:

@@ -10,10 +10,11 @@ family's events are never told twice, and the outbox row is unique per family an
 """
 from __future__ import annotations
 
+import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Child, Family
+from portal.models import Structure
 from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
 from reservations.transmission import EventKind as RunKind
 
@@ -39,8 +41,8 @@ OUTCOME_ORDER = (State.ACCEPTED, State.AWAITING_DECISION, State.WAITING_LIST, St
 
 @dataclass
 class Report:
-    family: object
-    structure: object
+    family: Family
+    structure: Structure
     counts: Counter = field(default_factory=Counter)
     rows: list = field(default_factory=list)
 
@@ -96,7 +98,7 @@ class EventRow(NamedTuple):
     to_state: str
     run_id: int | None
     actor_id: int | None
-    date: object
+    date: datetime.date
     child: str
     activity: str
 

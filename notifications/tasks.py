@@ -33,7 +33,7 @@ def send_outbox_email(self, email_id: int) -> str:
             outbox_mark_failed(email_id=email_id)
             return OutboxEmail.Status.FAILED
         logger.warning("outbox e-mail %s failed (attempt %s), retrying: %s", email_id, self.request.retries + 1, exc)
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries))
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
 
 @shared_task(name="notifications.tasks.outbox_flush")

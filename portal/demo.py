@@ -28,7 +28,7 @@ def seed(*, stdout) -> None:
         },
     )
     # Fixed publication dates (not "now") keep a second run from changing anything.
-    start = timezone.make_aware(datetime.datetime(2026, 9, 1, 8, 0))
+    start = datetime.datetime(2026, 9, 1, 8, 0, tzinfo=timezone.get_default_timezone())
     messages = [
         (carteville, "Inscriptions aux vacances de Noël",
          "Les réservations pour l'accueil de loisirs des vacances de Noël sont ouvertes jusqu'à 15 jours avant le premier jour.",

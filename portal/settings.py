@@ -5,8 +5,8 @@ e-mail). With DEBUG off, every secret must come from the environment: the proces
 refuses to start rather than run with a guessable key.
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from celery.schedules import crontab

@@ -49,7 +49,8 @@ def test_identifier_counter_ignores_case_and_spaces_and_scopes_are_separate():
     request = _request()
     throttle.record_failure(throttle.subjects(scope=throttle.LOGIN, request=request, identifier=" guide "))
     throttle.record_failure(throttle.subjects(scope=throttle.LOGIN, request=request, identifier="GUIDE"))
-    assert throttle.seconds_locked(throttle.subjects(scope=throttle.LOGIN, request=_request("198.51.100.1"), identifier="Guide")) > 0
+    elsewhere = _request("198.51.100.1")
+    assert throttle.seconds_locked(throttle.subjects(scope=throttle.LOGIN, request=elsewhere, identifier="Guide")) > 0
     assert throttle.seconds_locked(throttle.subjects(scope=throttle.ANSWER, request=request, identifier="guide")) == 0
 
 

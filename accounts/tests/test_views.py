@@ -82,7 +82,8 @@ def test_one_ip_trying_many_identifiers_is_locked(client, parent):
 @override_settings(THROTTLE_MAX_FAILURES=5, THROTTLE_IP_MAX_FAILURES=3, TRUSTED_PROXY_COUNT=1)
 def test_behind_a_proxy_the_forwarded_address_is_throttled(client, parent):
     for number in range(3):
-        client.post(LOGIN, {"username": f"x{number}", "password": "x"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.50")
+        client.post(LOGIN, {"username": f"x{number}", "password": "x"}, REMOTE_ADDR="10.0.0.1",
+                    HTTP_X_FORWARDED_FOR="203.0.113.50")
     good = {"username": parent.username, "password": TEST_PASSWORD}
     assert client.post(LOGIN, good, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.50").status_code == 429
     assert client.post(LOGIN, good, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.51").status_code == 302
@@ -143,7 +144,8 @@ def client_factory():
     (TEST_PASSWORD, "1234567890123", "1234567890123", "entièrement numérique"),
 ])
 def test_password_change_refused_with_a_french_reason(parent_client, parent, old, new1, new2, message):
-    response = parent_client.post(PROFILE, {"action": "password", "old_password": old, "new_password1": new1, "new_password2": new2})
+    response = parent_client.post(PROFILE, {"action": "password", "old_password": old, "new_password1": new1,
+                                            "new_password2": new2})
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'")
     parent.refresh_from_db()
@@ -220,7 +222,8 @@ def test_same_email_again_is_refused(parent_client, parent):
 
 
 def test_security_question_is_stored_hashed_and_compared_loosely(parent_client, parent):
-    response = parent_client.post(PROFILE, {"action": "question", "question": "Ville de naissance ?", "answer": "  Sainte-Hélène "}, follow=True)
+    response = parent_client.post(PROFILE, {"action": "question", "question": "Ville de naissance ?",
+                                            "answer": "  Sainte-Hélène "}, follow=True)
     assert "Votre question secrète a été enregistrée." in response.content.decode()
     parent.refresh_from_db()
     assert parent.security_question == "Ville de naissance ?"

@@ -83,7 +83,7 @@ def test_first_example_45_movements_44_requests_1_cancellation(structure, dupont
     # The detail: one row per outcome, with date, child, activity.
     detail = [line for line in lines if "·" in line]
     assert len(detail) == 45
-    assert all(datetime.datetime.strptime(line[2:12], "%d/%m/%Y") for line in detail)
+    assert all(datetime.date.fromisoformat("-".join(reversed(line[2:12].split("/")))) for line in detail)
     assert any("Amalia · Restauration Scolaire : Acceptée" in line for line in detail)
     assert any("Paolo · 3-6 ans - Mercredi Matin : En attente de traitement par nos services" in line for line in detail)
     assert ("Vous pouvez consulter l'état de vos réservations sur notre site Internet : "
@@ -140,7 +140,9 @@ def test_singular_lines_and_promotion_named_explicitly(structure, dupont, django
     assert "  * 1 nouvelle demande de réservation" in lines
     assert "- 2 réservations ont été acceptées" in lines
     assert "  * dont 1 place en liste d'attente qui vous a été attribuée" in lines
-    assert f"- {day.date:%d/%m/%Y} · Paolo · Accueil de Loisirs : Acceptée : votre place en liste d'attente vous a été attribuée" in lines
+    promoted_line = (f"- {day.date:%d/%m/%Y} · Paolo · Accueil de Loisirs : Acceptée : "
+                     "votre place en liste d'attente vous a été attribuée")
+    assert promoted_line in lines
     assert "votre place en liste d'attente vous a été attribuée" in html.unescape(email.body_html)
     assert Reservation.objects.get(pk=promoted.pk).state == State.ACCEPTED
 
@@ -172,7 +174,7 @@ def test_rerun_sends_nothing_twice_and_families_without_movement_get_nothing(str
 
 
 def test_staff_decision_after_the_run_waits_for_the_next_report(structure, dupont, django_capture_on_commit_callbacks):
-    family, amalia, _paolo = dupont
+    _family, amalia, _paolo = dupont
     activity = ActivityFactory(structure=structure, needs_staff_decision=True)
     asked = request(child=amalia, occurrence=future_day(activity))
     night(structure, django_capture_on_commit_callbacks)

@@ -2,7 +2,7 @@
 settings (broker and database from the environment) with e-mails written to files."""
 import os
 
-from portal.settings import *  # noqa: F401,F403
+from portal.settings import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]

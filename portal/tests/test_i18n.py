@@ -149,7 +149,7 @@ def parse_po(path):
         if entry is not None and (entry["msgid"] or entry["msgstr"]):
             entries.append(entry)
 
-    for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line or line.startswith("#~"):
             if not line:

@@ -14,7 +14,7 @@ LAYERS = ["portal", "accounts", "billing", "reservations", "notifications"]
 
 def _imported_apps(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]

@@ -49,7 +49,9 @@ def assert_no_horizontal_scroll(page, *, label=None):
             const wide = [...document.querySelectorAll('body *')]
               .filter(e => e.getBoundingClientRect().right > el.clientWidth + 1 && !e.closest('.collapse:not(.show)'))
               .slice(0, 5)
-              .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+              .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                        + (e.className && typeof e.className === 'string'
+                           ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
             return {scroll: el.scrollWidth, client: el.clientWidth, wide};
         }"""
     )

@@ -33,8 +33,9 @@ def log_in(page, username, password):
 
 def path_of_link_in(message) -> str:
     """The first portal link of an e-mail, as a path on the test server."""
-    link = re.search(r"https?://\S+", message.body).group(0)
-    return urlparse(link).path
+    link = re.search(r"https?://\S+", message.body)
+    assert link, message.body
+    return urlparse(link.group(0)).path
 
 
 def choose_new_password(page, password):

@@ -124,7 +124,8 @@ def test_parent_reads_history_month_by_month_filters_exports_and_prints(page, gu
     page.get_by_role("link", name=re.compile("Mois suivant")).click()
     expect(page.get_by_role("heading", name="Février 2017")).to_be_visible()
     rows = table_rows(page)
-    assert [r[0] for r in rows] == ["01/02/2017"] and rows[0][1:] == ["Chèque", "2578012", "GUIDE DENIS", "CREDIT AGRICOLE", "50,00"]
+    assert [r[0] for r in rows] == ["01/02/2017"]
+    assert rows[0][1:] == ["Chèque", "2578012", "GUIDE DENIS", "CREDIT AGRICOLE", "50,00"]
     expect(page.locator("table.history-table tfoot")).to_contain_text("50,00")
 
 

@@ -45,14 +45,16 @@ def dupont(travel_to):
     # Ids above 1000, as in any real database: they must never be rendered "1 024".
     world.paolo = ChildFactory(id=1207, family=world.family, first_name="Paolo", last_name="DUPONT",
                                birth_date=datetime.date(2021, 1, 20))
-    world.neighbours = [ChildFactory(family__structure=structure, first_name=name, last_name="MARTIN") for name in ("Lucas", "Léa", "Zoé")]
+    world.neighbours = [ChildFactory(family__structure=structure, first_name=name, last_name="MARTIN")
+                        for name in ("Lucas", "Léa", "Zoé")]
     rule = DeadlineRuleFactory(structure=structure, name="La veille à 09:00")
     world.canteen = make_activity(structure, name=CANTEEN, amount="3.76", rule=rule, position=1)
     world.wednesday = make_activity(structure, name=WEDNESDAY, amount="7.64", places=1, waiting=1, rule=rule, position=2,
                                     arrival_time=datetime.time(7, 30), departure_time=datetime.time(12, 0))
+    school_year = {"start_date": datetime.date(2026, 9, 1), "end_date": datetime.date(2027, 7, 4)}
     for child in [world.paolo, *world.neighbours]:
-        EnrolmentFactory(child=child, activity=world.canteen, start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2027, 7, 4))
-        EnrolmentFactory(child=child, activity=world.wednesday, start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2027, 7, 4))
+        EnrolmentFactory(child=child, activity=world.canteen, **school_year)
+        EnrolmentFactory(child=child, activity=world.wednesday, **school_year)
     world.days = {}
     for number, day in enumerate(weekdays_between(datetime.date(2026, 11, 23), datetime.date(2026, 12, 18))):
         activity = world.wednesday if day.weekday() == 2 else world.canteen
@@ -169,7 +171,7 @@ def test_parent_books_december_through_the_cart_and_the_night_answers(page, dupo
 
     # Meanwhile two other families take the last place and the waiting place of the 9th.
     ninth = dupont.days[d(2026, 12, 9)]
-    for neighbour, state in zip(dupont.neighbours[1:], (State.ACCEPTED, State.WAITING_LIST)):
+    for neighbour, state in zip(dupont.neighbours[1:], (State.ACCEPTED, State.WAITING_LIST), strict=True):
         ReservationFactory(occurrence=ninth, child=neighbour, family=neighbour.family, state=state)
 
     # "Valider réellement": the remarks say what became of each line.

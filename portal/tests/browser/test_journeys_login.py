@@ -5,14 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.tests.factories import (
-    TEST_PASSWORD,
-    ChildFactory,
-    FamilyFactory,
-    MessageFactory,
-    StructureFactory,
-    UserFactory,
-)
+from accounts.tests.factories import TEST_PASSWORD, ChildFactory, FamilyFactory, MessageFactory, StructureFactory, UserFactory
 
 from .helpers import activate_with_keyboard, audit_page
 

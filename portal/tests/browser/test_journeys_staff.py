@@ -8,10 +8,15 @@ from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.tests.factories import (
-    TEST_PASSWORD, ChildFactory, FamilyFactory, StaffMembershipFactory, StructureFactory, UserFactory,
-)
 from accounts.services import staff_user_enrol
+from accounts.tests.factories import (
+    TEST_PASSWORD,
+    ChildFactory,
+    FamilyFactory,
+    StaffMembershipFactory,
+    StructureFactory,
+    UserFactory,
+)
 from billing.models import Payment, Wallet
 from reservations.models import Reservation
 from reservations.tests.booking_world import make_activity
@@ -94,7 +99,8 @@ def test_staff_accepts_a_request_raises_a_capacity_and_records_a_payment(page, c
     places.fill("2")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(".messagelist")).to_contain_text("modifié")
-    expect(page.locator("#result_list tbody tr", has_text="3-6 ans - Mercredi Matin").locator("input[name$='-places']")).to_have_value("2")
+    wednesday_row = page.locator("#result_list tbody tr", has_text="3-6 ans - Mercredi Matin")
+    expect(wednesday_row.locator("input[name$='-places']")).to_have_value("2")
 
     # 3. A cheque handed in at the desk, allocated to the leisure-centre wallet.
     page.goto("/admin/billing/payment/add/")

@@ -5,8 +5,8 @@ The pages are filled by the apps' demo seed (`seed_demo`), as a visitor of `make
 """
 import datetime
 import io
-import re
 import os
+import re
 from pathlib import Path
 
 import pytest
