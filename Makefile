@@ -4,13 +4,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Reinstall when either requirements file changes.
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
-DEV_ENV := DEBUG=1
+PORT ?= 8000
+# make run is the demo on SQLite whatever the shell exports (a developer's DATABASE_URL points at tests).
+RUN_ENV := DEBUG=1 DATABASE_URL= CELERY_BROKER_URL= SITE_URL=http://127.0.0.1:$(PORT)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 
 .PHONY: install run test lint services screenshots bench clean
 
+# Debian's python3 needs python3-venv for `-m venv`: installed here when running as root.
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing python3-venv with apt-get."; apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null \
+	    && $(PYTHON) -m venv $(VENV); \
+	  else echo "$(PYTHON) -m venv failed: install Python 3.11 with venv (Debian, as root: apt-get install python3-venv)."; exit 1; fi; }
 
 $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -22,11 +29,13 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 
 install: $(STAMP)
 
-## make run: development server on http://127.0.0.1:8000 with SQLite and demo data.
+## make run [PORT=8000]: development server on http://127.0.0.1:$(PORT) with SQLite and demo data.
 run: install
-	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@$(PY) .ci/port_free.py $(PORT)
+	@PYTHON_BIN=$(PY) bash .ci/ensure_services.sh run
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint and types (ruff, mypy), then the whole suite on PostgreSQL (Redis and Chromium where tests need them).
 test: install services
@@ -39,8 +48,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-services:
-	@bash .ci/ensure_services.sh
+## make services: install (as root) and start what the tests need; .ci/ensure_services.sh says what it does.
+services: install
+	@PYTHON_BIN=$(PY) TEST_DATABASE_URL=$(TEST_DATABASE_URL) bash .ci/ensure_services.sh test
 
 screenshots: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -m browser portal/tests/browser/test_screenshots.py
