@@ -127,7 +127,7 @@ def settle() -> None:
 
     from notifications.models import OutboxEmail
     from portal.models import Structure
-    from reservations.transmission import transmission_run
+    from reservations.nightly.run import transmission_run
 
     structure = Structure.objects.get(slug="benchville")
     trace = os.environ.get("BENCH_TRACEMALLOC") == "1"

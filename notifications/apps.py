@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from reservations.signals import transmission_finished
+        from reservations.nightly.signals import transmission_finished
 
         from .receivers import on_transmission_finished
 

@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from accounts.models import Child, Family
 from portal.models import Structure
 from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
-from reservations.transmission import EventKind as RunKind
+from reservations.nightly.plan import EventKind as RunKind
 
 from .models import OutboxEmail
 

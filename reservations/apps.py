@@ -10,6 +10,9 @@ class ReservationsConfig(AppConfig):
         # Billing's balance page asks its providers what is booked (billing cannot import us).
         from billing.selectors import register_estimate_provider
 
-        from .estimates import reservations_estimate
+        from .booking.estimates import reservations_estimate
 
         register_estimate_provider(reservations_estimate)
+        # The Celery tasks live in nightly/ (Celery's autodiscovery only looks at <app>.tasks):
+        # importing them registers them in every process, web and worker alike.
+        from .nightly import tasks  # noqa: F401

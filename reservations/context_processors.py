@@ -1,5 +1,5 @@
 """Header data of the reservations app: when the requests were last transmitted."""
-from .models import TransmissionRun
+from reservations.models import TransmissionRun
 
 
 def last_update(request):

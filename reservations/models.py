@@ -15,7 +15,7 @@ from portal.models import Structure
 
 
 class DeadlineRule(models.Model):
-    """Until when a day can be booked or cancelled; interpreted by reservations.deadlines."""
+    """Until when a day can be booked or cancelled; interpreted by reservations.rules.deadlines."""
 
     class Kind(models.TextChoices):
         DAYS_BEFORE = "days_before", _("N jours avant, à une heure donnée")
@@ -253,7 +253,7 @@ class Reservation(models.Model):
         indexes = [
             models.Index(fields=["occurrence", "state"]),
             models.Index(fields=["family", "state"]),
-            # Places left on a month of days in one index-only scan (reservations.availability.place_counts).
+            # Places left on a month of days in one index-only scan (reservations.rules.places.place_counts).
             models.Index(fields=["occurrence", "state", "waiting_mark"], name="reservation_place_count_idx"),
         ]
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory, UserFactory
 from notifications.models import OutboxEmail
 from reservations.models import Reservation, ReservationEvent
-from reservations.services_staff import reservation_decide
+from reservations.nightly.run import transmission_run
+from reservations.staff.services import reservation_decide
 from reservations.tests.factories import ActivityFactory
 from reservations.tests.transmission_helpers import cancel_request, future_day, request, settled
-from reservations.transmission import transmission_run
 
 State = Reservation.State
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory, UserFactory
 from billing.models import Tariff
-from reservations.deadlines import PARIS
 from reservations.models import DeadlineRule
+from reservations.rules.deadlines import PARIS
 from reservations.tests.factories import (
     ActivityFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, TariffFactory, TariffRateFactory,
 )

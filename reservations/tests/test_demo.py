@@ -7,8 +7,9 @@ from django.apps import apps
 from django.core.management import call_command
 
 from accounts.models import Family
-from reservations import selectors, states
+from reservations.booking import selectors
 from reservations.models import Closure, Occurrence, Reservation
+from reservations.rules import states
 
 pytestmark = pytest.mark.django_db
 State = Reservation.State

@@ -4,8 +4,9 @@ import itertools
 
 from django.utils import timezone
 
+from accounts.tests.factories import ChildFactory, FamilyFactory
 from reservations.models import Reservation, ReservationEvent
-from reservations.tests.factories import OccurrenceFactory, ReservationFactory
+from reservations.tests.factories import ActivityFactory, OccurrenceFactory, ReservationFactory
 
 State = Reservation.State
 BASE = timezone.now() - datetime.timedelta(hours=6)
@@ -48,3 +49,11 @@ def future_day(activity, **kwargs):
     """An occurrence after today (the factory's default dates lie in the past)."""
     kwargs.setdefault("date", timezone.localdate() + datetime.timedelta(days=next(_next_day)))
     return OccurrenceFactory(activity=activity, **kwargs)
+
+
+def booking(structure, *, day, activity=None, attendance="", state=State.ACCEPTED, **extra) -> Reservation:
+    """An accepted booking of a new family's child on that day (for attendance and posting)."""
+    activity = activity or ActivityFactory(structure=structure, name="Restauration Scolaire")
+    occurrence = future_day(activity, date=day)
+    child = ChildFactory(family=FamilyFactory(structure=structure), first_name="Emmy")
+    return settled(child=child, occurrence=occurrence, state=state, attendance=attendance, **extra)

@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.models import Structure
-from reservations.transmission import COUNT_KEYS, PER_TRANSACTION, TransmissionBusy, transmission_run
+from reservations.nightly.run import COUNT_KEYS, TransmissionBusy, transmission_run
+from reservations.nightly.settle import PER_TRANSACTION
 
 LABELS = {
     "occurrences": "journées traitées", "cancelled": "annulations appliquées", "accepted": "acceptées",

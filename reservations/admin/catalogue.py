@@ -1,0 +1,250 @@
+"""Staff admin of what can be booked: deadline rules, activities and enrolments, closures,
+days (occurrences) with their capacities and waiting lists.
+
+Every class is scoped to the staff member's structures (StructureScopedAdmin). Days are
+generated through reservations.staff.services (locks, closures skipped).
+"""
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_scope import StructureScopedAdmin
+from reservations.models import Activity, Closure, DeadlineRule, Enrolment, Occurrence, Reservation
+from reservations.rules.places import with_place_counts
+from reservations.staff.services import StaffActionError, occurrences_generate
+
+State = Reservation.State
+
+
+WEEKDAYS = [(0, _("lundi")), (1, _("mardi")), (2, _("mercredi")), (3, _("jeudi")), (4, _("vendredi")),
+            (5, _("samedi")), (6, _("dimanche"))]
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(StructureScopedAdmin):
+    list_display = ("name", "kind", "days", "working_days", "at_time", "weekday", "hours", "fixed_deadline", "structure")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "kind")
+    search_fields = ("name",)
+    fieldsets = (
+        (None, {"fields": ("structure", "name", "kind")}),
+        (_("Paramètres (selon le type)"), {
+            "fields": ("days", "working_days", "at_time", "weekday", "hours", "fixed_deadline"),
+            "description": _("N jours avant : nombre de jours + heure (jours ouvrés ou non). "
+                             "Avant un jour de la semaine : jour de la semaine + heure. N heures avant : nombre d'heures. "
+                             "Avant la période : nombre de jours pleins. Date fixe : date limite."),
+        }),
+    )
+
+
+class EnrolmentForm(forms.ModelForm):
+    """A child may be enrolled only in an activity of its own family's structure, over a real period."""
+
+    class Meta:
+        model = Enrolment
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        child = data.get("child")
+        activity = data.get("activity")
+        if activity is None and self.instance.activity_id:
+            activity = self.instance.activity  # in the activity's inline the parent is set on the instance
+        if child is not None and activity is not None and child.family.structure_id != activity.structure_id:
+            raise forms.ValidationError(_("Cet enfant n'appartient pas à une famille de la structure de l'activité."))
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            raise forms.ValidationError(_("La date de fin est avant la date de début."))
+        return data
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    form = EnrolmentForm
+    extra = 0
+    fields = ("child", "age_group", "start_date", "end_date")
+    autocomplete_fields = ("child",)
+
+
+class GenerateForm(forms.Form):
+    start = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Au"), widget=forms.DateInput(attrs={"type": "date"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Jours de la semaine"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple,
+        initial=[0, 1, 3, 4],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(_("La date de fin est avant la date de début."))
+        return data
+
+
+@admin.register(Activity)
+class ActivityAdmin(StructureScopedAdmin):
+    list_display = ("name", "structure", "wallet", "tariff", "limited_places", "default_places", "default_waiting_places",
+                    "needs_staff_decision", "booking_rule", "cancellation_rule", "is_active")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "is_active", "limited_places", "needs_staff_decision", ("wallet", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("structure", "wallet", "tariff", "booking_rule", "cancellation_rule")
+    search_fields = ("name",)
+    inlines = [EnrolmentInline]
+    actions = ["generate_occurrences"]
+    fieldsets = (
+        (None, {"fields": ("structure", "name", "position", "is_active")}),
+        (_("Facturation"), {"fields": ("wallet", "tariff", "charge_unexcused_absence")}),
+        (_("Horaires"), {"fields": ("arrival_time", "departure_time", "arrival_typed", "arrival_earliest", "arrival_latest")}),
+        (_("Places"), {"fields": ("limited_places", "default_places", "default_waiting_places", "needs_staff_decision")}),
+        (_("Délais"), {"fields": ("booking_rule", "cancellation_rule", "opens_days_ahead", "opens_on",
+                                  "closed_during_school_holidays")}),
+    )
+
+    def get_urls(self):
+        custom = [path("generer/", self.admin_site.admin_view(self.generate_view), name="reservations_activity_generate")]
+        return custom + super().get_urls()
+
+    @admin.action(description=_("Générer les journées"))
+    def generate_occurrences(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(f"{reverse('admin:reservations_activity_generate')}?ids={ids}")
+
+    def generate_view(self, request):
+        """Period + weekdays → the missing days of each chosen activity (idempotent)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        raw_ids = request.POST.get("ids") or request.GET.get("ids") or ""
+        ids = [int(part) for part in raw_ids.split(",") if part.strip().isdigit()]
+        activities = list(self.get_queryset(request).filter(pk__in=ids))
+        if not activities:
+            self.message_user(request, _("Choisissez au moins une activité."), messages.WARNING)
+            return redirect("admin:reservations_activity_changelist")
+        form = GenerateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            for activity in activities:
+                try:
+                    created, skipped = occurrences_generate(
+                        activity=activity, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
+                        weekdays=form.cleaned_data["weekdays"],
+                    )
+                except StaffActionError as error:
+                    self.message_user(request, f"{activity} : {error}", messages.ERROR)
+                    continue
+                closed = [f"{day:%d/%m/%Y} ({reason})" for day, reason in skipped if reason != _("journée déjà créée")]
+                existing = len(skipped) - len(closed)
+                text = _("%(activity)s : %(created)s journée(s) créée(s), %(existing)s déjà existante(s).") % {
+                    "activity": activity, "created": len(created), "existing": existing}
+                if closed:
+                    text += " " + _("Jours fermés ignorés : %(days)s.") % {"days": ", ".join(closed)}
+                self.message_user(request, text, messages.SUCCESS)
+            return redirect("admin:reservations_occurrence_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Générer les journées"),
+            "opts": self.model._meta,
+            "form": form,
+            "activities": activities,
+            "ids": ",".join(str(a.pk) for a in activities),
+        }
+        return TemplateResponse(request, "admin/reservations/generate_occurrences.html", context)
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(StructureScopedAdmin):
+    structure_path = "activity__structure"
+    form = EnrolmentForm
+    list_display = ("child", "activity", "age_group", "start_date", "end_date")
+    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), "age_group")
+    list_select_related = ("child", "activity")
+    search_fields = ("child__first_name", "child__last_name", "activity__name", "child__family__payer_name")
+    autocomplete_fields = ("child", "activity")
+
+
+@admin.register(Closure)
+class ClosureAdmin(StructureScopedAdmin):
+    list_display = ("label", "kind", "start_date", "end_date", "structure")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "kind")
+    search_fields = ("label",)
+    date_hierarchy = "start_date"
+
+
+class ReservationInline(admin.TabularInline):
+    """The occurrence's requests in submission order (the waiting list's order), read only."""
+
+    model = Reservation
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("submitted_at", "child", "family", "state", "waiting_mark", "cancel_requested_at", "arrival_time",
+              "departure_time", "cost")
+    readonly_fields = fields
+    ordering = ("submitted_at", "id")
+    verbose_name_plural = _("demandes (par ordre d'arrivée)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("child", "family")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Occurrence)
+class OccurrenceAdmin(StructureScopedAdmin):
+    structure_path = "activity__structure"
+    list_display = ("date", "activity", "places", "waiting_places", "places_taken", "waiting_count", "requests_count",
+                    "is_cancelled")
+    list_display_links = ("date",)
+    list_editable = ("places", "waiting_places")
+    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), ("date", admin.DateFieldListFilter), "is_cancelled")
+    list_select_related = ("activity",)
+    date_hierarchy = "date"
+    search_fields = ("activity__name",)
+    ordering = ("date", "activity__position", "activity__name")
+    fields = ("activity", "date", "arrival_time", "departure_time", "places", "waiting_places", "period_start",
+              "is_cancelled", "waiting_list")
+    readonly_fields = ("waiting_list",)
+    inlines = [ReservationInline]
+
+    def get_queryset(self, request):
+        queryset = with_place_counts(super().get_queryset(request))
+        return queryset.annotate(
+            awaiting=Count("reservations", filter=Q(reservations__state=State.AWAITING_DECISION)),
+        )
+
+    @admin.display(description=_("places prises"), ordering="taken")
+    def places_taken(self, obj):
+        return obj.taken
+
+    @admin.display(description=_("liste d'attente"), ordering="waiting_taken")
+    def waiting_count(self, obj):
+        return obj.waiting_taken
+
+    @admin.display(description=_("en attente réponse"), ordering="awaiting")
+    def requests_count(self, obj):
+        if not obj.awaiting:
+            return 0
+        url = reverse("admin:reservations_reservation_changelist")
+        return format_html('<a href="{}?occurrence__id__exact={}&amp;state__exact={}">{}</a>', url, obj.pk,
+                           State.AWAITING_DECISION, obj.awaiting)
+
+    @admin.display(description=_("liste d'attente, dans l'ordre"))
+    def waiting_list(self, obj):
+        if obj.pk is None:
+            return "—"
+        waiting = obj.reservations.filter(
+            Q(state=State.WAITING_LIST) | Q(state=State.NOT_TRANSMITTED, waiting_mark=True)
+        ).select_related("child", "family").order_by("submitted_at", "id")
+        if not waiting:
+            return _("Personne en liste d'attente.")
+        rows = format_html_join(
+            "", "<li>{} — {} ({}) — {} {}</li>",
+            ((r.child, r.family.payer_name, r.family.number, r.get_state_display(), r.submitted_at.strftime("%d/%m/%Y %H:%M"))
+             for r in waiting),
+        )
+        return format_html("<ol>{}</ol>", rows)

@@ -1,0 +1,133 @@
+"""Admin pages of the nightly work: the transmission runs, launching one by hand, attendance.
+
+The "Transmissions" list (read only) carries a "Lancer la transmission" button for the
+staff member's structures, and "Pointer les présences" (activity and day → accepted
+bookings with Présent / Absent / Absence justifiée, present by default).
+"""
+import datetime
+
+from celery.result import EagerResult
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_scope import allowed_structure_ids
+from portal.models import Structure
+from reservations.models import Activity, Occurrence, Reservation, TransmissionRun
+from reservations.nightly.settle import pending_count
+from reservations.nightly.tasks import transmit_structure
+from reservations.staff.attendance import AttendanceError, attendance_record, attendance_sheet
+
+from .base import ReadOnlyAdmin
+
+Attendance = Reservation.Attendance
+
+
+def _structures(request):
+    allowed = allowed_structure_ids(request)
+    structures = Structure.objects.order_by("name")
+    return structures if allowed is None else structures.filter(pk__in=allowed)
+
+
+class LaunchForm(forms.Form):
+    structure = forms.ModelChoiceField(label=_("Structure"), queryset=Structure.objects.none(), empty_label=None)
+
+    def __init__(self, *args, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = structures
+
+
+class SheetForm(forms.Form):
+    activity = forms.ModelChoiceField(label=_("Activité"), queryset=Activity.objects.none())
+    day = forms.DateField(label=_("Jour"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = Activity.objects.filter(structure__in=structures).select_related("structure")
+
+
+@admin.register(TransmissionRun)
+class TransmissionRunAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/reservations/transmissionrun/change_list.html"
+    list_display = ("structure", "started_at", "finished_at", "status", "started_by", "summary")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "status")
+    date_hierarchy = "started_at"
+
+    @admin.display(description=_("compteurs"))
+    def summary(self, run):
+        counts = run.counts or {}
+        return ", ".join(f"{key} : {value}" for key, value in counts.items() if value)
+
+    def get_urls(self):
+        own = [
+            path("lancer/", self.admin_site.admin_view(self.launch_view), name="reservations_transmissionrun_launch"),
+            path("presences/", self.admin_site.admin_view(self.attendance_view), name="reservations_attendance"),
+        ]
+        return own + super().get_urls()
+
+    def launch_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        structures = _structures(request)
+        form = LaunchForm(request.POST or None, structures=structures)
+        if request.method == "POST" and form.is_valid():
+            structure = form.cleaned_data["structure"]
+            result = transmit_structure.delay(structure.pk, request.user.pk)
+            if isinstance(result, EagerResult):  # without a broker the task ran here
+                outcome = result.get()
+                if "skipped" in outcome:
+                    self.message_user(request, outcome["skipped"], messages.WARNING)
+                else:
+                    self.message_user(request, _("Transmission terminée pour %(structure)s.") % {"structure": structure},
+                                      messages.SUCCESS)
+            else:
+                self.message_user(request, _("Transmission lancée pour %(structure)s : elle apparaîtra dans la liste.")
+                                  % {"structure": structure}, messages.SUCCESS)
+            return redirect("admin:reservations_transmissionrun_changelist")
+        today = timezone.localdate()
+        rows = [(structure, pending_count(structure=structure, today=today)) for structure in structures]
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "rows": rows,
+                   "title": _("Lancer la transmission")}
+        return TemplateResponse(request, "admin/reservations/transmissionrun/launch.html", context)
+
+    def attendance_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        structures = _structures(request)
+        form = SheetForm(request.GET or None, structures=structures)
+        occurrence, sheet = None, []
+        if form.is_valid():
+            occurrence = Occurrence.objects.filter(activity=form.cleaned_data["activity"],
+                                                   date=form.cleaned_data["day"]).select_related("activity").first()
+            if occurrence is None:
+                form.add_error(None, _("Cette activité n'a pas lieu ce jour-là."))
+        if occurrence is not None:
+            if request.method == "POST":
+                if not request.user.has_perm("reservations.change_reservation"):
+                    raise PermissionDenied
+                marks = {}
+                for key, value in request.POST.items():
+                    if key.startswith("attendance-"):
+                        try:
+                            marks[int(key.removeprefix("attendance-"))] = value
+                        except ValueError:
+                            continue
+                try:
+                    changed = attendance_record(occurrence=occurrence, marks=marks)
+                except AttendanceError as exc:
+                    self.message_user(request, str(exc), messages.ERROR)
+                else:
+                    self.message_user(request, _("Présences enregistrées (%(n)s modification(s)).") % {"n": changed},
+                                      messages.SUCCESS)
+                    return redirect(request.get_full_path())
+            sheet = [(reservation, reservation.attendance or Attendance.PRESENT) for reservation in attendance_sheet(
+                occurrence=occurrence)]
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "occurrence": occurrence, "sheet": sheet, "choices": Attendance.choices,
+                   "title": _("Pointer les présences"), "yesterday": timezone.localdate() - datetime.timedelta(days=1)}
+        return TemplateResponse(request, "admin/reservations/transmissionrun/attendance.html", context)

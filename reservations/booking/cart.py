@@ -1,0 +1,147 @@
+"""Writes of the cart (DESIGN §4 step 1): book / cancel lines kept server-side per family.
+
+Nothing is booked here: a line is a click not yet confirmed. Every line is checked
+against the rules when it is added (and again under lock at confirm time, see
+reservations.booking.confirmation); nothing the browser sends about price or
+availability is trusted.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from reservations.models import CartLine, Occurrence
+from reservations.rules.availability import BOOK, CANCEL, book_reason, cancel_reason, evaluate, windows
+from reservations.rules.context import Context, load_context
+from reservations.rules.places import hold_of
+
+MAX_PATTERN_DAYS = 400
+
+
+class BookingRefused(Exception):
+    """A cart change the rules forbid; ``message`` is French, for the parent."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- arrival time ------------------------------------------------------------------------
+
+def parse_arrival(value, *, occurrence: Occurrence) -> datetime.time | None:
+    """The typed arrival time, checked against the activity's bounds (None: the default time)."""
+    activity = occurrence.activity
+    if not activity.arrival_typed or value in (None, ""):
+        return None
+    if isinstance(value, datetime.time):
+        arrival = value
+    else:
+        try:
+            arrival = datetime.datetime.strptime(str(value).strip(), "%H:%M").time()
+        except ValueError:
+            raise BookingRefused(_("Heure d'arrivée illisible : écrivez-la sous la forme 07:45."))
+    earliest = activity.arrival_earliest or occurrence.arrival_time
+    latest = activity.arrival_latest or occurrence.departure_time
+    if not (earliest <= arrival <= latest) or arrival >= occurrence.departure_time:
+        raise BookingRefused(_("Heure d'arrivée impossible : choisissez entre %(low)s et %(high)s.") % {
+            "low": earliest.strftime("%H:%M"), "high": latest.strftime("%H:%M")})
+    return arrival
+
+
+# --- cart lines --------------------------------------------------------------------------
+
+def _check_owner(*, family, child, occurrence) -> None:
+    if child.family_id != family.id or occurrence.activity.structure_id != family.structure_id:
+        raise BookingRefused(_("Cette journée ou cet enfant n'appartient pas à votre famille."))
+
+
+def cart_toggle(*, family, child, occurrence: Occurrence, now: datetime.datetime, arrival_time=None) -> str:
+    """Add a book or cancel line for a day, or take it back out. Returns "book", "cancel" or "removed"."""
+    _check_owner(family=family, child=child, occurrence=occurrence)
+    deleted, _detail = CartLine.objects.filter(family=family, child=child, occurrence=occurrence).delete()
+    if deleted:
+        return "removed"
+    ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
+                       occurrence_ids=[occurrence.id])
+    loaded = ctx.occurrences.get(occurrence.id)
+    if loaded is None:
+        raise BookingRefused(_("Journée introuvable."))
+    action = _line_action(ctx, loaded, child.id)
+    arrival = parse_arrival(arrival_time, occurrence=loaded) if action == BOOK else None
+    try:
+        with transaction.atomic():
+            CartLine.objects.create(family=family, child=child, occurrence=loaded, action=action, arrival_time=arrival)
+    except IntegrityError:
+        pass  # a double click already added it
+    return action
+
+
+def _line_action(ctx: Context, occurrence: Occurrence, child_id: int) -> str:
+    """BOOK or CANCEL for a click on this day, or BookingRefused with the reason."""
+    opens_at, book_deadline, cancel_deadline = windows(ctx, occurrence)
+    reservation = ctx.reservations.get((child_id, occurrence.id))
+    if reservation is not None and reservation.cancel_requested_at is None:
+        reason = cancel_reason(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
+        if reason:
+            raise BookingRefused(reason)
+        return CANCEL
+    reason = book_reason(ctx, occurrence, child_id, hold=hold_of(reservation), opens_at=opens_at, book_deadline=book_deadline)
+    if reason:
+        raise BookingRefused(reason)
+    return BOOK
+
+
+@dataclass
+class PatternResult:
+    added: list = field(default_factory=list)      # occurrences put in the cart
+    skipped: list = field(default_factory=list)    # (date, activity name, reason)
+
+
+def cart_week_pattern(*, family, child, activity, weekdays, start: datetime.date, end: datetime.date, action: str,
+                      now: datetime.datetime) -> PatternResult:
+    """Put every eligible <weekdays> day of an activity between two dates in the cart at once."""
+    if child.family_id != family.id or activity.structure_id != family.structure_id:
+        raise BookingRefused(_("Cette activité ou cet enfant n'appartient pas à votre famille."))
+    if end < start:
+        raise BookingRefused(_("La date de fin est avant la date de début."))
+    if (end - start).days > MAX_PATTERN_DAYS:
+        raise BookingRefused(_("Choisissez une période de moins d'un an."))
+    if action not in (BOOK, CANCEL):
+        raise BookingRefused(_("Choisissez « réserver » ou « annuler »."))
+    weekdays = {int(day) for day in weekdays}
+    if not weekdays or not weekdays <= set(range(7)):
+        raise BookingRefused(_("Cochez au moins un jour de la semaine."))
+    ctx = load_context(family=family, child_ids=[child.id], start=start, end=end, now=now, activity_ids=[activity.id])
+    result = PatternResult()
+    new_lines = []
+    for occurrence in ctx.occurrences.values():
+        if occurrence.date.weekday() not in weekdays:
+            continue
+        slot = evaluate(ctx, occurrence, child.id)
+        line = slot.cart_line
+        if line is not None:
+            if line.action == action:
+                result.skipped.append((occurrence.date, activity.name, _("déjà dans le panier")))
+            else:
+                result.skipped.append((occurrence.date, activity.name, _("une autre demande est déjà dans le panier pour ce jour")))
+            continue
+        if action == BOOK:
+            reason = slot.book_reason
+        else:
+            reason = slot.cancel_reason
+        if reason:
+            result.skipped.append((occurrence.date, activity.name, reason))
+            continue
+        new_lines.append(CartLine(family=family, child=child, occurrence=occurrence, action=action))
+        result.added.append(occurrence)
+    CartLine.objects.bulk_create(new_lines, ignore_conflicts=True)
+    return result
+
+
+def cart_clear(*, family) -> int:
+    """"Tout abandonner": drop every cart line of the family."""
+    deleted, _detail = CartLine.objects.filter(family=family).delete()
+    return deleted

@@ -1,0 +1,183 @@
+"""Reads of the booking flow: the month calendar, one day's activities, availability.
+
+Every function runs a constant number of SQL queries whatever the number of days,
+activities and children (the data is loaded in bulk by reservations.rules.context.load_context).
+"""
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from reservations.models import Activity, CartLine, Enrolment, Occurrence
+from reservations.rules import states
+from reservations.rules.availability import BOOK, CANCEL, Slot, book_reason, cancel_reason, day_state, evaluate, windows
+from reservations.rules.context import load_context
+from reservations.rules.deadlines import MONTH_NAMES, PARIS, WEEKDAY_NAMES
+from reservations.rules.places import hold_of
+
+# Months a parent may look at, relative to today: a school year back, two ahead.
+MONTHS_BACK = 12
+MONTHS_AHEAD = 24
+
+
+def add_months(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + (month.month - 1) + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_in_range(month: datetime.date, today: datetime.date) -> bool:
+    first = today.replace(day=1)
+    return add_months(first, -MONTHS_BACK) <= month <= add_months(first, MONTHS_AHEAD)
+
+
+@dataclass
+class DayCell:
+    date: datetime.date
+    in_month: bool
+    state: states.DayState | None = None
+    slots: list[Slot] = field(default_factory=list)   # activity mode only: the aggregate grid keeps just the state
+    is_today: bool = False
+    # Precomputed words: the grid shows 42 cells and date filters cost a translation lookup each.
+    iso: str = ""
+    weekday_abbr: str = ""
+    month_name: str = ""
+
+    def __post_init__(self):
+        self.iso = self.iso or self.date.isoformat()
+        self.weekday_abbr = self.weekday_abbr or str(WEEKDAY_NAMES[self.date.weekday()])[:3]
+        self.month_name = self.month_name or str(MONTH_NAMES[self.date.month - 1])
+
+    @property
+    def slot(self) -> Slot | None:
+        """The single slot in activity mode."""
+        return self.slots[0] if len(self.slots) == 1 else None
+
+
+@dataclass
+class MonthView:
+    month: datetime.date
+    child: object
+    activity: Activity | None
+    activities: list
+    weeks: list[list[DayCell]]
+    legend: list
+    previous_month: datetime.date
+    next_month: datetime.date
+    cart_count: int
+
+
+@dataclass
+class DayView:
+    day: datetime.date
+    child: object
+    slots: list[Slot]
+    state: states.DayState | None
+    cart_count: int
+
+
+def enrolled_activities(*, family, child, start: datetime.date, end: datetime.date) -> list[Activity]:
+    """Activities the child may book between two dates (one query), in display order."""
+    ids = Enrolment.objects.filter(
+        child=child, child__family=family, start_date__lte=end, end_date__gte=start,
+    ).values("activity_id")
+    return list(Activity.objects.filter(id__in=ids, structure_id=family.structure_id, is_active=True).order_by("position", "name"))
+
+
+def cart_count(*, family) -> int:
+    return CartLine.objects.filter(family=family).count()
+
+
+def _now_date(now: datetime.datetime) -> datetime.date:
+    return now.astimezone(PARIS).date()
+
+
+def calendar_month(*, family, child, month: datetime.date, activity: Activity | None = None, now: datetime.datetime) -> MonthView:
+    """The month grid (Monday–Sunday weeks) with each day's state for one child.
+
+    With ``activity``: each day shows that activity's state (first seed list). Without:
+    each day shows the aggregate of every activity the child is enrolled in (second list).
+    """
+    month = month.replace(day=1)
+    last = month.replace(day=pycalendar.monthrange(month.year, month.month)[1])
+    grid_start = month - datetime.timedelta(days=month.weekday())
+    grid_end = last + datetime.timedelta(days=6 - last.weekday())
+    ctx = load_context(
+        family=family, child_ids=[child.id], start=grid_start, end=grid_end, now=now,
+        activity_ids=[activity.id] if activity is not None else None,
+        places_from=_now_date(now) if activity is None else None,   # past days' states never depend on places
+    )
+    by_day: dict[datetime.date, list[Slot]] = {}
+    day_states: dict[datetime.date, list[states.DayState]] = {}
+    for occurrence in ctx.occurrences.values():
+        if activity is not None:
+            by_day.setdefault(occurrence.date, []).append(evaluate(ctx, occurrence, child.id))
+        elif ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date):
+            # The aggregate grid shows only the day's state: no Slot per (day, activity).
+            day_states.setdefault(occurrence.date, []).append(day_state(ctx, occurrence, child.id))
+    today = _now_date(now)
+    weekday_abbr = [str(name)[:3] for name in WEEKDAY_NAMES]
+    month_names = {m: str(MONTH_NAMES[m - 1]) for m in {grid_start.month, month.month, grid_end.month}}
+    weeks, day = [], grid_start
+    while day <= grid_end:
+        week = []
+        for index in range(7):
+            slots = by_day.get(day, [])
+            if activity is not None:
+                state = slots[0].state if slots else None
+            else:
+                found = day_states.get(day)
+                state = states.aggregate_day_state(found) if found else None
+            week.append(DayCell(date=day, in_month=day.month == month.month, state=state, slots=slots, is_today=day == today,
+                                iso=day.isoformat(), weekday_abbr=weekday_abbr[index], month_name=month_names[day.month]))
+            day += datetime.timedelta(days=1)
+        weeks.append(week)
+    activities = sorted(ctx.activities.values(), key=lambda a: (a.position, a.name))
+    return MonthView(
+        month=month, child=child, activity=activity, activities=activities, weeks=weeks,
+        legend=states.legend(aggregate=activity is None),
+        previous_month=add_months(month, -1), next_month=add_months(month, 1),
+        cart_count=cart_count(family=family),
+    )
+
+
+def calendar_day(*, family, child, day: datetime.date, now: datetime.datetime) -> DayView:
+    """"Activités disponibles le <date>": every activity of the child that day, with its state."""
+    ctx = load_context(family=family, child_ids=[child.id], start=day, end=day, now=now)
+    slots = [
+        evaluate(ctx, occurrence, child.id) for occurrence in ctx.occurrences.values()
+        if ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date)
+    ]
+    state = states.aggregate_day_state(slot.state for slot in slots) if slots else None
+    return DayView(day=day, child=child, slots=slots, state=state, cart_count=cart_count(family=family))
+
+
+def slot_for(*, family, child, occurrence: Occurrence, now: datetime.datetime) -> Slot:
+    """One (child, occurrence) evaluated, for the htmx partial after a toggle."""
+    ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
+                       occurrence_ids=[occurrence.id])
+    return evaluate(ctx, ctx.occurrences[occurrence.id], child.id)
+
+
+def availability_check(*, occurrence: Occurrence, child, now: datetime.datetime, action: str = BOOK) -> str | None:
+    """None if the child may ``action`` ("book" / "cancel") the occurrence now, else a French reason.
+
+    Reasons: closed day, not enrolled, not yet open, out of deadline, full (waiting list
+    included), already booked, nothing to cancel. A booking that only fits on the waiting
+    list is allowed (None). The child's family is the one whose data is checked.
+    """
+    family = child.family
+    if occurrence.activity.structure_id != family.structure_id:
+        return _("Cette activité n'est pas proposée par votre structure.")
+    ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
+                       occurrence_ids=[occurrence.id])
+    loaded = ctx.occurrences.get(occurrence.id)
+    if loaded is None:
+        return _("Journée introuvable.")
+    opens_at, book_deadline, cancel_deadline = windows(ctx, loaded)
+    if action == CANCEL:
+        return cancel_reason(ctx, loaded, child.id, cancel_deadline=cancel_deadline)
+    hold = hold_of(ctx.reservations.get((child.id, loaded.id)))
+    return book_reason(ctx, loaded, child.id, hold=hold, opens_at=opens_at, book_deadline=book_deadline)

@@ -1,0 +1,141 @@
+"""The cart's summary ("Valider", DESIGN §4 step 2): two tables, a token, a fingerprint.
+
+Reads only. The signed fingerprint records what the parent was shown, so that the
+confirmation can say what changed since (``changes_since_summary``).
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core import signing
+from django.utils.translation import gettext as _
+
+from reservations.models import CartLine
+from reservations.rules.availability import BOOK, CANCEL, euros, evaluate, price
+from reservations.rules.context import Context, load_context
+from reservations.rules.places import places_left
+
+FINGERPRINT_SALT = "reservations.cart.summary"
+
+
+@dataclass
+class SummaryLine:
+    line_id: int
+    date: datetime.date
+    activity: str
+    child: str
+    arrival: datetime.time
+    departure: datetime.time
+    cost: Decimal | None
+    cost_text: str
+    status: str          # "ok", "waiting", or the French reason it would not go through now
+    note: str
+
+
+@dataclass
+class CartSummary:
+    bookings: list
+    cancellations: list
+    total_bookings: Decimal
+    total_cancellations: Decimal
+    token: str
+    fingerprint: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.bookings and not self.cancellations
+
+    @property
+    def total_text(self) -> str:
+        return euros(self.total_bookings)
+
+    @property
+    def cancellations_text(self) -> str:
+        return euros(self.total_cancellations)
+
+
+def _cart_context(*, family, now) -> tuple[list[CartLine], Context | None]:
+    lines = CartLine.objects.filter(family=family).select_related("child", "occurrence__activity").order_by(
+        "occurrence__date", "occurrence__activity__position", "child__first_name", "id")
+    lines = list(lines)
+    if not lines:
+        return [], None
+    ctx = load_context(
+        family=family, child_ids=sorted({line.child_id for line in lines}),
+        start=min(line.occurrence.date for line in lines), end=max(line.occurrence.date for line in lines),
+        now=now, occurrence_ids=sorted({line.occurrence_id for line in lines}),
+    )
+    return lines, ctx
+
+
+def _line_status(ctx: Context, line: CartLine) -> tuple[str, str, Decimal | None]:
+    """(status, note, cost) of a cart line now: status "ok" / "waiting" or the reason it fails."""
+    occurrence = ctx.occurrences.get(line.occurrence_id)
+    if occurrence is None:
+        return _("Journée introuvable."), "", None
+    slot = evaluate(ctx, occurrence, line.child_id)
+    if line.action == CANCEL:
+        reservation = slot.reservation
+        return (slot.cancel_reason or "ok"), "", (reservation.cost if reservation else None)
+    quoted = price(ctx, occurrence, arrival=line.arrival_time)
+    cost = quoted.total if quoted else None
+    if slot.book_reason:
+        return slot.book_reason, "", cost
+    left, _waiting = places_left(occurrence)
+    if left is not None and left <= 0:
+        return "waiting", _("Sera mise en liste d'attente (plus de place)."), cost
+    return "ok", "", cost
+
+
+def cart_summary(*, family, now: datetime.datetime) -> CartSummary:
+    """The two tables of "Valider", a fresh confirmation token and a signed fingerprint."""
+    lines, ctx = _cart_context(family=family, now=now)
+    bookings, cancellations, seen = [], [], []
+    for line in lines:
+        status, note, cost = _line_status(ctx, line)
+        if status not in ("ok", "waiting") and not note:
+            note = status
+        occurrence = line.occurrence
+        entry = SummaryLine(
+            line_id=line.id, date=occurrence.date, activity=occurrence.activity.name, child=line.child.first_name,
+            arrival=line.arrival_time or occurrence.arrival_time, departure=occurrence.departure_time,
+            cost=cost, cost_text=euros(cost) if cost is not None else _("tarif non défini"), status=status, note=note,
+        )
+        (bookings if line.action == BOOK else cancellations).append(entry)
+        seen.append([line.id, line.action, str(cost) if cost is not None else None, status])
+    total_b = sum((entry.cost or Decimal("0") for entry in bookings), Decimal("0.00"))
+    total_c = sum((entry.cost or Decimal("0") for entry in cancellations), Decimal("0.00"))
+    return CartSummary(
+        bookings=bookings, cancellations=cancellations, total_bookings=total_b, total_cancellations=total_c,
+        token=str(uuid.uuid4()), fingerprint=signing.dumps(seen, salt=FINGERPRINT_SALT, compress=True),
+    )
+
+
+def changes_since_summary(ctx: Context, lines, summary_fingerprint: str) -> list[str]:
+    if not summary_fingerprint:
+        return []
+    try:
+        seen = {row[0]: row for row in signing.loads(summary_fingerprint, salt=FINGERPRINT_SALT)}
+    except (signing.BadSignature, TypeError, ValueError, IndexError):
+        return [_("Le récapitulatif affiché n'a pas pu être comparé ; lisez attentivement le résultat ci-dessous.")]
+    changes = []
+    for line in lines:
+        status, _note, cost = _line_status(ctx, line)
+        label = f"{line.occurrence.date:%d/%m/%Y} {line.occurrence.activity.name} ({line.child.first_name})"
+        before = seen.get(line.id)
+        if before is None:
+            changes.append(_("%(line)s : ajouté au panier après le récapitulatif.") % {"line": label})
+            continue
+        cost_text = str(cost) if cost is not None else None
+        if before[2] != cost_text:
+            changes.append(_("%(line)s : le prix est passé de %(old)s à %(new)s.") % {
+                "line": label, "old": euros(Decimal(before[2])) if before[2] else "—", "new": euros(cost) if cost is not None else "—"})
+        if before[3] != status:
+            changes.append(_("%(line)s : la disponibilité a changé depuis le récapitulatif.") % {"line": label})
+    gone = set(seen) - {line.id for line in lines}
+    if gone:
+        changes.append(_("%(count)s ligne(s) du récapitulatif ne sont plus dans le panier.") % {"count": len(gone)})
+    return changes

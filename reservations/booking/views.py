@@ -1,0 +1,338 @@
+"""Parent pages: month calendar, day detail, toggles, week pattern, two-step cart, follow-up.
+
+Thin views: parse, call one selector or service, render. Everything is fetched through
+``request.family``: another family's child or day is a 404.
+"""
+import datetime
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import family_required
+from accounts.selectors import child_of_family_or_404, children_of_family
+from billing.printing import html_to_pdf
+from reservations.models import Activity, CartConfirmation, CartLine, Occurrence, Reservation
+from reservations.rules import states
+from reservations.rules.deadlines import PARIS
+
+from . import selectors
+from .cart import BookingRefused, cart_clear, cart_toggle, cart_week_pattern
+from .confirmation import CartBusy, cart_confirm
+from .followup import STATE_ICONS, followup_rows
+from .forms import ConfirmForm, ToggleForm, WeekPatternForm, parse_day, parse_filters, parse_month
+from .summary import cart_summary
+
+
+def _today() -> datetime.date:
+    return timezone.now().astimezone(PARIS).date()
+
+
+def _refuse(request, message, *, status=400, back=None):
+    return render(request, "reservations/refused.html", {"message": message, "back": back or reverse("reservations:calendar")},
+                  status=status)
+
+
+def _cell_urls() -> dict:
+    """URLs every day cell uses, reversed once per page rather than once per cell."""
+    return {"toggle_url": reverse("reservations:toggle"),
+            "day_url_prefix": reverse("reservations:day", args=["0000-00-00"]).removesuffix("0000-00-00/")}
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _pick_child(request, children):
+    wanted = request.GET.get("child") or request.POST.get("child")
+    if wanted:
+        return child_of_family_or_404(request.family, wanted)
+    return children[0]
+
+
+def _pick_activity(request):
+    wanted = request.GET.get("activity")
+    if not wanted or wanted == "toutes":
+        return None
+    try:
+        return Activity.objects.get(pk=int(wanted), structure_id=request.family.structure_id, is_active=True)
+    except (Activity.DoesNotExist, ValueError):
+        raise Http404(_("Activité introuvable."))
+
+
+LAST_CALENDAR_KEY = "reservations_last_calendar"
+
+
+def _remember_calendar(request) -> None:
+    """Keep the child, activity and month being viewed, so "Modifier" comes back to them."""
+    request.session[LAST_CALENDAR_KEY] = {"family": request.family.pk, "path": request.get_full_path()}
+
+
+def _calendar_return_url(request) -> str:
+    """The calendar as the parent left it (same family only: a structure switch forgets it)."""
+    calendar_path = reverse("reservations:calendar")
+    remembered = request.session.get(LAST_CALENDAR_KEY) or {}
+    path = str(remembered.get("path", ""))
+    if remembered.get("family") == request.family.pk and path.split("?", 1)[0] == calendar_path:
+        return path
+    return calendar_path
+
+
+@require_GET
+@family_required
+def calendar(request):
+    children = list(children_of_family(request.family))
+    if not children:
+        return render(request, "reservations/no_child.html")
+    child = _pick_child(request, children)
+    activity = _pick_activity(request)
+    today = _today()
+    try:
+        month = parse_month(request.GET.get("month"), default=today)
+    except ValueError:
+        return _refuse(request, _("Mois illisible : choisissez-le avec les boutons « mois précédent » et « mois suivant »."))
+    if not selectors.month_in_range(month, today):
+        return _refuse(request, _("Ce mois est trop loin : le calendrier montre de %(low)s à %(high)s mois autour d'aujourd'hui.") % {
+            "low": selectors.MONTHS_BACK, "high": selectors.MONTHS_AHEAD})
+    view = selectors.calendar_month(family=request.family, child=child, month=month, activity=activity, now=timezone.now())
+    _remember_calendar(request)
+    return render(request, "reservations/calendar.html", {
+        "view": view, "children": children, "child": child, "activity": activity,
+        "previous_ok": selectors.month_in_range(view.previous_month, today),
+        "next_ok": selectors.month_in_range(view.next_month, today),
+        "here": request.get_full_path(), **_cell_urls(),
+    })
+
+
+@require_GET
+@family_required
+def day(request, day):
+    children = list(children_of_family(request.family))
+    if not children:
+        return render(request, "reservations/no_child.html")
+    child = _pick_child(request, children)
+    try:
+        when = parse_day(day)
+    except ValueError:
+        return _refuse(request, _("Date illisible."))
+    if not selectors.month_in_range(when.replace(day=1), _today()):
+        return _refuse(request, _("Cette date est trop loin pour le calendrier."))
+    view = selectors.calendar_day(family=request.family, child=child, day=when, now=timezone.now())
+    back = f"{reverse('reservations:calendar')}?child={child.id}&month={when:%Y-%m}"
+    return render(request, "reservations/day.html", {"view": view, "child": child, "back": back,
+                                                     "here": request.get_full_path(),
+                                                     "legend_states": states.legend(aggregate=False)})
+
+
+@require_POST
+@family_required
+def toggle(request):
+    form = ToggleForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, _("Demande incomplète : recommencez depuis le calendrier."))
+    data = form.cleaned_data
+    child = child_of_family_or_404(request.family, data["child"])
+    occurrence = get_object_or_404(Occurrence.objects.select_related("activity"), pk=data["occurrence"],
+                                   activity__structure_id=request.family.structure_id)
+    next_url = data["next"] if url_has_allowed_host_and_scheme(data["next"], allowed_hosts={request.get_host()}) else ""
+    next_url = next_url or f"{reverse('reservations:calendar')}?child={child.id}&month={occurrence.date:%Y-%m}"
+    now = timezone.now()
+    error = None
+    try:
+        done = cart_toggle(family=request.family, child=child, occurrence=occurrence, now=now,
+                                    arrival_time=data["arrival_time"] or None)
+    except BookingRefused as refused:
+        error, done = refused.message, None
+    if _is_htmx(request):
+        slot = selectors.slot_for(family=request.family, child=child, occurrence=occurrence, now=now)
+        context = {"slot": slot, "child": child, "error": error, "here": next_url, "htmx": True,
+                   "cart_count": selectors.cart_count(family=request.family), **_cell_urls()}
+        if data["view"] == "slot":
+            return render(request, "reservations/_slot.html", context)
+        context["cell"] = selectors.DayCell(date=occurrence.date, in_month=True, state=slot.state, slots=[slot])
+        return render(request, "reservations/_day_cell.html", context)
+    if error:
+        return _refuse(request, error, status=409, back=next_url)
+    if done == "removed":
+        messages.info(request, _("Retiré du panier : %(activity)s le %(day)s.") % {"activity": occurrence.activity.name,
+                                                                                  "day": occurrence.date.strftime("%d/%m/%Y")})
+    return redirect(next_url)
+
+
+@require_http_methods(["GET", "POST"])
+@family_required
+def week_pattern(request):
+    children = list(children_of_family(request.family))
+    if not children:
+        return render(request, "reservations/no_child.html")
+    child = _pick_child(request, children)
+    today = _today()
+    activities = selectors.enrolled_activities(family=request.family, child=child, start=today,
+                                               end=today + datetime.timedelta(days=400))
+    initial = {"start": today, "end": today + datetime.timedelta(days=28)}
+    form = WeekPatternForm(request.POST or None, activities=activities, initial=initial)
+    result = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            activity = next(a for a in activities if a.id == data["activity"])
+            try:
+                result = cart_week_pattern(
+                    family=request.family, child=child, activity=activity, weekdays=data["weekdays"],
+                    start=data["start"], end=data["end"], action=data["action"], now=timezone.now())
+            except BookingRefused as refused:
+                form.add_error(None, refused.message)
+                status = 400
+        else:
+            status = 400
+    return render(request, "reservations/week_pattern.html", {
+        "form": form, "children": children, "child": child, "result": result,
+        "cart_count": selectors.cart_count(family=request.family),
+    }, status=status)
+
+
+@require_GET
+@family_required
+def cart(request):
+    summary = cart_summary(family=request.family, now=timezone.now())
+    tables = [
+        (_("Récapitulatif des réservations"), summary.bookings, summary.total_text, "recap-reservations"),
+        (_("Récapitulatif des annulations"), summary.cancellations, summary.cancellations_text, "recap-annulations"),
+    ]
+    return render(request, "reservations/cart.html", {
+        "summary": summary, "tables": tables, "calendar_url": _calendar_return_url(request),
+    })
+
+
+@require_POST
+@family_required
+def cart_abandon(request):
+    """"Tout abandonner": the cart is emptied, back to the calendar as the parent left it."""
+    count = cart_clear(family=request.family)
+    messages.info(request, _("Panier vidé : %(count)s demande(s) abandonnée(s).") % {"count": count})
+    return redirect(_calendar_return_url(request))
+
+
+@require_POST
+@family_required
+def confirm(request):
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, _("Récapitulatif expiré : affichez-le à nouveau puis validez."), back=reverse("reservations:cart"))
+    try:
+        result = cart_confirm(family=request.family, token=form.cleaned_data["token"],
+                                       summary_fingerprint=form.cleaned_data["fingerprint"], now=timezone.now(),
+                                       user=request.user)
+    except CartBusy as busy:
+        response = _refuse(request, str(busy.message), status=503, back=reverse("reservations:cart"))
+        response["Retry-After"] = "5"
+        return response
+    except BookingRefused as refused:
+        return _refuse(request, refused.message, back=reverse("reservations:cart"))
+    return redirect("reservations:confirmation", token=result["token"])
+
+
+@require_GET
+@family_required
+def confirmation(request, token):
+    record = get_object_or_404(CartConfirmation, token=token, family=request.family)
+    result = record.result or {}
+    lines = []
+    for row in result.get("lines", []):
+        row = dict(row)
+        row["day"] = datetime.date.fromisoformat(row["date"])
+        lines.append(row)
+    return render(request, "reservations/confirmation.html", {
+        "record": record, "lines": lines, "changes": result.get("changes", []),
+        "bookings": [row for row in lines if row["action"] == "book"],
+        "cancellations": [row for row in lines if row["action"] == "cancel"],
+    })
+
+
+# --- follow-up page -----------------------------------------------------------------------
+
+def _followup_context(request):
+    now = timezone.now()
+    form, filters, valid = parse_filters(request.GET, today=timezone.localdate(now))
+    rows = followup_rows(family=request.family, filters=filters, now=now) if valid else []
+    for row in rows:
+        row.icon, row.css = STATE_ICONS.get(row.state_code, ("", ""))
+    return {"form": form, "filters": filters, "valid": valid, "rows": rows, "now": now}
+
+
+@family_required
+def followup(request):
+    """"Suivi des réservations": filters (GET), the table, print and cancel buttons."""
+    context = _followup_context(request)
+    return render(request, "reservations/followup.html", context, status=200 if context["valid"] else 400)
+
+
+@family_required
+def followup_print(request):
+    """The same table as a PDF (WeasyPrint): structure, family, period, filters, page numbers."""
+    context = _followup_context(request)
+    if not context["valid"]:
+        return render(request, "reservations/followup.html", context, status=400)
+    html = render_to_string("reservations/pdf/followup.html", {
+        **context, "structure": request.structure, "family": request.family, "generated_at": timezone.localtime(),
+    }, request=request)
+    content = html_to_pdf(html)
+    filters = context["filters"]
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="suivi-reservations-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.pdf"'
+    )
+    return response
+
+
+@require_POST
+@family_required
+def followup_cancel(request):
+    """"Annuler": puts a cancel line for this request in the cart (confirmed later, with the cart)."""
+    back = reverse("reservations:followup")
+    filters = {key: request.POST[key] for key in ("du", "au", "type") if request.POST.get(key)}
+    if filters:
+        back = f"{back}?{urlencode(filters)}"
+    raw = request.POST.get("reservation", "")
+    if not raw.isdigit():
+        messages.error(request, _("Demande d'annulation illisible."))
+        return redirect(back)
+    reservation = get_object_or_404(
+        Reservation.objects.select_related("child", "occurrence__activity"),
+        Q(pk=int(raw), family=request.family),
+    )
+    label = f"{reservation.child.first_name} — {reservation.occurrence.activity.name} — {reservation.occurrence.date:%d/%m/%Y}"
+    if CartLine.objects.filter(family=request.family, child=reservation.child, occurrence=reservation.occurrence,
+                               action=CartLine.Action.CANCEL).exists():
+        messages.info(request, _("Cette annulation est déjà dans votre panier : %(label)s.") % {"label": label})
+        return redirect(back)
+    if reservation.state not in Reservation.LIVE_STATES or reservation.cancel_requested_at is not None:
+        messages.error(request, _("%(label)s : il n'y a rien à annuler.") % {"label": label})
+        return redirect(back)
+    try:
+        action = cart_toggle(family=request.family, child=reservation.child, occurrence=reservation.occurrence,
+                                      now=timezone.now())
+    except BookingRefused as refused:
+        messages.error(request, f"{label} : {refused.message}")
+        return redirect(back)
+    if action != CartLine.Action.CANCEL:
+        # Not a cancellation after all (a line for this day was in the cart): put things back as they were.
+        if action == "removed":
+            messages.info(request, _("%(label)s : la ligne de votre panier pour ce jour a été retirée.") % {"label": label})
+        else:
+            CartLine.objects.filter(family=request.family, child=reservation.child, occurrence=reservation.occurrence).delete()
+            messages.error(request, _("%(label)s : il n'y a rien à annuler.") % {"label": label})
+        return redirect(back)
+    messages.success(request, _(
+        "Annulation ajoutée à votre panier : %(label)s. Elle ne sera enregistrée qu'après « Valider » puis "
+        "« Valider réellement »."
+    ) % {"label": label})
+    return redirect(back)

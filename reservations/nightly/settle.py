@@ -1,0 +1,139 @@
+"""Settling occurrences: apply the plan of reservations.nightly.plan under row locks.
+
+Each batch of occurrences is settled in its own short transaction under a row lock on
+the occurrences (taken in id order — the lock the cart and the staff actions take
+first too). The writes are set-based: one UPDATE per target state feeding one INSERT
+of events, tied to the run. Rerunning changes nothing: a settled occurrence has no
+movement left.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from reservations.models import Occurrence, Reservation, ReservationEvent, TransmissionRun
+
+from .plan import EventKind, plan_changes
+
+State = Reservation.State
+
+PER_TRANSACTION = 25       # occurrences settled per transaction: short locks, few round trips
+
+# Test hook for the kill-and-rerun test: the process dies (os._exit) once this many
+# occurrences are committed; "…:inside" makes it die inside the next transaction instead.
+EXIT_HOOK_ENV = "TRANSMISSION_TEST_EXIT_AFTER"
+
+
+def chunk_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None, per_transaction: int = PER_TRANSACTION,
+                 counts: Counter | None = None, exit_after: int | None = None, exit_inside: bool = False) -> Counter:
+    """Settle a list of occurrences, ``per_transaction`` at a time (occurrences_settle), adding
+    the changes to ``counts``; shared by the serial run and the chunk tasks. ``exit_after`` /
+    ``exit_inside`` are the kill test's hook (see EXIT_HOOK_ENV)."""
+    counts = Counter() if counts is None else counts
+    for start in range(0, len(occurrence_ids), per_transaction):
+        batch = occurrence_ids[start:start + per_transaction]
+        dying = exit_after is not None and counts["occurrences"] >= exit_after
+        counts.update(occurrences_settle(run=run, occurrence_ids=batch, user=user,
+                                         _die_before_commit=dying and exit_inside))
+        if exit_after is not None and counts["occurrences"] >= exit_after and not exit_inside:
+            os._exit(3)
+    return counts
+
+
+def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None,
+                       _die_before_commit: bool = False) -> Counter:
+    """Settle a few occurrences in one short transaction, under their row locks (taken in id
+    order, as the cart does); returns the counts of changes. Set-based writes: one UPDATE
+    per target state, one INSERT of all the events."""
+    counts: Counter = Counter()
+    with transaction.atomic():
+        _fast_commit()
+        occurrences = list(Occurrence.objects.select_for_update(of=("self",)).select_related("activity")
+                           .filter(pk__in=occurrence_ids).order_by("pk"))
+        rows_of: dict[int, list] = {occurrence.pk: [] for occurrence in occurrences}
+        for occurrence_id, *row in (Reservation.objects.filter(occurrence_id__in=list(rows_of),
+                                                                state__in=Reservation.LIVE_STATES)
+                                    .order_by("occurrence_id", "submitted_at", "id")
+                                    .values_list("occurrence_id", "id", "state", "waiting_mark", "cancel_requested_at")):
+            rows_of[occurrence_id].append(row)
+        groups: dict[tuple, list[int]] = {}
+        for occurrence in occurrences:
+            for reservation_id, from_state, to_state, kind, note in plan_changes(occurrence=occurrence,
+                                                                                  rows=rows_of[occurrence.pk]):
+                groups.setdefault((from_state, to_state, kind, note), []).append(reservation_id)
+                counts["promoted" if kind == EventKind.PROMOTED else to_state] += 1
+        _apply(groups, run=run, user=user)
+        if _die_before_commit:
+            os._exit(4)
+    counts["occurrences"] = len(occurrences)
+    return counts
+
+
+def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> None:
+    """One statement per kind of change: update the states and insert their events
+    together (UPDATE … RETURNING feeding an INSERT), no model instances in between."""
+    if connection.vendor != "postgresql":  # SQLite in development: the same writes through the ORM
+        for (from_state, to_state, kind, note), ids in groups.items():
+            Reservation.objects.filter(pk__in=ids, state=from_state).update(state=to_state)
+            ReservationEvent.objects.bulk_create([ReservationEvent(
+                reservation_id=pk, kind=kind, from_state=from_state, to_state=to_state, run=run, actor=user, note=note)
+                for pk in ids])
+        return
+    reservations = Reservation._meta.db_table
+    events = ReservationEvent._meta.db_table
+    at = timezone.now()
+    with connection.cursor() as cursor:
+        for (from_state, to_state, kind, note), ids in groups.items():
+            cursor.execute(
+                f"""WITH changed AS (
+                        UPDATE {reservations} SET state = %s WHERE id = ANY(%s) AND state = %s RETURNING id)
+                    INSERT INTO {events} (reservation_id, at, kind, from_state, to_state, actor_id, run_id, note, reported_in_id)
+                    SELECT id, %s, %s, %s, %s, %s, %s, %s, NULL FROM changed""",
+                [to_state, ids, from_state, at, kind, from_state, to_state, getattr(user, "pk", None), run.pk, note],
+            )
+
+
+def occurrence_settle(*, run: TransmissionRun, occurrence_id: int, user=None) -> Counter:
+    """Settle one occurrence (see occurrences_settle)."""
+    return occurrences_settle(run=run, occurrence_ids=[occurrence_id], user=user)
+
+
+def pending_occurrences(*, structure_id: int, today):
+    """Occurrences of a structure with something to do: requests, cancellation requests,
+    or (from today on) a waiting list and a free place."""
+    live = Reservation.objects.filter(occurrence=OuterRef("pk"))
+    movement = live.filter(Q(state=State.NOT_TRANSMITTED) | Q(
+        cancel_requested_at__isnull=False, state__in=[State.ACCEPTED, State.WAITING_LIST, State.AWAITING_DECISION]))
+    accepted = Coalesce(Subquery(
+        Reservation.objects.filter(occurrence=OuterRef("pk"), state__in=[State.ACCEPTED, State.AWAITING_DECISION]).order_by()
+        .values("occurrence").annotate(n=Count("pk")).values("n")[:1]), 0)
+    return (Occurrence.objects.filter(activity__structure_id=structure_id)
+            .alias(has_movement=Exists(movement), has_waiting=Exists(live.filter(state=State.WAITING_LIST)))
+            .filter(Q(has_movement=True) | Q(has_waiting=True, date__gte=today, is_cancelled=False) & (
+                Q(activity__limited_places=False) | Q(places__gt=accepted))))
+
+
+def pending_count(*, structure, today) -> int:
+    """How many occurrences the next run would visit (for the admin and the command)."""
+    return pending_occurrences(structure_id=structure.pk, today=today).count()
+
+
+def _fast_commit() -> None:
+    """Don't wait for the WAL flush at commit: a crash may lose the last few commits, which
+    is harmless here (the database stays consistent and a rerun redoes exactly that work)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _exit_hook() -> tuple[int | None, bool]:
+    value = os.environ.get(EXIT_HOOK_ENV, "").strip()
+    if not value:
+        return None, False
+    number, _sep, where = value.partition(":")
+    return int(number), where == "inside"

@@ -1,0 +1,97 @@
+"""Celery tasks of the nightly transmission.
+
+Beat runs ``nightly_transmission`` at NIGHTLY_TRANSMISSION_TIME (Europe/Paris); it fans
+out one ``transmit_structure`` task per structure so several workers share the night.
+Within a structure, occurrences are settled in chunks by one worker holding the
+structure's advisory lock (see reservations.nightly.run). With
+TRANSMISSION_FAN_OUT="chunks" a structure's night is split further:
+``transmit_structure_chunked`` queues one ``settle_chunk`` per TRANSMISSION_CHUNK_SIZE
+occurrences and the last chunk done queues ``finish_run`` (consumptions, reports).
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from portal.models import Structure
+
+from .run import (
+    TransmissionBusy, transmission_chunk_settle, transmission_chunks_plan, transmission_finish, transmission_run,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="reservations.tasks.nightly_transmission")
+def nightly_transmission() -> list[int]:
+    """Queue one transmission per structure; returns the structure ids queued."""
+    ids = list(Structure.objects.order_by("pk").values_list("pk", flat=True))
+    task = transmit_structure_chunked if getattr(settings, "TRANSMISSION_FAN_OUT", "structure") == "chunks" else transmit_structure
+    for structure_id in ids:
+        task.delay(structure_id)
+    return ids
+
+
+def _user(user_id: int | None):
+    if user_id is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+@shared_task(name="reservations.tasks.transmit_structure", acks_late=True)
+def transmit_structure(structure_id: int, user_id: int | None = None) -> dict:
+    """Run the transmission of one structure; a run already going on makes this one a no-op."""
+    structure = Structure.objects.get(pk=structure_id)
+    user = None
+    if user_id is not None:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(pk=user_id).first()
+    try:
+        run = transmission_run(structure=structure, now=timezone.now(), user=user)
+    except TransmissionBusy as exc:
+        logger.warning("%s", exc)
+        return {"structure": structure.slug, "skipped": str(exc)}
+    logger.info("transmission %s finished: %s", structure.slug, run.counts)
+    return {"structure": structure.slug, "run": run.pk, **run.counts}
+
+
+@shared_task(name="reservations.tasks.transmit_structure_chunked", acks_late=True)
+def transmit_structure_chunked(structure_id: int, user_id: int | None = None) -> dict:
+    """Start a chunked run of one structure: one ``settle_chunk`` task per chunk of pending
+    occurrences; a serial run going on makes this one a no-op."""
+    structure = Structure.objects.get(pk=structure_id)
+    try:
+        run, chunks = transmission_chunks_plan(structure=structure, now=timezone.now(), user=_user(user_id),
+                                               chunk_size=getattr(settings, "TRANSMISSION_CHUNK_SIZE", 200))
+    except TransmissionBusy as exc:
+        logger.warning("%s", exc)
+        return {"structure": structure.slug, "skipped": str(exc)}
+    if not chunks:
+        finish_run.delay(run.pk)
+    for index, occurrence_ids in enumerate(chunks):
+        settle_chunk.delay(run.pk, index, occurrence_ids)
+    logger.info("transmission %s: run %s split into %s chunk(s)", structure.slug, run.pk, len(chunks))
+    return {"structure": structure.slug, "run": run.pk, "chunks": len(chunks)}
+
+
+@shared_task(name="reservations.tasks.settle_chunk", acks_late=True)
+def settle_chunk(run_id: int, chunk_index: int, occurrence_ids: list[int]) -> bool:
+    """Settle one chunk of a chunked run; the last chunk done queues ``finish_run``."""
+    return transmission_chunk_settle(run_id=run_id, chunk_index=chunk_index, occurrence_ids=occurrence_ids,
+                                     on_last=lambda: finish_run.delay(run_id))
+
+
+@shared_task(name="reservations.tasks.finish_run", acks_late=True)
+def finish_run(run_id: int) -> dict:
+    """Post the consumptions, write the reports, mark the run finished (once)."""
+    run = transmission_finish(run_id=run_id, now=timezone.now())
+    if run is None:
+        return {"run": run_id, "skipped": "not running"}
+    logger.info("transmission %s finished: %s", run.structure.slug, run.counts)
+    return {"run": run.pk, **run.counts}

@@ -1,0 +1,75 @@
+"""Closed days of a structure: French public holidays ∪ its Closure rows, one query per range.
+
+School holidays close only the activities marked ``closed_during_school_holidays``;
+a "closure" row closes every activity of the structure.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import holidays
+from django.utils.translation import gettext as _
+
+from reservations.models import Closure
+
+
+@lru_cache(maxsize=64)
+def public_holidays(year: int) -> dict[datetime.date, str]:
+    """French public holidays of a year (metropolitan France), date → name."""
+    return dict(holidays.France(years=year, language="fr"))
+
+
+def public_holidays_between(start: datetime.date, end: datetime.date) -> dict[datetime.date, str]:
+    found = {}
+    for year in range(start.year, end.year + 1):
+        for day, name in public_holidays(year).items():
+            if start <= day <= end:
+                found[day] = name
+    return found
+
+
+@dataclass
+class ClosedDays:
+    """Closed days over [start, end], by cause; ask ``for_activity`` for one activity's set."""
+
+    start: datetime.date
+    end: datetime.date
+    public: dict = field(default_factory=dict)
+    closures: dict = field(default_factory=dict)
+    school: dict = field(default_factory=dict)
+
+    def for_activity(self, activity) -> dict[datetime.date, str]:
+        """date → reason, for one activity (cached per school-holiday flag)."""
+        closes_in_holidays = bool(getattr(activity, "closed_during_school_holidays", True))
+        cache = self.__dict__.setdefault("_cache", {})
+        if closes_in_holidays not in cache:
+            merged = {}
+            if closes_in_holidays:
+                merged.update(self.school)
+            merged.update(self.closures)
+            merged.update(self.public)
+            cache[closes_in_holidays] = merged
+        return cache[closes_in_holidays]
+
+    def reason(self, activity, day: datetime.date) -> str | None:
+        return self.for_activity(activity).get(day)
+
+
+def closed_days(*, structure_id: int, start: datetime.date, end: datetime.date) -> ClosedDays:
+    """Closed days of a structure between two dates (inclusive), in one query."""
+    result = ClosedDays(start=start, end=end)
+    result.public = {
+        day: _("Jour férié : %(name)s") % {"name": name} for day, name in public_holidays_between(start, end).items()
+    }
+    rows = Closure.objects.filter(structure_id=structure_id, start_date__lte=end, end_date__gte=start).values_list(
+        "kind", "label", "start_date", "end_date",
+    )
+    for kind, label, first, last in rows:
+        target = result.school if kind == Closure.Kind.SCHOOL_HOLIDAYS else result.closures
+        day = max(first, start)
+        while day <= min(last, end):
+            target.setdefault(day, label)
+            day += datetime.timedelta(days=1)
+    return result

@@ -1,0 +1,107 @@
+"""Many parents confirming at the same moment on one day: exactly P placed, W waiting, the rest full.
+
+Real threads, each with its own PostgreSQL connection, released together by a barrier.
+The control runs the same confirmation without the row locks and shows the overbooking.
+"""
+import threading
+import uuid
+
+import pytest
+from django.db import connection, connections, transaction
+
+from accounts.tests.factories import ChildFactory, FamilyFactory
+from reservations.booking import confirmation
+from reservations.models import CartLine, Occurrence, Reservation
+from reservations.tests.booking_world import NOW, make_world
+from reservations.tests.factories import EnrolmentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PLACES, WAITING, PARENTS = 3, 2, 10
+
+
+def crowd(parents=PARENTS):
+    """One day with PLACES + WAITING room and `parents` families each with that day in the cart."""
+    world = make_world(places=PLACES, waiting=WAITING, start=NOW.date().replace(day=30), end=NOW.date().replace(day=30))
+    occurrence = next(iter(world.occurrences.values()))
+    families = [world.family]
+    for _index in range(parents - 1):
+        families.append(FamilyFactory(structure=world.structure))
+    for family in families:
+        child = family.children.first() or ChildFactory(family=family)
+        if not child.enrolments.exists():
+            EnrolmentFactory(child=child, activity=world.activity)
+        CartLine.objects.create(family=family, child=child, occurrence=occurrence, action="book")
+    return occurrence, families
+
+
+def run_together(families, **kwargs):
+    """Every family confirms in its own thread (own connection), all released at once."""
+    start = threading.Barrier(len(families))
+    outcomes, errors = [], []
+
+    def confirm(family):
+        try:
+            start.wait(timeout=10)
+            result = confirmation.cart_confirm(family=family, token=uuid.uuid4(), now=NOW, **kwargs)
+            outcomes.extend(row["outcome"] for row in result["lines"])
+        except Exception as error:  # noqa: BLE001 - reported to the test below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm, args=(family,)) for family in families]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return outcomes
+
+
+def test_simultaneous_confirmations_place_exactly_p_and_wait_list_exactly_w():
+    occurrence, families = crowd()
+    outcomes = run_together(families)
+    assert outcomes.count("booked") == PLACES
+    assert outcomes.count("waiting") == WAITING
+    assert outcomes.count("full") == PARENTS - PLACES - WAITING
+    live = Reservation.objects.filter(occurrence=occurrence, state=Reservation.State.NOT_TRANSMITTED)
+    assert live.filter(waiting_mark=False).count() == PLACES
+    assert live.filter(waiting_mark=True).count() == WAITING
+    assert not CartLine.objects.exists()
+
+
+def test_control_without_the_lock_overbooks():
+    """Same crowd, locks removed and every thread reading the counts before anyone writes."""
+    occurrence, families = crowd()
+    after_check = threading.Barrier(len(families))
+    outcomes = run_together(families, _lock=False, _after_check=lambda: after_check.wait(timeout=10))
+    assert outcomes.count("booked") == PARENTS  # everybody "got" one of the 3 places
+    assert Reservation.objects.filter(occurrence=occurrence, waiting_mark=False).count() > PLACES
+
+
+def test_lock_timeout_becomes_a_polite_busy_error(monkeypatch):
+    occurrence, families = crowd(parents=1)
+    monkeypatch.setattr(confirmation, "LOCK_TIMEOUT", "200ms")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_day():
+        try:
+            with transaction.atomic():
+                list(Occurrence.objects.select_for_update().filter(pk=occurrence.pk))
+                holding.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_day)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        with pytest.raises(confirmation.CartBusy):
+            confirmation.cart_confirm(family=families[0], token=uuid.uuid4(), now=NOW)
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert not Reservation.objects.exists() and CartLine.objects.count() == 1
+    assert connection.in_atomic_block is False

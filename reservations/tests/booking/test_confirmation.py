@@ -1,0 +1,143 @@
+"""The cart's confirmation ("Valider réellement"): re-checked under lock, recorded once."""
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from reservations.booking import confirmation
+from reservations.booking.cart import BookingRefused, cart_toggle
+from reservations.booking.confirmation import CartBusy, cart_confirm
+from reservations.booking.summary import cart_summary
+from reservations.models import CartConfirmation, CartLine, Reservation, ReservationEvent
+from reservations.tests.booking_world import NOW, make_world
+from reservations.tests.factories import ReservationFactory
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+State = Reservation.State
+
+
+def confirm(world, now=NOW, fingerprint=""):
+    summary = cart_summary(family=world.family, now=now)
+    return cart_confirm(family=world.family, token=summary.token, summary_fingerprint=fingerprint or summary.fingerprint,
+                        now=now, user=world.user)
+
+
+def test_confirm_places_then_waiting_lists_then_refuses_when_full():
+    world = make_world(places=1, waiting=1, children=3)
+    occurrence = world.occurrences[D(2026, 12, 1)]
+    for child in world.children:
+        cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
+    result = confirm(world)
+    outcomes = [(row["child"], row["outcome"], row["observation"]) for row in result["lines"]]
+    assert outcomes == [
+        ("Amalia", "booked", "Demande enregistrée (non transmise)"),
+        ("Emmy", "waiting", "Mise en liste d'attente"),
+        ("Paolo", "full", "Non traitée, activité complète"),
+    ]
+    assert Reservation.objects.filter(waiting_mark=False, state=State.NOT_TRANSMITTED).count() == 1
+    assert Reservation.objects.filter(waiting_mark=True, state=State.NOT_TRANSMITTED).count() == 1
+    events = ReservationEvent.objects.order_by("id")
+    assert [(e.kind, e.actor_id, e.note) for e in events] == [
+        ("requested", world.user.id, ""), ("requested", world.user.id, "Mise en liste d'attente")]
+    assert not CartLine.objects.exists()
+
+
+def test_confirm_records_the_price_quoted_at_confirm_time():
+    world = make_world()
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
+    confirm(world)
+    reservation = Reservation.objects.get()
+    assert (reservation.unit_price, reservation.quantity, reservation.cost) == (Decimal("3.59"), Decimal("1"), Decimal("3.59"))
+    assert reservation.submitted_at == NOW and reservation.confirmation.family == world.family
+
+
+def test_replaying_the_same_token_records_nothing_twice():
+    world = make_world()
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
+    summary = cart_summary(family=world.family, now=NOW)
+    first = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    # The parent adds another day, then the old form is replayed (back button / double click).
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 2)], now=NOW)
+    second = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    assert second["replayed"] and second["lines"] == first["lines"]
+    assert Reservation.objects.count() == 1 and CartConfirmation.objects.count() == 1
+    assert CartLine.objects.count() == 1  # the new line waits for its own confirmation
+
+
+def test_a_token_of_another_family_or_garbage_is_refused():
+    world = make_world()
+    other = make_world()
+    cart_toggle(family=other.family, child=other.children[0], occurrence=other.occurrences[D(2026, 12, 1)], now=NOW)
+    token = cart_summary(family=other.family, now=NOW).token
+    cart_confirm(family=other.family, token=token, now=NOW, user=other.user)
+    with pytest.raises(BookingRefused):
+        cart_confirm(family=world.family, token=token, now=NOW, user=world.user)
+    with pytest.raises(BookingRefused):
+        cart_confirm(family=world.family, token="pas-un-jeton", now=NOW, user=world.user)
+
+
+def test_confirm_rechecks_the_deadline_at_that_moment():
+    world = make_world()
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 11, 30)], now=NOW)
+    later = datetime.datetime(2026, 11, 29, 9, 1, tzinfo=NOW.tzinfo)
+    result = confirm(world, now=later)
+    assert result["lines"][0]["outcome"] == "refused" and "Hors délai" in result["lines"][0]["observation"]
+    assert not Reservation.objects.exists()
+
+
+def test_confirm_tells_what_changed_since_the_summary():
+    world = make_world(places=1, waiting=1)
+    occurrence = world.occurrences[D(2026, 12, 1)]
+    cart_toggle(family=world.family, child=world.children[0], occurrence=occurrence, now=NOW)
+    summary = cart_summary(family=world.family, now=NOW)
+    assert summary.bookings[0].status == "ok"
+    ReservationFactory(occurrence=occurrence, state=State.NOT_TRANSMITTED)  # someone else took the place
+    rate = world.activity.tariff.rates.get()
+    rate.amount = Decimal("4.10")
+    rate.save()
+    result = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    assert any("3,59" in change and "4,10" in change for change in result["changes"])
+    assert any("disponibilité a changé" in change for change in result["changes"])
+    assert result["lines"][0]["outcome"] == "waiting"
+    assert Reservation.objects.get(child=world.children[0]).cost == Decimal("4.10")
+
+
+def test_cancelling_a_not_transmitted_request_cancels_at_once():
+    world = make_world()
+    child, occurrence = world.children[0], world.occurrences[D(2026, 12, 1)]
+    cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
+    confirm(world)
+    assert cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW) == "cancel"
+    result = confirm(world)
+    reservation = Reservation.objects.get()
+    assert result["lines"][0]["outcome"] == "cancelled" and reservation.state == State.CANCELLED
+    assert reservation.events.last().kind == "cancelled"
+
+
+def test_cancelling_an_accepted_request_records_a_cancellation_request():
+    world = make_world()
+    child, occurrence = world.children[0], world.occurrences[D(2026, 12, 1)]
+    reservation = ReservationFactory(family=world.family, child=child, occurrence=occurrence, state=State.ACCEPTED)
+    cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
+    result = confirm(world)
+    reservation.refresh_from_db()
+    assert result["lines"][0]["outcome"] == "cancel_requested"
+    assert reservation.state == State.ACCEPTED and reservation.cancel_requested_at == NOW
+    event = reservation.events.get()
+    assert (event.kind, event.actor_id) == ("cancel_requested", world.user.id)
+    with pytest.raises(BookingRefused):  # neither bookable nor cancellable again until the night
+        cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
+
+
+def test_busy_lock_becomes_cart_busy(monkeypatch):
+    world = make_world()
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
+    from django.db import OperationalError
+
+    def boom(**kwargs):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(confirmation, "_confirm_locked", boom)
+    with pytest.raises(CartBusy):
+        confirm(world)

@@ -1,0 +1,30 @@
+"""The cart's summary ("Valider"): two tables priced by the server, a token, a fingerprint."""
+import datetime
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from reservations.booking.cart import cart_toggle
+from reservations.booking.summary import cart_summary
+from reservations.models import Reservation
+from reservations.tests.booking_world import NOW, make_world
+from reservations.tests.factories import ReservationFactory
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+State = Reservation.State
+
+
+def test_summary_has_bookings_and_cancellations_with_server_prices():
+    world = make_world()
+    child = world.children[0]
+    booked = ReservationFactory(family=world.family, child=child, occurrence=world.occurrences[D(2026, 12, 2)],
+                                state=State.ACCEPTED, cost="3.59")
+    cart_toggle(family=world.family, child=child, occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
+    cart_toggle(family=world.family, child=child, occurrence=booked.occurrence, now=NOW)
+    summary = cart_summary(family=world.family, now=NOW)
+    assert [line.date for line in summary.bookings] == [D(2026, 12, 1)]
+    assert [line.date for line in summary.cancellations] == [D(2026, 12, 2)]
+    assert summary.total_bookings == Decimal("3.59") and summary.bookings[0].child == "Emmy"
+    assert uuid.UUID(summary.token) and summary.fingerprint
