@@ -1,12 +1,47 @@
-"""Staff admin of logins, families, children and staff memberships, scoped to the staff's structures."""
+"""Staff admin of structures, their messages, families, children and staff memberships.
+
+Every class is scoped to the staff member's structures (admin_scope.StructureScopedAdmin);
+logins are in admin_logins. Structure and Message belong to portal, but are registered
+here: portal sits below accounts and cannot import the scoping.
+"""
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import Message, Structure
+
 from . import services
-from .admin_scope import StructureScopedAdmin, allowed_structure_ids
-from .models import Child, Family, StaffMembership, User
+from .admin_scope import StructureScopedAdmin
+from .models import Child, Family, StaffMembership
+
+
+class MessageInline(admin.StackedInline):
+    model = Message
+    extra = 0
+    fields = ("title", "body", "publish_from", "publish_until")
+
+
+@admin.register(Structure)
+class StructureAdmin(StructureScopedAdmin):
+    list_display = ("name", "slug", "contact_email", "contact_phone", "history_months")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MessageInline]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Message)
+class MessageAdmin(StructureScopedAdmin):
+    list_display = ("title", "structure", "publish_from", "publish_until")
+    list_filter = ("structure",)
+    list_select_related = ("structure",)
+    search_fields = ("title", "body")
+    date_hierarchy = "publish_from"
 
 
 class ChildInline(admin.TabularInline):
@@ -50,7 +85,6 @@ class FamilyAdmin(StructureScopedAdmin):
 
 @admin.register(Child)
 class ChildAdmin(StructureScopedAdmin):
-    structure_path = "family__structure"
     list_display = ("last_name", "first_name", "birth_date", "family", "structure")
     list_display_links = ("last_name", "first_name")
     list_filter = ("family__structure", ("birth_date", admin.DateFieldListFilter))
@@ -82,51 +116,4 @@ class StaffMembershipAdmin(StructureScopedAdmin):
         services.staff_user_enrol(user=obj.user)
 
 
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    fieldsets = (
-        *(BaseUserAdmin.fieldsets or ()),
-        (_("Récupération du mot de passe"), {
-            "fields": ("security_question",),
-            "description": _("La réponse n'est jamais visible : seul le parent peut la changer depuis son profil."),
-        }),
-    )
-    list_display = ("username", "last_name", "first_name", "email", "family_list", "has_question", "is_staff", "is_active",
-                    "last_login")
-    list_filter = ("is_staff", "is_active", "families__structure")
-    search_fields = ("username", "first_name", "last_name", "email", "families__payer_name", "families__number")
-    # Staff may not grant themselves or anybody else more rights than the staff group gives.
-    superuser_only_fields = ("is_superuser", "groups", "user_permissions")
-
-    def get_queryset(self, request):
-        """Staff see logins of their structures' families and staff, and logins not attached
-        to anything yet (just created, to be attached to a family); never superusers."""
-        queryset = super().get_queryset(request)
-        allowed = allowed_structure_ids(request)
-        if allowed is None:
-            return queryset.prefetch_related("families")
-        queryset = queryset.prefetch_related(Prefetch("families", queryset=Family.objects.filter(structure__in=allowed)))
-        in_scope = (Q(families__structure__in=allowed) | Q(staff_memberships__structure__in=allowed)
-                    | Q(families__isnull=True, staff_memberships__isnull=True))
-        return queryset.filter(in_scope).exclude(is_superuser=True).distinct()
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        return tuple(
-            (name, {**options, "fields": tuple(f for f in options["fields"] if f not in self.superuser_only_fields)})
-            for name, options in fieldsets
-        )
-
-    def get_list_filter(self, request):
-        filters = super().get_list_filter(request)
-        return filters if request.user.is_superuser else tuple(f for f in filters if f != "is_superuser")
-
-    @admin.display(description=_("familles"))
-    def family_list(self, obj):
-        return ", ".join(family.number for family in obj.families.all())
-
-    @admin.display(description=_("question secrète"), boolean=True)
-    def has_question(self, obj):
-        return obj.has_security_question
+from . import admin_logins  # noqa: E402,F401  (the logins' admin)

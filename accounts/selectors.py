@@ -1,9 +1,10 @@
 """Reads about logins and families shared with the other apps."""
-from django.db.models import QuerySet
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Child, Family
+from .models import Child, Family, StaffMembership, User
 
 
 def families_of_user(user) -> list[Family]:
@@ -28,3 +29,30 @@ def child_of_family_or_404(family: Family, child_id) -> Child:
 def structure_ids_of_staff(user) -> list[int]:
     """Structures whose data a staff user may see in the admin."""
     return list(user.staff_memberships.values_list("structure_id", flat=True))
+
+
+def fresh_logins() -> QuerySet[User]:
+    """Logins nobody can get into yet: attached to no family and no structure's staff, no
+    usable password, no e-mail, no security answer. Staff of every structure may see them
+    (to attach a new login to a family); nothing they could set on one survives its being
+    attached elsewhere, since a login leaves this set as soon as it has a way in."""
+    return User.objects.filter(
+        Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password=""),
+        families__isnull=True, staff_memberships__isnull=True, email="", security_answer_hash="", is_superuser=False,
+    )
+
+
+def logins_in_scope(structure_ids) -> QuerySet[User]:
+    """Logins staff of these structures may see and pick: their families' and their staff's
+    logins and the fresh ones; never a superuser. One query, no duplicates (subqueries)."""
+    of_families = Family.users.through.objects.filter(family__structure__in=structure_ids).values("user_id")
+    of_staff = StaffMembership.objects.filter(structure__in=structure_ids).values("user_id")
+    return User.objects.filter(
+        Q(pk__in=of_families) | Q(pk__in=of_staff) | Q(pk__in=fresh_logins().values("pk")), is_superuser=False,
+    )
+
+
+def structure_ids_of_login(user) -> set[int]:
+    """Every structure a login reaches: through its families and its staff memberships."""
+    return (set(Family.objects.filter(users=user).values_list("structure_id", flat=True))
+            | set(StaffMembership.objects.filter(user=user).values_list("structure_id", flat=True)))

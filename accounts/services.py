@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from .models import Family, User
+from .selectors import structure_ids_of_login
 
 EMAIL_CHANGE_SALT = "accounts.email-change"
 STAFF_GROUP_NAME = "Personnel des structures"
@@ -89,8 +90,13 @@ def recovery_user(identifier: str) -> User | None:
 
 
 def recovery_addresses(user: User) -> set[str]:
-    """Addresses the reset link may be sent to: the login's and its families'."""
-    addresses = {user.email} | set(Family.objects.filter(users=user).values_list("email", flat=True))
+    """Addresses the reset link may be sent to: the login's, and its families' while the login
+    reaches one structure only. A login shared by several structures gets it only at its own
+    address (confirmed by the parent): each family's address is typed by its structure's staff,
+    and one structure's staff must not be able to reset a login that opens another's data."""
+    addresses = {user.email}
+    if len(structure_ids_of_login(user)) <= 1:
+        addresses |= set(Family.objects.filter(users=user).values_list("email", flat=True))
     return {address.strip().lower() for address in addresses if address and address.strip()}
 
 
