@@ -17,6 +17,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Prefetch
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import StructureScopedAdmin, allowed_structure_ids
@@ -106,10 +107,10 @@ class UserAdmin(StructureScopedAdmin, BaseUserAdmin):
             return None
         reached = structure_ids_of_login(user)
         if not reached:
-            return _("Cet identifiant n'est rattaché à aucune famille : rattachez-le d'abord à une famille "
+            return gettext("Cet identifiant n'est rattaché à aucune famille : rattachez-le d'abord à une famille "
                      "de votre structure, vous pourrez ensuite choisir son mot de passe.")
         if not reached <= set(allowed):
-            return _("Cet identifiant sert aussi dans une autre structure : seul le parent (depuis son « Profil » "
+            return gettext("Cet identifiant sert aussi dans une autre structure : seul le parent (depuis son « Profil » "
                      "ou « Le retrouver ») ou un superutilisateur peut changer son mot de passe.")
         return None
 

@@ -13,6 +13,8 @@ The base applies the scope wherever a staff request can name a row, once for all
 - autocomplete answers (get_search_results) and sidebar filters on relations.
 A relation to a model with no known way to a structure offers staff nothing (fail closed).
 """
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -91,7 +93,7 @@ _SAFE_AUTOCOMPLETE = {AutocompleteSelect: SafeAutocompleteSelect, AutocompleteSe
 
 def _guard_autocomplete(field) -> None:
     holder = field.widget if isinstance(field.widget, RelatedFieldWidgetWrapper) else field
-    widget = holder.widget
+    widget: Any = holder.widget
     safe_class = _SAFE_AUTOCOMPLETE.get(type(widget))
     if safe_class is None:
         return

@@ -55,7 +55,7 @@ class World:
         return next(obj for obj in self.rows[owner] if type(obj) is model)
 
 
-def _structure_rows(label: str) -> tuple[object, list]:
+def _structure_rows(label):
     slug = label.lower()
     structure = StructureFactory(name=f"Mairie {label}", slug=slug)
     staff = UserFactory(username=f"agent.{slug}", first_name="Agent", last_name=label, is_staff=True)
@@ -93,7 +93,7 @@ def _structure_rows(label: str) -> tuple[object, list]:
     return structure, rows
 
 
-def build_world() -> World:
+def build_world():
     alpha, alpha_rows = _structure_rows("Alpha")
     ypsilon, ypsilon_rows = _structure_rows("Ypsilon")
     world = World(alpha=alpha, ypsilon=ypsilon, staff=alpha_rows[1])
