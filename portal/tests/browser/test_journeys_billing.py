@@ -56,6 +56,9 @@ def guide(travel_to):
 
 
 def table_rows(page, selector="table.history-table tbody tr"):
+    # innerText follows the stylesheet (the child's name is also a phone-only span in the activity
+    # cell): on a loaded machine the rows could be read before the CSS applied, so wait for it.
+    page.wait_for_load_state("load")
     return [[cell.strip() for cell in row] for row in page.locator(selector).evaluate_all(
         "rows => rows.map(r => [...r.cells].map(c => c.innerText))")]
 
