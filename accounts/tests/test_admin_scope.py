@@ -271,3 +271,32 @@ def test_autocomplete_offers_only_the_staff_structures(staff, world, source):
         assert offered.isdisjoint(foreign), f"{term!r} offered {offered & foreign}"
         if term == "":  # control: the staff member's own rows are offered
             assert set(world.ids("alpha", target)) <= offered
+
+
+@pytest.mark.parametrize("as_superuser", [False, True], ids=["staff", "superuser"])
+@pytest.mark.parametrize("model_label,field", [("reservations.Enrolment", "child"), ("billing.Consumption", "family"),
+                                               ("billing.Payment", "family"), ("accounts.Family", "users")])
+def test_a_value_that_is_not_even_an_id_in_an_autocomplete_field_is_a_form_error(client, world, model_label, field,
+                                                                                 as_superuser):
+    """Django's autocomplete widget looked the value up to show it again: ValueError, a 500."""
+    from accounts.tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True) if as_superuser else world.staff)
+    model = apps.get_model(model_label)
+    url = admin_url(model, "add")
+    page = client.get(url)
+    for garbage in ("abc", "1;DROP", "99999999999999999999999", "-1", "%00"):
+        response = client.post(url, {**management_data(page), field: garbage})
+        assert response.status_code == 200
+        assert error_codes(response.context["adminform"].form, field) & {"invalid_choice", "invalid_pk_value"}
+
+
+def test_an_inline_autocomplete_field_given_garbage_is_a_form_error(staff, world):
+    from reservations.models import Activity
+
+    url = admin_url(Activity, "change", world.ids("alpha", Activity)[0])
+    data = {**management_data(staff.get(url)), "enrolments-TOTAL_FORMS": "1", "enrolments-0-child": "abc"}
+    response = staff.post(url, data)
+    assert response.status_code == 200
+    inline = next(i for i in response.context["inline_admin_formsets"] if i.formset.prefix == "enrolments")
+    assert "invalid_choice" in error_codes(inline.formset.forms[0], "child")
