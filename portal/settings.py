@@ -217,17 +217,24 @@ if os.environ.get("CACHE_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# E-mail: console in development, SMTP when EMAIL_HOST is set.
+# E-mail: SMTP when EMAIL_HOST is set, else the console. EMAIL_BACKEND overrides either, e.g.
+# django.core.mail.backends.filebased.EmailBackend with EMAIL_FILE_PATH to capture every
+# message in files (a test site) without touching the code.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Portail Famille <no-reply@portail-famille.localhost>")
-if os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-else:
-    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Seconds an SMTP connection may stay silent before the attempt fails (and is retried later):
+# without it a hung server would hold an outbox row in "sending" for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 60, minimum=1)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend" and not EMAIL_FILE_PATH:
+    raise ImproperlyConfigured("EMAIL_FILE_PATH must name a folder when EMAIL_BACKEND is the file backend.")
 
 # Absolute address used in e-mails (links to the follow-up page, reset links).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -238,8 +245,17 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it is done, not when it starts: a worker that dies mid-task
+# leaves it in Redis, which hands it out again after the visibility timeout; and a task whose
+# pool process is killed (out of memory, SIGKILL) goes back to the queue at once instead of
+# being acknowledged and lost. Every task is safe to run twice.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Seconds Redis waits before handing an unacknowledged task to another worker. Must exceed the
+# longest task (one structure's night, a chunk, writing the reports) and the longest retry delay
+# of an e-mail (one hour), or the task also runs a second time meanwhile (harmless, wasted work).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60)}
 NIGHTLY_TRANSMISSION_TIME = os.environ.get("NIGHTLY_TRANSMISSION_TIME", "01:30")
 # "structure": one task per structure settles its whole night; "chunks": each structure's
 # night is split into tasks of TRANSMISSION_CHUNK_SIZE occurrences shared by the workers.
@@ -261,7 +277,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reservations.tasks.nightly_transmission",
         "schedule": crontab(hour=_hour, minute=_minute),
     },
-    # Pending e-mails whose message was lost (broker restart) are queued again.
+    # Pending e-mails whose message was lost (broker restart) and e-mails left "sending" by a
+    # dead worker are queued again.
     "outbox-flush": {
         "task": "notifications.tasks.outbox_flush",
         "schedule": crontab(minute="*/15"),

@@ -39,6 +39,7 @@ def worker(tmp_path):
     mail_dir.mkdir()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "notifications.tests.worker_settings", "DEBUG": "1",
            "DATABASE_URL": database_url(), "CELERY_BROKER_URL": BROKER, "EMAIL_FILE_PATH": str(mail_dir),
+           "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
            "DB_CONN_MAX_AGE": "0"}
     env.pop("EMAIL_HOST", None)
     log = open(tmp_path / "worker.log", "w")

@@ -178,3 +178,35 @@ def test_every_setting_read_anywhere_is_declared_in_settings_py_or_by_django():
     undeclared = sorted((name, where) for name, where in read
                         if not hasattr(declared, name) and not hasattr(global_settings, name))
     assert undeclared == []
+
+
+# --- e-mail and Celery options from the environment -------------------------------------
+
+FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+def test_an_operator_captures_mail_to_files_with_two_variables(tmp_path):
+    result = _production("sendtestemail", "famille@example.org", EMAIL_BACKEND=FILE_BACKEND,
+                         EMAIL_FILE_PATH=str(tmp_path), EMAIL_HOST="smtp.example.org")
+    assert result.returncode == 0, result.stderr
+    [written] = tmp_path.iterdir()
+    assert "To: famille@example.org" in written.read_text()
+
+
+def test_the_file_backend_without_a_folder_stops_the_process():
+    result = _production("check", EMAIL_BACKEND=FILE_BACKEND)
+    assert result.returncode != 0
+    assert "EMAIL_FILE_PATH must name a folder" in result.stderr
+
+
+def _celery_conf(**env):
+    code = ("from portal.celery import app; c = app.conf; "
+            "print(c.task_acks_late, c.task_reject_on_worker_lost, c.broker_transport_options['visibility_timeout'])")
+    result = _production("shell", "--no-imports", "-c", code, CELERY_BROKER_URL="redis://127.0.0.1:6379/9", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_a_task_survives_its_worker_dying_and_the_visibility_timeout_is_configurable():
+    assert _celery_conf() == ["True", "True", "7200"]
+    assert _celery_conf(CELERY_VISIBILITY_TIMEOUT="5400") == ["True", "True", "5400"]
