@@ -13,13 +13,13 @@ from .tasks import send_outbox_email
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(StructureScopedAdmin):
     structure_path = "family__structure"
-    list_display = ("created_at", "family", "recipient", "subject", "status", "attempts", "sent_at", "run")
+    list_display = ("created_at", "family", "recipient", "subject", "status", "attempts", "claimed_at", "sent_at", "run")
     list_filter = ("status", "kind", "family__structure")
     list_select_related = ("family", "run")
     search_fields = ("recipient", "subject", "family__payer_name", "family__number")
     date_hierarchy = "created_at"
     readonly_fields = ("family", "run", "kind", "recipient", "subject", "body_text", "body_html", "status", "attempts",
-                       "last_error", "created_at", "sent_at")
+                       "claimed_at", "message_id", "last_error", "created_at", "sent_at")
     actions = ["send_again"]
 
     def has_add_permission(self, request):

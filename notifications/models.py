@@ -1,7 +1,9 @@
 """The outbox: every e-mail is a stored row first, sent later by a Celery task.
 
 A row is unique per family, run and kind, so a rerun of the night never queues a
-family's report twice; the sending task locks the row and sends only a pending one.
+family's report twice. Sending goes pending → sending (committed before the mail server
+is contacted) → sent (committed right after), so a crash in between leaves a trace: see
+notifications.services for what happens to a row found "sending".
 """
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from reservations.models import TransmissionRun
 class OutboxEmail(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("À envoyer")
+        SENDING = "sending", _("Envoi en cours")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec")
         NO_ADDRESS = "no_address", _("Pas d'adresse e-mail")
@@ -30,6 +33,10 @@ class OutboxEmail(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    claimed_at = models.DateTimeField(_("dernière tentative le"), null=True, blank=True)
+    # Chosen at the first attempt and kept: a copy sent again after a crash carries the same
+    # Message-ID, so the recipient's mail service can recognise it as the same message.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)

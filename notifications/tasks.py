@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import partial
 
-from celery import shared_task
+from celery import current_app, shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from .models import OutboxEmail
+from .selectors import outbox_due_ids
 from .services import OutboxSendError, outbox_mark_failed, outbox_send
 
 logger = logging.getLogger(__name__)
-MAX_RETRIES = 5
+MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
+# A failed e-mail whose retry has not run after this long lost its retry (broker emptied).
+RETRY_OVERDUE = datetime.timedelta(seconds=2 * BACKOFF_MAX_SECONDS)
 
 
 def backoff(retries: int) -> int:
@@ -21,27 +26,46 @@ def backoff(retries: int) -> int:
     return min(BACKOFF_BASE_SECONDS * 2 ** retries, BACKOFF_MAX_SECONDS)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, name="notifications.tasks.send_outbox_email")
+@shared_task(bind=True, acks_late=True, name="notifications.tasks.send_outbox_email")
 def send_outbox_email(self, email_id: int) -> str:
-    """Send one outbox e-mail; on an SMTP/network error retry with exponential backoff,
-    then mark it failed (shown to staff). Without a broker (eager) a failure is final."""
+    """Send one outbox e-mail; on an SMTP/network error retry with exponential backoff, up
+    to MAX_ATTEMPTS attempts of the row (across flushes), then mark it failed (shown to
+    staff). Without a broker (eager) a failure is final."""
     try:
         return outbox_send(email_id=email_id)
     except OutboxSendError as exc:
-        if self.request.is_eager or self.request.retries >= self.max_retries:
-            logger.error("outbox e-mail %s failed for good: %s", email_id, exc)
+        if self.request.is_eager or exc.attempts >= MAX_ATTEMPTS:
+            logger.error("outbox e-mail %s failed for good after %s attempt(s): %s", email_id, exc.attempts, exc)
             outbox_mark_failed(email_id=email_id)
             return OutboxEmail.Status.FAILED
-        logger.warning("outbox e-mail %s failed (attempt %s), retrying: %s", email_id, self.request.retries + 1, exc)
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        logger.warning("outbox e-mail %s failed (attempt %s), retrying: %s", email_id, exc.attempts, exc)
+        raise self.retry(exc=exc, countdown=backoff(exc.attempts - 1), max_retries=None) from exc
+
+
+def outbox_queue_due(*, structure_id: int | None = None, exclude_run_id: int | None = None,
+                     untried_for: datetime.timedelta = datetime.timedelta(0)) -> int:
+    """Queue a send task for every e-mail no task is going to send (selectors.outbox_due_ids);
+    returns how many. Without a broker the tasks run here and now."""
+    now = timezone.now()
+    # Without a broker no retry is scheduled anywhere: a pending row after a failure is due now.
+    overdue = now if current_app.conf.task_always_eager else now - RETRY_OVERDUE
+    ids = outbox_due_ids(untried_before=now - untried_for, retry_overdue_before=overdue,
+                         structure_id=structure_id, exclude_run_id=exclude_run_id)
+    for email_id in ids:
+        send_outbox_email.delay(email_id)
+    if ids:
+        logger.info("outbox: %s e-mail(s) left unsent by earlier attempts queued again", len(ids))
+    return len(ids)
+
+
+def outbox_queue_due_on_commit(*, structure_id: int, exclude_run_id: int) -> None:
+    """The same, once the caller's transaction has committed (the rows' states are final then)."""
+    transaction.on_commit(partial(outbox_queue_due, structure_id=structure_id, exclude_run_id=exclude_run_id))
 
 
 @shared_task(name="notifications.tasks.outbox_flush")
 def outbox_flush(*, older_than_minutes: int = 10) -> int:
-    """Queue again pending e-mails never tried (their message was lost, e.g. broker restart)."""
-    limit = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
-    ids = list(OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING, attempts=0, created_at__lt=limit)
-               .values_list("pk", flat=True)[:10_000])
-    for email_id in ids:
-        send_outbox_email.delay(email_id)
-    return len(ids)
+    """Beat, every 15 minutes: queue again what no task will send (a pending e-mail never
+    tried for ``older_than_minutes`` — its message was lost —, an overdue retry, a row left
+    "sending" by a dead worker)."""
+    return outbox_queue_due(untried_for=datetime.timedelta(minutes=older_than_minutes))
