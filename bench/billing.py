@@ -80,12 +80,13 @@ def main() -> int:
         from billing.exports import build_xlsx, consumption_columns
         from billing.models import Consumption
         from billing.printing import render_history_pdf
-        from billing.selectors import Month, consumption_export_rows, consumption_lines, today_local
+        from billing.selectors import Month, consumption_export_rows, consumption_lines
+        from portal import dates
 
         user, family = fill()
         client = Client()
         client.force_login(user)
-        month = Month.of(today_local())
+        month = Month.of(dates.today())
 
         def page():
             response = client.get("/facturation/historiques/consommations/")

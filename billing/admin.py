@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import StructureScopedAdmin, allowed_structure_ids
+from portal import dates
 
 from . import services
 from .exports import build_xlsx, consumption_columns, payment_columns
 from .models import Consumption, Payment, PaymentAllocation, Tariff, TariffRate, Wallet
 from .money import format_money, round_money
-from .selectors import consumption_export_rows, month_label
+from .selectors import consumption_export_rows
 
 SUMMARY_MONTHS = 12
 
@@ -38,7 +39,7 @@ def _monthly_totals(queryset, date_field: str, amount_field: str) -> list[dict]:
         .annotate(total=Sum(amount_field), count=Count("id")).order_by("-m")[:SUMMARY_MONTHS]
     )
     return [
-        {"label": month_label(row["m"].year, row["m"].month), "count": row["count"],
+        {"label": dates.month_label(row["m"].year, row["m"].month), "count": row["count"],
          "total": format_money(round_money(row["total"] or Decimal(0)))}
         for row in rows
     ]
@@ -178,7 +179,7 @@ class PaymentAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmin):
 
     @admin.action(description=_("Créer une ligne de correction"))
     def create_correction(self, request, queryset):
-        _correct_each(self, request, queryset, lambda payment: services.payment_correct(payment=payment, on_date=timezone.localdate()))
+        _correct_each(self, request, queryset, lambda payment: services.payment_correct(payment=payment, on_date=dates.today()))
 
 
 class ConsumptionAdminForm(forms.ModelForm):
@@ -260,5 +261,5 @@ def _export_subtitle(request) -> str:
 
 def _xlsx_response(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{dates.today():%Y-%m-%d}.xlsx"'
     return response

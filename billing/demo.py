@@ -13,9 +13,8 @@ amount, so they do not change those balances.
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
 from accounts.models import Child, Family
+from portal import dates
 from portal.demo import CAMBIANES, CARTEVILLE
 from portal.models import Structure
 
@@ -184,7 +183,7 @@ def _recent(family, child, wallets, *, prefix, today, canteen_price, payer, mode
 def seed(*, stdout) -> None:
     carteville = Structure.objects.get(slug=CARTEVILLE)
     cambianes = Structure.objects.get(slug=CAMBIANES)
-    today = timezone.localdate()
+    today = dates.today()
     # The guide's screens are in January 2017: keep that month reachable in the demo.
     months_back = (today.year - 2017) * 12 + today.month - 1 + 1
     if carteville.history_months < months_back:

@@ -4,6 +4,8 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import MAX_PERIOD_DAYS
+
 
 class BalanceEstimateForm(forms.Form):
     """'Calculez vos réservations jusqu'au [date]', with the kinds of reservations."""
@@ -18,8 +20,6 @@ class BalanceEstimateForm(forms.Form):
     confirmees = forms.BooleanField(label=_("Confirmées"), required=False)
     en_attente = forms.BooleanField(label=_("En attente"), required=False)
 
-    MAX_DAYS_AHEAD = 400
-
     def __init__(self, *args, today: datetime.date, **kwargs):
         self.today = today
         super().__init__(*args, **kwargs)
@@ -28,6 +28,6 @@ class BalanceEstimateForm(forms.Form):
         until = self.cleaned_data["jusqu_au"]
         if until < self.today:
             raise forms.ValidationError(_("Choisissez une date à partir d'aujourd'hui."))
-        if until > self.today + datetime.timedelta(days=self.MAX_DAYS_AHEAD):
+        if until > self.today + datetime.timedelta(days=MAX_PERIOD_DAYS):
             raise forms.ValidationError(_("Choisissez une date dans les douze prochains mois."))
         return until

@@ -6,12 +6,13 @@ every total is rounded half-up to the cent once, at the end.
 import datetime
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .models import CENT, Tariff, TariffRate
+from .models import Tariff, TariffRate
+from .money import format_decimal, round_money
 
 
 class NoRateError(LookupError):
@@ -24,10 +25,6 @@ class Quote:
     quantity: Decimal
     total: Decimal
     explanation: str
-
-
-def round_money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def applicable_rate(rates, *, quotient, on_date: datetime.date) -> TariffRate | None:
@@ -84,6 +81,5 @@ def _bracket_text(rate: TariffRate) -> str:
 
 
 def _format(value: Decimal, places: int = 2) -> str:
-    exponent = Decimal(1).scaleb(-places)
-    text = f"{value.quantize(exponent, rounding=ROUND_HALF_UP):f}"
-    return text.replace(".", ",")
+    """'3,59', '1200': the amounts and quotients written inside an explanation."""
+    return format_decimal(value, places, grouping=False)

@@ -16,10 +16,9 @@ from decimal import Decimal
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
-from django.utils.dates import MONTHS
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+
+from portal import dates
 
 from .models import Consumption, Payment, PaymentAllocation, Wallet
 from .money import round_money
@@ -57,17 +56,16 @@ class Month:
 
     @property
     def last_day(self) -> datetime.date:
-        return self.next().first_day - datetime.timedelta(days=1)
+        return dates.month_end(self.first_day)
 
     def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
+        return self.shifted(1)
 
     def previous(self) -> Month:
-        return Month(self.year - (self.month == 1), 12 if self.month == 1 else self.month - 1)
+        return self.shifted(-1)
 
     def shifted(self, months: int) -> Month:
-        index = self.year * 12 + self.month - 1 + months
-        return Month(index // 12, index % 12 + 1)
+        return Month.of(dates.add_months(self.first_day, months))
 
     @property
     def key(self) -> str:
@@ -76,24 +74,16 @@ class Month:
     @property
     def label(self) -> str:
         """'Janvier 2017' in French (Django's translated month names, capitalised)."""
-        return month_label(self.year, self.month)
+        return dates.month_label(self.year, self.month)
 
     def __str__(self) -> str:
         return self.key
 
 
-def month_label(year: int, month: int) -> str:
-    return f"{capfirst(str(MONTHS[month]))} {year}"
-
-
-def today_local() -> datetime.date:
-    return timezone.localdate()
-
-
 def allowed_months(structure, *, today: datetime.date | None = None) -> list[Month]:
     """The months a parent may consult, newest first: the current one and
     `structure.history_months - 1` before it (2 = current and previous)."""
-    current = Month.of(today or today_local())
+    current = Month.of(today or dates.today())
     count = max(int(structure.history_months or 1), 1)
     return [current.shifted(-offset) for offset in range(count)]
 

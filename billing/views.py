@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.decorators import family_required
+from portal import dates
 
 from . import selectors
 from .exports import build_csv, build_xlsx, consumption_columns, payment_columns
@@ -201,7 +202,7 @@ def payment_receipt(request, payment_id: int):
 @family_required
 def balance(request):
     """'Consulter votre solde': balances, and the estimate of reservations up to a date."""
-    today = selectors.today_local()
+    today = dates.today()
     default_until = selectors.Month.of(today).last_day
     if "jusqu_au" in request.GET:
         form = BalanceEstimateForm(request.GET, today=today)

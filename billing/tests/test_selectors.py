@@ -5,6 +5,7 @@ import pytest
 import time_machine
 
 from billing import selectors
+from portal import dates
 from billing.selectors import Month, allowed_months, balance_summary, consumption_lines, payment_lines, wallet_balances
 from billing.tests.conftest import invoiced
 from billing.tests.factories import ConsumptionFactory, PaymentAllocationFactory, PaymentFactory
@@ -126,7 +127,7 @@ def test_no_kind_of_reservation_chosen_asks_no_provider(family, wallets, provide
 
 @time_machine.travel(datetime.datetime(2017, 1, 31, 23, 30, tzinfo=datetime.timezone.utc), tick=False)
 def test_the_current_month_follows_paris_time_not_utc(family):
-    assert selectors.today_local() == datetime.date(2017, 2, 1)
+    assert dates.today() == datetime.date(2017, 2, 1)
     assert allowed_months(family.structure)[0] == Month(2017, 2)
 
 

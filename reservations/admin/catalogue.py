@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import StructureScopedAdmin
+from portal.dates import weekday_choices
 from reservations.models import Activity, Closure, DeadlineRule, Enrolment, Occurrence, Reservation
 from reservations.rules.places import with_place_counts
 from reservations.staff.services import StaffActionError, occurrences_generate
@@ -22,8 +23,6 @@ from reservations.staff.services import StaffActionError, occurrences_generate
 State = Reservation.State
 
 
-WEEKDAYS = [(0, _("lundi")), (1, _("mardi")), (2, _("mercredi")), (3, _("jeudi")), (4, _("vendredi")),
-            (5, _("samedi")), (6, _("dimanche"))]
 
 
 @admin.register(DeadlineRule)
@@ -74,7 +73,7 @@ class GenerateForm(forms.Form):
     start = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Au"), widget=forms.DateInput(attrs={"type": "date"}))
     weekdays = forms.TypedMultipleChoiceField(
-        label=_("Jours de la semaine"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple,
+        label=_("Jours de la semaine"), choices=weekday_choices(), coerce=int, widget=forms.CheckboxSelectMultiple,
         initial=[0, 1, 3, 4],
     )
 

@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import allowed_structure_ids
+from portal import dates
 from portal.models import Structure
 from reservations.models import Activity, Occurrence, Reservation, TransmissionRun
 from reservations.nightly.settle import pending_count
@@ -89,7 +89,7 @@ class TransmissionRunAdmin(ReadOnlyAdmin):
                 self.message_user(request, _("Transmission lancée pour %(structure)s : elle apparaîtra dans la liste.")
                                   % {"structure": structure}, messages.SUCCESS)
             return redirect("admin:reservations_transmissionrun_changelist")
-        today = timezone.localdate()
+        today = dates.today()
         rows = [(structure, pending_count(structure=structure, today=today)) for structure in structures]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "rows": rows,
                    "title": _("Lancer la transmission")}
@@ -129,5 +129,5 @@ class TransmissionRunAdmin(ReadOnlyAdmin):
                 occurrence=occurrence)]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "occurrence": occurrence, "sheet": sheet, "choices": Attendance.choices,
-                   "title": _("Pointer les présences"), "yesterday": timezone.localdate() - datetime.timedelta(days=1)}
+                   "title": _("Pointer les présences"), "yesterday": dates.today() - datetime.timedelta(days=1)}
         return TemplateResponse(request, "admin/reservations/transmissionrun/attendance.html", context)

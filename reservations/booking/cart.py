@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from portal.dates import MAX_PERIOD_DAYS
 from reservations.models import CartLine, Occurrence
 from reservations.rules.availability import BOOK, CANCEL, book_reason, cancel_reason, evaluate, windows
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import hold_of
 
-MAX_PATTERN_DAYS = 400
 
 
 class BookingRefused(Exception):
@@ -107,7 +107,7 @@ def cart_week_pattern(*, family, child, activity, weekdays, start: datetime.date
         raise BookingRefused(_("Cette activité ou cet enfant n'appartient pas à votre famille."))
     if end < start:
         raise BookingRefused(_("La date de fin est avant la date de début."))
-    if (end - start).days > MAX_PATTERN_DAYS:
+    if (end - start).days > MAX_PERIOD_DAYS:
         raise BookingRefused(_("Choisissez une période de moins d'un an."))
     if action not in (BOOK, CANCEL):
         raise BookingRefused(_("Choisissez « réserver » ou « annuler »."))

@@ -11,9 +11,9 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from billing.models import Wallet
+from portal import dates
 from reservations.models import Reservation
 
 State = Reservation.State
@@ -26,7 +26,7 @@ def reservations_estimate(
 ) -> dict[int, Decimal]:
     """{wallet_id: sum of cost} of the family's reservations from today to ``until`` (one query)."""
     states = (CONFIRMED_STATES if include_confirmed else ()) + (PENDING_STATES if include_pending else ())
-    today = today or timezone.localdate()
+    today = today or dates.today()
     if not states or until < today:
         return {}
     rows = (

@@ -10,13 +10,11 @@ from django import forms
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import MAX_PERIOD_DAYS, add_months, month_end, weekday_choices
 from reservations.models import CartLine
 
 from .followup import Filters, Kind
 
-WEEKDAYS = [
-    (0, _("Lundi")), (1, _("Mardi")), (2, _("Mercredi")), (3, _("Jeudi")), (4, _("Vendredi")), (5, _("Samedi")), (6, _("Dimanche")),
-]
 
 
 def parse_month(value: str | None, *, default: datetime.date) -> datetime.date:
@@ -43,7 +41,7 @@ class ToggleForm(forms.Form):
 
 class WeekPatternForm(forms.Form):
     activity = forms.TypedChoiceField(label=_("Activité"), coerce=int)
-    weekdays = forms.TypedMultipleChoiceField(label=_("Jours de la semaine"), choices=WEEKDAYS, coerce=int,
+    weekdays = forms.TypedMultipleChoiceField(label=_("Jours de la semaine"), choices=weekday_choices(capitalised=True), coerce=int,
                                               widget=forms.CheckboxSelectMultiple)
     start = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Au"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -60,7 +58,7 @@ class WeekPatternForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             raise forms.ValidationError(_("La date de fin est avant la date de début."))
-        if start and end and (end - start).days > 400:
+        if start and end and (end - start).days > MAX_PERIOD_DAYS:
             raise forms.ValidationError(_("Choisissez une période de moins d'un an."))
         return data
 
@@ -72,7 +70,8 @@ class ConfirmForm(forms.Form):
 
 # --- follow-up page -----------------------------------------------------------------------
 
-MAX_PERIOD_DAYS = 731
+# The follow-up reads (and prints) up to two years of requests at once.
+FOLLOWUP_MAX_DAYS = 731
 
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -93,17 +92,14 @@ class FollowupForm(forms.Form):
         if start and end:
             if end < start:
                 raise forms.ValidationError(_("La date « au » doit être après la date « du »."))
-            if (end - start).days > MAX_PERIOD_DAYS:
+            if (end - start).days > FOLLOWUP_MAX_DAYS:
                 raise forms.ValidationError(_("Choisissez une période de deux ans au plus."))
         return data
 
 
 def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """From the first day of the current month to the end of the month after next."""
-    start = today.replace(day=1)
-    index = start.year * 12 + start.month - 1 + 3
-    end = datetime.date(index // 12, index % 12 + 1, 1) - datetime.timedelta(days=1)
-    return start, end
+    return today.replace(day=1), month_end(add_months(today, 2))
 
 
 def parse_filters(data, *, today: datetime.date) -> tuple[FollowupForm, Filters, bool]:

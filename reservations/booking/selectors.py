@@ -11,21 +11,16 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from portal.dates import MONTH_NAMES, WEEKDAY_NAMES, add_months, today
 from reservations.models import Activity, CartLine, Enrolment, Occurrence
 from reservations.rules import states
 from reservations.rules.availability import BOOK, CANCEL, Slot, book_reason, cancel_reason, day_state, evaluate, windows
 from reservations.rules.context import load_context
-from reservations.rules.deadlines import MONTH_NAMES, PARIS, WEEKDAY_NAMES
 from reservations.rules.places import hold_of
 
 # Months a parent may look at, relative to today: a school year back, two ahead.
 MONTHS_BACK = 12
 MONTHS_AHEAD = 24
-
-
-def add_months(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + (month.month - 1) + count
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def month_in_range(month: datetime.date, today: datetime.date) -> bool:
@@ -90,10 +85,6 @@ def cart_count(*, family) -> int:
     return CartLine.objects.filter(family=family).count()
 
 
-def _now_date(now: datetime.datetime) -> datetime.date:
-    return now.astimezone(PARIS).date()
-
-
 def calendar_month(*, family, child, month: datetime.date, activity: Activity | None = None, now: datetime.datetime) -> MonthView:
     """The month grid (Monday–Sunday weeks) with each day's state for one child.
 
@@ -107,7 +98,7 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
     ctx = load_context(
         family=family, child_ids=[child.id], start=grid_start, end=grid_end, now=now,
         activity_ids=[activity.id] if activity is not None else None,
-        places_from=_now_date(now) if activity is None else None,   # past days' states never depend on places
+        places_from=today(now) if activity is None else None,   # past days' states never depend on places
     )
     by_day: dict[datetime.date, list[Slot]] = {}
     day_states: dict[datetime.date, list[states.DayState]] = {}
@@ -117,7 +108,7 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
         elif ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date):
             # The aggregate grid shows only the day's state: no Slot per (day, activity).
             day_states.setdefault(occurrence.date, []).append(day_state(ctx, occurrence, child.id))
-    today = _now_date(now)
+    this_day = today(now)
     weekday_abbr = [str(name)[:3] for name in WEEKDAY_NAMES]
     month_names = {m: str(MONTH_NAMES[m - 1]) for m in {grid_start.month, month.month, grid_end.month}}
     weeks, day = [], grid_start
@@ -130,7 +121,7 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
             else:
                 found = day_states.get(day)
                 state = states.aggregate_day_state(found) if found else None
-            week.append(DayCell(date=day, in_month=day.month == month.month, state=state, slots=slots, is_today=day == today,
+            week.append(DayCell(date=day, in_month=day.month == month.month, state=state, slots=slots, is_today=day == this_day,
                                 iso=day.isoformat(), weekday_abbr=weekday_abbr[index], month_name=month_names[day.month]))
             day += datetime.timedelta(days=1)
         weeks.append(week)

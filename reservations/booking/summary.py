@@ -13,8 +13,9 @@ from decimal import Decimal
 from django.core import signing
 from django.utils.translation import gettext as _
 
+from billing.money import format_money
 from reservations.models import CartLine
-from reservations.rules.availability import BOOK, CANCEL, euros, evaluate, price
+from reservations.rules.availability import BOOK, CANCEL, evaluate, price
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import places_left
 
@@ -50,11 +51,11 @@ class CartSummary:
 
     @property
     def total_text(self) -> str:
-        return euros(self.total_bookings)
+        return format_money(self.total_bookings)
 
     @property
     def cancellations_text(self) -> str:
-        return euros(self.total_cancellations)
+        return format_money(self.total_cancellations)
 
 
 def _cart_context(*, family, now) -> tuple[list[CartLine], Context | None]:
@@ -102,7 +103,7 @@ def cart_summary(*, family, now: datetime.datetime) -> CartSummary:
         entry = SummaryLine(
             line_id=line.id, date=occurrence.date, activity=occurrence.activity.name, child=line.child.first_name,
             arrival=line.arrival_time or occurrence.arrival_time, departure=occurrence.departure_time,
-            cost=cost, cost_text=euros(cost) if cost is not None else _("tarif non défini"), status=status, note=note,
+            cost=cost, cost_text=format_money(cost) if cost is not None else _("tarif non défini"), status=status, note=note,
         )
         (bookings if line.action == BOOK else cancellations).append(entry)
         seen.append([line.id, line.action, str(cost) if cost is not None else None, status])
@@ -132,7 +133,7 @@ def changes_since_summary(ctx: Context, lines, summary_fingerprint: str) -> list
         cost_text = str(cost) if cost is not None else None
         if before[2] != cost_text:
             changes.append(_("%(line)s : le prix est passé de %(old)s à %(new)s.") % {
-                "line": label, "old": euros(Decimal(before[2])) if before[2] else "—", "new": euros(cost) if cost is not None else "—"})
+                "line": label, "old": format_money(Decimal(before[2])) if before[2] else "—", "new": format_money(cost) if cost is not None else "—"})
         if before[3] != status:
             changes.append(_("%(line)s : la disponibilité a changé depuis le récapitulatif.") % {"line": label})
     gone = set(seen) - {line.id for line in lines}

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import family_required
 from accounts.selectors import child_of_family_or_404, children_of_family
+from portal.dates import MAX_PERIOD_DAYS, today
 from billing.printing import html_to_pdf
 from reservations.models import Activity, CartConfirmation, CartLine, Occurrence, Reservation
 from reservations.rules import states
-from reservations.rules.deadlines import PARIS
 
 from . import selectors
 from .cart import BookingRefused, cart_clear, cart_toggle, cart_week_pattern
@@ -29,10 +29,6 @@ from .confirmation import CartBusy, cart_confirm
 from .followup import STATE_ICONS, followup_rows
 from .forms import ConfirmForm, ToggleForm, WeekPatternForm, parse_day, parse_filters, parse_month
 from .summary import cart_summary
-
-
-def _today() -> datetime.date:
-    return timezone.now().astimezone(PARIS).date()
 
 
 def _refuse(request, message, *, status=400, back=None):
@@ -93,20 +89,20 @@ def calendar(request):
         return render(request, "reservations/no_child.html")
     child = _pick_child(request, children)
     activity = _pick_activity(request)
-    today = _today()
+    this_day = today()
     try:
-        month = parse_month(request.GET.get("month"), default=today)
+        month = parse_month(request.GET.get("month"), default=this_day)
     except ValueError:
         return _refuse(request, _("Mois illisible : choisissez-le avec les boutons « mois précédent » et « mois suivant »."))
-    if not selectors.month_in_range(month, today):
+    if not selectors.month_in_range(month, this_day):
         return _refuse(request, _("Ce mois est trop loin : le calendrier montre de %(low)s à %(high)s mois autour d'aujourd'hui.") % {
             "low": selectors.MONTHS_BACK, "high": selectors.MONTHS_AHEAD})
     view = selectors.calendar_month(family=request.family, child=child, month=month, activity=activity, now=timezone.now())
     _remember_calendar(request)
     return render(request, "reservations/calendar.html", {
         "view": view, "children": children, "child": child, "activity": activity,
-        "previous_ok": selectors.month_in_range(view.previous_month, today),
-        "next_ok": selectors.month_in_range(view.next_month, today),
+        "previous_ok": selectors.month_in_range(view.previous_month, this_day),
+        "next_ok": selectors.month_in_range(view.next_month, this_day),
         "here": request.get_full_path(), **_cell_urls(),
     })
 
@@ -122,7 +118,7 @@ def day(request, day):
         when = parse_day(day)
     except ValueError:
         return _refuse(request, _("Date illisible."))
-    if not selectors.month_in_range(when.replace(day=1), _today()):
+    if not selectors.month_in_range(when.replace(day=1), today()):
         return _refuse(request, _("Cette date est trop loin pour le calendrier."))
     view = selectors.calendar_day(family=request.family, child=child, day=when, now=timezone.now())
     back = f"{reverse('reservations:calendar')}?child={child.id}&month={when:%Y-%m}"
@@ -173,10 +169,10 @@ def week_pattern(request):
     if not children:
         return render(request, "reservations/no_child.html")
     child = _pick_child(request, children)
-    today = _today()
-    activities = selectors.enrolled_activities(family=request.family, child=child, start=today,
-                                               end=today + datetime.timedelta(days=400))
-    initial = {"start": today, "end": today + datetime.timedelta(days=28)}
+    this_day = today()
+    activities = selectors.enrolled_activities(family=request.family, child=child, start=this_day,
+                                               end=this_day + datetime.timedelta(days=MAX_PERIOD_DAYS))
+    initial = {"start": this_day, "end": this_day + datetime.timedelta(days=28)}
     form = WeekPatternForm(request.POST or None, activities=activities, initial=initial)
     result = None
     status = 200
@@ -261,7 +257,7 @@ def confirmation(request, token):
 
 def _followup_context(request):
     now = timezone.now()
-    form, filters, valid = parse_filters(request.GET, today=timezone.localdate(now))
+    form, filters, valid = parse_filters(request.GET, today=today(now))
     rows = followup_rows(family=request.family, filters=filters, now=now) if valid else []
     for row in rows:
         row.icon, row.css = STATE_ICONS.get(row.state_code, ("", ""))

@@ -13,23 +13,24 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Child, Family
+from portal import dates
 from portal.demo import CAMBIANES, CARTEVILLE
 from portal.models import Structure
 from reservations.models import Closure, Occurrence
 
 from .catalogue import (
     CAMBIANES_ACTIVITIES, CARTEVILLE_ACTIVITIES, SCHOOL_ACTIVITIES, activities, age_group, closures, deadline_rules,
-    enrol, month_end, occurrences, saturday_from,
+    enrol, occurrences, saturday_from,
 )
 from .scenario import cambianes_scenario, carteville_scenario
 
 
 def seed(*, stdout) -> None:
     now = timezone.now()
-    today = timezone.localdate(now)
+    today = dates.today(now)
     start = today.replace(day=1) - datetime.timedelta(days=1)
     start = start.replace(day=1)                      # first day of the previous month
-    end = month_end(today, 3)                        # three months ahead
+    end = dates.month_end(dates.add_months(today, 3))   # three months ahead
     year_start = datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     year_end = datetime.date(year_start.year + 1, 8, 31)
     enrol_start, enrol_end = min(year_start, start), max(year_end, end)

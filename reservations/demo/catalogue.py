@@ -92,11 +92,6 @@ def school_holidays(first_year: int, last_year: int) -> list[tuple[str, datetime
     return sorted(periods, key=lambda p: p[1])
 
 
-def month_end(day: datetime.date, months_ahead: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months_ahead + 1
-    return datetime.date(index // 12, index % 12 + 1, 1) - datetime.timedelta(days=1)
-
-
 # --- reference data --------------------------------------------------------------------
 
 def deadline_rules(structure) -> dict[str, DeadlineRule]:

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import dates
 from reservations.models import TransmissionRun
 
 from .posting import consumptions_post
@@ -79,7 +80,7 @@ def transmission_run(*, structure, now, dry_run: bool = False, user=None,
 
 
 def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transaction) -> TransmissionRun:
-    today = timezone.localdate(now)
+    today = dates.today(now)
     # We hold the lock: a RUNNING run of this structure is one whose process died.
     stale = TransmissionRun.objects.filter(structure=structure, status=TransmissionRun.Status.RUNNING).update(
         status=TransmissionRun.Status.FAILED)
@@ -157,7 +158,7 @@ def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> t
         if stale:
             logger.warning("transmission %s: %s interrupted run(s) marked failed; this run finishes their work",
                            structure.slug, stale)
-        ids = list(pending_occurrences(structure_id=structure.pk, today=timezone.localdate(now))
+        ids = list(pending_occurrences(structure_id=structure.pk, today=dates.today(now))
                    .order_by("pk").values_list("pk", flat=True))
         chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
         counts = {key: 0 for key in COUNT_KEYS}
@@ -199,7 +200,7 @@ def transmission_finish(*, run_id: int, now) -> TransmissionRun | None:
         if run is None or run.status != TransmissionRun.Status.RUNNING:
             return None
         counts: Counter = Counter(run.counts)
-        _post_and_report(run=run, counts=counts, today=timezone.localdate(now), now=now, dry_run=False)
+        _post_and_report(run=run, counts=counts, today=dates.today(now), now=now, dry_run=False)
         run.counts = dict(counts)
         run.status = TransmissionRun.Status.FINISHED
         run.finished_at = timezone.now()

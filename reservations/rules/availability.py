@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from billing.money import format_money
 from billing.pricing import NoRateError, Quote, quote
 from reservations.models import CartLine, Occurrence, Reservation
 
@@ -25,14 +26,6 @@ CANCEL = CartLine.Action.CANCEL
 
 def minutes_between(start: datetime.time, end: datetime.time) -> int:
     return max((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute), 0)
-
-
-def euros(value: Decimal | None) -> str:
-    """French display: "1 234,56 €"."""
-    if value is None:
-        return ""
-    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
-    return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
 
 
 @dataclass
@@ -236,7 +229,7 @@ def evaluate(ctx: Context, occurrence: Occurrence, child_id: int, *, details: bo
         deadline_text=deadline_text(ctx, hold=hold, book_reason_text=why_not_book, cancel_reason_text=why_not_cancel,
                                     opens_at=opens_at, book_deadline=book_deadline, cancel_deadline=cancel_deadline)
         if details else "",
-        cost=cost, cost_text=euros(cost) if cost is not None else _("tarif non défini"), cost_explanation=explanation,
+        cost=cost, cost_text=format_money(cost) if cost is not None else _("tarif non défini"), cost_explanation=explanation,
     )
 
 

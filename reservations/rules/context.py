@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from billing.models import TariffRate
+from portal import dates
 from reservations.models import Activity, CartLine, Enrolment, Occurrence, Reservation
 
 from . import deadlines
@@ -39,7 +40,7 @@ class Context:
 
     @property
     def today(self) -> datetime.date:
-        return self.now.astimezone(deadlines.PARIS).date()
+        return dates.today(self.now)
 
     def is_enrolled(self, child_id: int, activity_id: int, day: datetime.date) -> bool:
         return any(start <= day <= end for start, end in self.enrolments.get((child_id, activity_id), ()))

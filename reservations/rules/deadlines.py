@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-WEEKDAY_NAMES = [gettext_lazy("lundi"), gettext_lazy("mardi"), gettext_lazy("mercredi"), gettext_lazy("jeudi"),
-                 gettext_lazy("vendredi"), gettext_lazy("samedi"), gettext_lazy("dimanche")]
-MONTH_NAMES = [gettext_lazy("janvier"), gettext_lazy("février"), gettext_lazy("mars"), gettext_lazy("avril"),
-               gettext_lazy("mai"), gettext_lazy("juin"), gettext_lazy("juillet"), gettext_lazy("août"),
-               gettext_lazy("septembre"), gettext_lazy("octobre"), gettext_lazy("novembre"), gettext_lazy("décembre")]
+from portal.dates import MAX_PERIOD_DAYS, MONTH_NAMES, PARIS, WEEKDAY_NAMES
 
-PARIS = ZoneInfo("Europe/Paris")
 MIDNIGHT = datetime.time(0, 0)
 END_OF_DAY = datetime.time(23, 59)
 
@@ -45,9 +38,9 @@ def working_days_before(day: datetime.date, count: int, closed_days) -> datetime
     """The date `count` working days before `day` (weekends and closed days skipped)."""
     current = day
     remaining = count
-    # A school year has far fewer than 400 consecutive closed days; the bound keeps a bad
-    # closure table from looping for ever.
-    for _step in range(400 + count * 7):
+    # A school year has far fewer consecutive closed days than the longest period; the bound
+    # keeps a bad closure table from looping for ever.
+    for _step in range(MAX_PERIOD_DAYS + count * 7):
         if remaining <= 0:
             return current
         current -= datetime.timedelta(days=1)

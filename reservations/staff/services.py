@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.dates import MAX_PERIOD_DAYS
 from reservations.models import Activity, Closure, Occurrence, Reservation, ReservationEvent
 from reservations.rules.closures import closed_days
 
 State = Reservation.State
-# A generation covers at most a little more than a school year.
-MAX_GENERATION_DAYS = 400
 DECISION_NOTE = "Décision du personnel"
 
 
@@ -68,8 +67,8 @@ def occurrences_generate(
         raise StaffActionError(_("Choisissez au moins un jour de la semaine."))
     if end < start:
         raise StaffActionError(_("La date de fin est avant la date de début."))
-    if (end - start).days > MAX_GENERATION_DAYS:
-        raise StaffActionError(_("La période ne peut pas dépasser %(days)s jours.") % {"days": MAX_GENERATION_DAYS})
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise StaffActionError(_("La période ne peut pas dépasser %(days)s jours.") % {"days": MAX_PERIOD_DAYS})
 
     with transaction.atomic():
         # One generation at a time per activity: the second waits, then sees the first's days.
