@@ -1,6 +1,6 @@
 """The report of the night: one e-mail per family with movements (seed, "Exemple de mail reçu").
 
-Called when a transmission run has settled its structure (reservations.signals.
+Called when a transmission run has settled its structure (reservations.nightly.signals.
 transmission_finished). A family's report tells every event not reported yet: the
 requests and cancellation requests received, what the night made of them, waiting-list
 promotions, and the staff's decisions taken during the day. Events of a run that died
@@ -27,15 +27,12 @@ from django.utils.translation import ngettext
 from accounts.models import Child, Family
 from portal.models import Structure
 from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
-from reservations.nightly.plan import EventKind as RunKind
 
 from .models import OutboxEmail
 
 State = Reservation.State
 FAMILY_CHUNK = 200
-REQUESTED = "requested"                 # reservations.services.EventKind (cart)
-CANCEL_REQUESTED = "cancel_requested"
-CANCELLED_BEFORE_TRANSMISSION = "cancelled"
+Kind = ReservationEvent.Kind
 OUTCOME_ORDER = (State.ACCEPTED, State.AWAITING_DECISION, State.WAITING_LIST, State.CANCELLED, State.REFUSED)
 
 
@@ -118,7 +115,7 @@ def outcome_labels() -> dict:
 
 
 def outcome_label(event: EventRow, labels: dict) -> str:
-    if event.kind == RunKind.PROMOTED:
+    if event.kind == Kind.PROMOTED:
         return labels["promoted"]
     if event.run_id is None and event.actor_id is not None and event.to_state in (State.ACCEPTED, State.REFUSED):
         return labels["staff_accepted" if event.to_state == State.ACCEPTED else "staff_refused"]
@@ -138,18 +135,18 @@ def report_build(*, family, structure, events: list[EventRow], labels: dict | No
     labels = labels or outcome_labels()
     report = Report(family=family, structure=structure)
     for event in events:
-        if event.kind == REQUESTED:
+        if event.kind == Kind.REQUESTED:
             report.counts["new_requests"] += 1
             continue
-        if event.kind == CANCEL_REQUESTED:
+        if event.kind == Kind.CANCEL_REQUESTED:
             report.counts["cancel_requests"] += 1
             continue
-        if event.kind == CANCELLED_BEFORE_TRANSMISSION:
+        if event.kind == Kind.CANCELLED_BEFORE_TRANSMISSION:
             report.counts["cancel_requests"] += 1
         if event.to_state not in OUTCOME_ORDER or event.from_state == event.to_state:
             continue
         report.counts[event.to_state] += 1
-        promoted = event.kind == RunKind.PROMOTED
+        promoted = event.kind == Kind.PROMOTED
         if promoted:
             report.counts["promoted"] += 1
         report.rows.append({
@@ -238,7 +235,7 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
     for start in range(0, len(family_ids), FAMILY_CHUNK):
         chunk = family_ids[start:start + FAMILY_CHUNK]
         with transaction.atomic():
-            if connection.vendor == "postgresql":  # see reservations.transmission._fast_commit
+            if connection.vendor == "postgresql":  # see reservations.nightly.settle._fast_commit
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             families = Family.objects.in_bulk(chunk)

@@ -6,11 +6,15 @@ one list of day and month names and one limit on the periods a form accepts.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -42,7 +46,7 @@ def month_end(day: datetime.date) -> datetime.date:
     return add_months(day, 1) - datetime.timedelta(days=1)
 
 
-def weekday_choices(*, capitalised: bool = False) -> list[tuple[int, str]]:
+def weekday_choices(*, capitalised: bool = False) -> list[tuple[int, StrOrPromise]]:
     """Form choices (0, "lundi") … (6, "dimanche"), translated when shown."""
     return [(number, capfirst(name) if capitalised else name) for number, name in enumerate(WEEKDAY_NAMES)]
 

@@ -120,7 +120,8 @@ class Occurrence(models.Model):
     waiting_places = models.PositiveIntegerField(_("places en liste d'attente"), default=0)
     # First day of the period it belongs to (holidays), for "N days before the period" rules.
     period_start = models.DateField(_("premier jour de la période"), null=True, blank=True)
-    is_cancelled = models.BooleanField(_("fermée"), default=False)
+    # Closed by staff (a strike, a trip cancelled): nothing can be booked and the night refuses its requests.
+    is_closed = models.BooleanField(_("fermée"), default=False)
 
     structure_path = "activity__structure"
 
@@ -264,9 +265,29 @@ class Reservation(models.Model):
 class ReservationEvent(models.Model):
     """What happened to a reservation, who did it, and in which nightly run."""
 
+    class Kind(models.TextChoices):
+        # Written by the cart at confirm time.
+        REQUESTED = "requested", _("Demande de réservation")
+        CANCEL_REQUESTED = "cancel_requested", _("Demande d'annulation")
+        CANCELLED_BEFORE_TRANSMISSION = "cancelled", _("Annulée avant transmission")
+        # Written by the night (and by staff decisions: accepted / refused).
+        CANCELLATION_APPLIED = "cancellation_applied", _("Annulation appliquée")
+        ACCEPTED = "accepted", _("Acceptée")
+        AWAITING_DECISION = "awaiting_decision", _("En attente réponse")
+        WAITING_LIST = "waiting_list", _("Mise en liste d'attente")
+        REFUSED = "refused", _("Refusée")
+        PROMOTED = "promoted", _("Place attribuée depuis la liste d'attente")
+
+    # The event that answers a request, by the state it answers with (the night, staff, the demo).
+    ANSWER_KINDS = {
+        Reservation.State.ACCEPTED: Kind.ACCEPTED, Reservation.State.AWAITING_DECISION: Kind.AWAITING_DECISION,
+        Reservation.State.WAITING_LIST: Kind.WAITING_LIST, Reservation.State.REFUSED: Kind.REFUSED,
+        Reservation.State.CANCELLED: Kind.CANCELLED_BEFORE_TRANSMISSION,
+    }
+
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="events", verbose_name=_("réservation"))
     at = models.DateTimeField(_("le"), auto_now_add=True)
-    kind = models.CharField(_("mouvement"), max_length=40)
+    kind = models.CharField(_("mouvement"), max_length=40, choices=Kind.choices)
     from_state = models.CharField(_("état avant"), max_length=20, blank=True)
     to_state = models.CharField(_("état après"), max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par"))

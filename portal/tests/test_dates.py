@@ -6,7 +6,7 @@ from django.utils import translation
 
 from portal import dates
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 @time_machine.travel(datetime.datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=False)

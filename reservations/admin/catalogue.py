@@ -197,16 +197,16 @@ class ReservationInline(admin.TabularInline):
 class OccurrenceAdmin(StructureScopedAdmin):
     structure_path = "activity__structure"
     list_display = ("date", "activity", "places", "waiting_places", "places_taken", "waiting_count", "requests_count",
-                    "is_cancelled")
+                    "is_closed")
     list_display_links = ("date",)
     list_editable = ("places", "waiting_places")
-    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), ("date", admin.DateFieldListFilter), "is_cancelled")
+    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), ("date", admin.DateFieldListFilter), "is_closed")
     list_select_related = ("activity",)
     date_hierarchy = "date"
     search_fields = ("activity__name",)
     ordering = ("date", "activity__position", "activity__name")
     fields = ("activity", "date", "arrival_time", "departure_time", "places", "waiting_places", "period_start",
-              "is_cancelled", "waiting_list")
+              "is_closed", "waiting_list")
     readonly_fields = ("waiting_list",)
     inlines = [ReservationInline]
 

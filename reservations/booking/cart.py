@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.dates import MAX_PERIOD_DAYS
-from reservations.models import CartLine, Occurrence
+from reservations.models import CartLine, Occurrence, Reservation
 from reservations.rules.availability import BOOK, CANCEL, book_reason, cancel_reason, evaluate, windows
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import hold_of
+
+REMOVED = "removed"   # cart_toggle took the day's line back out of the cart
 
 
 
@@ -59,11 +62,11 @@ def _check_owner(*, family, child, occurrence) -> None:
 
 
 def cart_toggle(*, family, child, occurrence: Occurrence, now: datetime.datetime, arrival_time=None) -> str:
-    """Add a book or cancel line for a day, or take it back out. Returns "book", "cancel" or "removed"."""
+    """Add a book or cancel line for a day, or take it back out. Returns BOOK, CANCEL or REMOVED."""
     _check_owner(family=family, child=child, occurrence=occurrence)
     deleted, _detail = CartLine.objects.filter(family=family, child=child, occurrence=occurrence).delete()
     if deleted:
-        return "removed"
+        return REMOVED
     ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
                        occurrence_ids=[occurrence.id])
     loaded = ctx.occurrences.get(occurrence.id)
@@ -81,14 +84,14 @@ def cart_toggle(*, family, child, occurrence: Occurrence, now: datetime.datetime
 
 def _line_action(ctx: Context, occurrence: Occurrence, child_id: int) -> str:
     """BOOK or CANCEL for a click on this day, or BookingRefused with the reason."""
-    opens_at, book_deadline, cancel_deadline = windows(ctx, occurrence)
+    window = windows(ctx, occurrence)
     reservation = ctx.reservations.get((child_id, occurrence.id))
     if reservation is not None and reservation.cancel_requested_at is None:
-        reason = cancel_reason(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
+        reason = cancel_reason(ctx, occurrence, child_id, window=window)
         if reason:
             raise BookingRefused(reason)
         return CANCEL
-    reason = book_reason(ctx, occurrence, child_id, hold=hold_of(reservation), opens_at=opens_at, book_deadline=book_deadline)
+    reason = book_reason(ctx, occurrence, child_id, hold=hold_of(reservation), window=window)
     if reason:
         raise BookingRefused(reason)
     return BOOK
@@ -139,6 +142,33 @@ def cart_week_pattern(*, family, child, activity, weekdays, start: datetime.date
         result.added.append(occurrence)
     CartLine.objects.bulk_create(new_lines, ignore_conflicts=True)
     return result
+
+
+class CancellationToCart(StrEnum):
+    """What the follow-up's "Annuler" did to the cart."""
+
+    ADDED = "added"
+    ALREADY_IN_CART = "already_in_cart"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
+    LINE_REMOVED = "line_removed"     # the day had another line in the cart: taken back out instead
+
+
+def cart_cancellation_add(*, family, reservation: Reservation, now: datetime.datetime) -> CancellationToCart:
+    """Put a cancel line for one of the family's requests in the cart (recorded only when the
+    cart is confirmed). Raises BookingRefused when the rules refuse the cancellation now."""
+    child, occurrence = reservation.child, reservation.occurrence
+    lines = CartLine.objects.filter(family=family, child=child, occurrence=occurrence)
+    if lines.filter(action=CANCEL).exists():
+        return CancellationToCart.ALREADY_IN_CART
+    if reservation.state not in Reservation.LIVE_STATES or reservation.cancel_requested_at is not None:
+        return CancellationToCart.NOTHING_TO_CANCEL
+    action = cart_toggle(family=family, child=child, occurrence=occurrence, now=now)
+    if action == CANCEL:
+        return CancellationToCart.ADDED
+    if action == REMOVED:
+        return CancellationToCart.LINE_REMOVED
+    lines.delete()   # a booking line was added: this day had nothing to cancel after all
+    return CancellationToCart.NOTHING_TO_CANCEL
 
 
 def cart_clear(*, family) -> int:

@@ -10,199 +10,134 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from reservations.locking import busy_after_timeout, occurrences_lock, rows_lock
 from reservations.models import CartConfirmation, CartLine, Occurrence, Reservation, ReservationEvent
 from reservations.rules.availability import CANCEL, book_reason, cancel_reason, price, windows
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import hold_of, places_left
 
 from .cart import BookingRefused
+from .results import ConfirmationResult, LineResult, Outcome
 from .summary import changes_since_summary
 
 State = Reservation.State
-
-LOCK_TIMEOUT = "3s"
-
-
-class EventKind:
-    """ReservationEvent.kind values written by the cart (the nightly batch adds its own)."""
-
-    REQUESTED = "requested"                    # a new booking request (note says if waiting-marked)
-    CANCEL_REQUESTED = "cancel_requested"      # cancellation of an accepted / waiting-listed request
-    CANCELLED_BEFORE_TRANSMISSION = "cancelled"  # a not-yet-transmitted request withdrawn at once
+Kind = ReservationEvent.Kind
 
 
-class Outcome:
-    """What happened to one cart line at confirm time (CartConfirmation.result[...]["outcome"])."""
-
-    BOOKED = "booked"
-    WAITING = "waiting"
-    FULL = "full"
-    CANCELLED = "cancelled"
-    CANCEL_REQUESTED = "cancel_requested"
-    REFUSED = "refused"
-
-
-class CartBusy(Exception):
-    """The occurrences stayed locked too long (another confirmation or the nightly run): retry."""
-
-    message = gettext_lazy("Beaucoup de familles réservent en ce moment : vos demandes n'ont pas été enregistrées, réessayez dans un instant.")
-
-
-# --- confirmation ("Valider réellement") -------------------------------------------------
-
-def _is_lock_timeout(error: Exception) -> bool:
-    code = getattr(getattr(error, "__cause__", None), "pgcode", None)
-    return code in ("55P03", "40P01") or "lock timeout" in str(error) or "deadlock" in str(error)
-
-
-def cart_confirm(*, family, token, summary_fingerprint: str = "", now: datetime.datetime, user=None,
-                 _lock: bool = True, _after_check=None) -> dict:
+def cart_confirm(*, family, token, summary_fingerprint: str = "", now: datetime.datetime, user=None) -> ConfirmationResult:
     """Confirm every cart line in one transaction; the same token replayed records nothing twice.
 
-    Returns the stored result: {"lines": [...], "changes": [...], "token": ...}. Raises
-    BookingRefused (bad token) or CartBusy (lock timeout). ``_lock`` and ``_after_check``
-    exist only for the concurrency test's control (the race without the lock).
+    The result is stored on the CartConfirmation of the token. Raises BookingRefused (a
+    bad or foreign token) or reservations.locking.CartBusy (the days stayed locked too long).
     """
     try:
         token = uuid.UUID(str(token))
     except (TypeError, ValueError):
-        raise BookingRefused(_("Jeton de validation invalide : affichez à nouveau le récapitulatif."))
+        raise BookingRefused(_("Jeton de validation invalide : affichez à nouveau le récapitulatif.")) from None
     existing = CartConfirmation.objects.filter(token=token).first()
     if existing is not None:
         return _replayed(existing, family)
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            try:
-                with transaction.atomic():
-                    confirmation = CartConfirmation.objects.create(family=family, token=token)
-            except IntegrityError:
-                confirmation = None
-            if confirmation is None:
-                return _replayed(CartConfirmation.objects.get(token=token), family)
-            result = _confirm_locked(family=family, confirmation=confirmation, summary_fingerprint=summary_fingerprint,
-                                     now=now, user=user, lock=_lock, after_check=_after_check)
-            confirmation.result = result
-            confirmation.save(update_fields=["result"])
-            return result
-    except OperationalError as error:
-        if _is_lock_timeout(error):
-            raise CartBusy() from error
-        raise
+    with busy_after_timeout():
+        try:
+            with transaction.atomic():
+                confirmation = CartConfirmation.objects.create(family=family, token=token)
+        except IntegrityError:   # the same token confirmed at the same moment (a double click)
+            return _replayed(CartConfirmation.objects.get(token=token), family)
+        result = _confirm_locked(family=family, confirmation=confirmation, summary_fingerprint=summary_fingerprint,
+                                 now=now, user=user)
+        confirmation.result = result.to_json()
+        confirmation.save(update_fields=["result"])
+        return result
 
 
-def _replayed(confirmation: CartConfirmation, family) -> dict:
+def _replayed(confirmation: CartConfirmation, family) -> ConfirmationResult:
     if confirmation.family_id != family.id:
         raise BookingRefused(_("Jeton de validation invalide : affichez à nouveau le récapitulatif."))
-    result = dict(confirmation.result or {})
-    result["replayed"] = True
-    return result
+    return ConfirmationResult.from_json(confirmation.result, replayed=True)
 
 
-def _confirm_locked(*, family, confirmation, summary_fingerprint, now, user, lock, after_check) -> dict:
-    lines = CartLine.objects.filter(family=family).select_related("child", "occurrence__activity").order_by("id")
-    if lock:
-        lines = lines.select_for_update(of=("self",))
-    lines = list(lines)
-    occurrence_ids = sorted({line.occurrence_id for line in lines})
-    if lock and occurrence_ids:
-        # Sorted order: two confirmations sharing days never wait on each other in a cycle.
-        list(Occurrence.objects.select_for_update().filter(id__in=occurrence_ids).order_by("id").values_list("id", flat=True))
-    result = {"token": str(confirmation.token), "lines": [], "changes": []}
+def _confirm_locked(*, family, confirmation, summary_fingerprint, now, user) -> ConfirmationResult:
+    """Lock (the family's cart lines, then their days in id order), re-check, write."""
+    lines = rows_lock(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity"))
+    token = str(confirmation.token)
     if not lines:
-        return result
+        return ConfirmationResult(token=token)
+    occurrence_ids = sorted({line.occurrence_id for line in lines})
+    occurrences_lock(occurrence_ids)
     ctx = load_context(
         family=family, child_ids=sorted({line.child_id for line in lines}),
         start=min(line.occurrence.date for line in lines), end=max(line.occurrence.date for line in lines),
         now=now, occurrence_ids=occurrence_ids,
     )
-    result["changes"] = changes_since_summary(ctx, lines, summary_fingerprint)
-    if after_check is not None:
-        after_check()
+    changes = changes_since_summary(ctx, lines, summary_fingerprint)
     ordered = sorted(lines, key=lambda line: (line.occurrence.date, line.occurrence.activity.position, line.occurrence_id,
                                              line.child.first_name, line.id))
-    for line in ordered:
-        result["lines"].append(_apply_line(ctx, line, confirmation=confirmation, now=now, user=user))
+    results = [_apply_line(ctx, line, confirmation=confirmation, now=now, user=user) for line in ordered]
     CartLine.objects.filter(id__in=[line.id for line in lines]).delete()
-    return result
+    return ConfirmationResult(token=token, lines=results, changes=changes)
 
 
-def _apply_line(ctx: Context, line: CartLine, *, confirmation, now, user) -> dict:
+def _apply_line(ctx: Context, line: CartLine, *, confirmation, now, user) -> LineResult:
     occurrence = ctx.occurrences[line.occurrence_id]
-    activity = occurrence.activity
     arrival = line.arrival_time or occurrence.arrival_time
-    row = {
-        "date": occurrence.date.isoformat(), "activity": activity.name, "child": line.child.first_name,
-        "arrival": arrival.strftime("%H:%M"), "departure": occurrence.departure_time.strftime("%H:%M"),
-        "action": line.action, "cost": None, "outcome": None, "observation": "",
-    }
-    opens_at, book_deadline, cancel_deadline = windows(ctx, occurrence)
+
+    def result(outcome: Outcome, *, cost=None, reason: str = "") -> LineResult:
+        return LineResult(date=occurrence.date, activity=occurrence.activity.name, child=line.child.first_name,
+                          arrival=arrival.strftime("%H:%M"), departure=occurrence.departure_time.strftime("%H:%M"),
+                          action=line.action, outcome=outcome, observation=outcome.observation(reason), cost=cost)
+
+    window = windows(ctx, occurrence)
     key = (line.child_id, occurrence.id)
     if line.action == CANCEL:
-        reason = cancel_reason(ctx, occurrence, line.child_id, cancel_deadline=cancel_deadline)
+        reason = cancel_reason(ctx, occurrence, line.child_id, window=window)
         if reason:
-            row.update(outcome=Outcome.REFUSED, observation=_("Non traitée : %(reason)s") % {"reason": reason})
-            return row
+            return result(Outcome.REFUSED, reason=reason)
         reservation = ctx.reservations[key]
-        row["cost"] = str(reservation.cost)
         if reservation.state == State.NOT_TRANSMITTED:
             _release(occurrence, reservation)
             reservation.state = State.CANCELLED
             reservation.save(update_fields=["state"])
-            ReservationEvent.objects.create(reservation=reservation, kind=EventKind.CANCELLED_BEFORE_TRANSMISSION,
+            ReservationEvent.objects.create(reservation=reservation, kind=Kind.CANCELLED_BEFORE_TRANSMISSION,
                                             from_state=State.NOT_TRANSMITTED, to_state=State.CANCELLED, actor=user,
                                             note=_("Annulée avant transmission"))
             del ctx.reservations[key]
-            row.update(outcome=Outcome.CANCELLED, observation=_("Annulée"))
-        else:
-            reservation.cancel_requested_at = now
-            reservation.save(update_fields=["cancel_requested_at"])
-            ReservationEvent.objects.create(reservation=reservation, kind=EventKind.CANCEL_REQUESTED,
-                                            from_state=reservation.state, to_state=reservation.state, actor=user,
-                                            note=_("Demande d'annulation"))
-            row.update(outcome=Outcome.CANCEL_REQUESTED, observation=_("Demande d'annulation enregistrée"))
-        return row
+            return result(Outcome.CANCELLED, cost=reservation.cost)
+        reservation.cancel_requested_at = now
+        reservation.save(update_fields=["cancel_requested_at"])
+        ReservationEvent.objects.create(reservation=reservation, kind=Kind.CANCEL_REQUESTED, from_state=reservation.state,
+                                        to_state=reservation.state, actor=user, note=_("Demande d'annulation"))
+        return result(Outcome.CANCEL_REQUESTED, cost=reservation.cost)
 
-    hold = hold_of(ctx.reservations.get(key))
-    reason = book_reason(ctx, occurrence, line.child_id, hold=hold, opens_at=opens_at, book_deadline=book_deadline,
+    reason = book_reason(ctx, occurrence, line.child_id, hold=hold_of(ctx.reservations.get(key)), window=window,
                          check_places=False)
     if reason:
-        row.update(outcome=Outcome.REFUSED, observation=_("Non traitée : %(reason)s") % {"reason": reason})
-        return row
+        return result(Outcome.REFUSED, reason=reason)
     quoted = price(ctx, occurrence, arrival=line.arrival_time)
     if quoted is None:
-        row.update(outcome=Outcome.REFUSED, observation=_("Non traitée : aucun tarif ne s'applique ce jour-là."))
-        return row
+        return result(Outcome.REFUSED, reason=_("aucun tarif ne s'applique ce jour-là."))
     left, waiting_left = places_left(occurrence)
     waiting_mark = False
     if left is not None and left <= 0:
         if waiting_left <= 0:
-            row.update(outcome=Outcome.FULL, observation=_("Non traitée, activité complète"))
-            return row
+            return result(Outcome.FULL)
         waiting_mark = True
     reservation = Reservation.objects.create(
         family=ctx.family, child=line.child, occurrence=occurrence, state=State.NOT_TRANSMITTED, waiting_mark=waiting_mark,
         arrival_time=arrival, departure_time=occurrence.departure_time, unit_price=quoted.unit_price,
         quantity=quoted.quantity, cost=quoted.total, submitted_at=now, confirmation=confirmation,
     )
-    ReservationEvent.objects.create(reservation=reservation, kind=EventKind.REQUESTED, from_state="",
+    ReservationEvent.objects.create(reservation=reservation, kind=Kind.REQUESTED, from_state="",
                                     to_state=State.NOT_TRANSMITTED, actor=user,
                                     note=_("Mise en liste d'attente") if waiting_mark else "")
     ctx.reservations[key] = reservation
     if waiting_mark:
         occurrence.waiting_taken += 1
-        row.update(outcome=Outcome.WAITING, observation=_("Mise en liste d'attente"))
-    else:
-        occurrence.taken += 1
-        row.update(outcome=Outcome.BOOKED, observation=_("Demande enregistrée (non transmise)"))
-    row["cost"] = str(quoted.total)
-    return row
+        return result(Outcome.WAITING, cost=quoted.total)
+    occurrence.taken += 1
+    return result(Outcome.BOOKED, cost=quoted.total)
 
 
 def _release(occurrence: Occurrence, reservation: Reservation) -> None:

@@ -137,7 +137,7 @@ def followup_rows(*, family, filters: Filters, now: datetime.datetime) -> list[R
         child_label = f"{reservation.child.first_name} {group}".strip()
         cancellable, deadline = False, None
         if reservation.id in live_ids:
-            _opens, _book, deadline = windows(ctx, occurrence)
+            deadline = windows(ctx, occurrence).cancel_deadline
             cancellable = now <= deadline
         rows.append(Row(
             reservation=reservation, child_label=child_label, state_label=state_label(reservation),

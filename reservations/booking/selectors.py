@@ -9,14 +9,17 @@ import calendar as pycalendar
 import datetime
 from dataclasses import dataclass, field
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.dates import MONTH_NAMES, WEEKDAY_NAMES, add_months, today
-from reservations.models import Activity, CartLine, Enrolment, Occurrence
+from reservations.models import Activity, CartConfirmation, CartLine, Enrolment, Occurrence, Reservation
 from reservations.rules import states
 from reservations.rules.availability import BOOK, CANCEL, Slot, book_reason, cancel_reason, day_state, evaluate, windows
 from reservations.rules.context import load_context
 from reservations.rules.places import hold_of
+
+from .results import ConfirmationResult
 
 # Months a parent may look at, relative to today: a school year back, two ahead.
 MONTHS_BACK = 12
@@ -167,8 +170,44 @@ def availability_check(*, occurrence: Occurrence, child, now: datetime.datetime,
     loaded = ctx.occurrences.get(occurrence.id)
     if loaded is None:
         return _("Journée introuvable.")
-    opens_at, book_deadline, cancel_deadline = windows(ctx, loaded)
+    window = windows(ctx, loaded)
     if action == CANCEL:
-        return cancel_reason(ctx, loaded, child.id, cancel_deadline=cancel_deadline)
+        return cancel_reason(ctx, loaded, child.id, window=window)
     hold = hold_of(ctx.reservations.get((child.id, loaded.id)))
-    return book_reason(ctx, loaded, child.id, hold=hold, opens_at=opens_at, book_deadline=book_deadline)
+    return book_reason(ctx, loaded, child.id, hold=hold, window=window)
+
+
+# --- one row of the family's, or a 404 ----------------------------------------------------
+
+def activity_of_family_or_404(*, family, activity_id) -> Activity:
+    """An active activity of the family's structure (another structure's, or garbage: 404)."""
+    try:
+        return Activity.objects.get(pk=int(activity_id), structure_id=family.structure_id, is_active=True)
+    except (Activity.DoesNotExist, TypeError, ValueError):
+        raise Http404(_("Activité introuvable.")) from None
+
+
+def occurrence_of_family_or_404(*, family, occurrence_id) -> Occurrence:
+    """A day of the family's structure, with its activity."""
+    try:
+        return Occurrence.objects.select_related("activity").get(pk=int(occurrence_id),
+                                                                 activity__structure_id=family.structure_id)
+    except (Occurrence.DoesNotExist, TypeError, ValueError):
+        raise Http404(_("Journée introuvable.")) from None
+
+
+def reservation_of_family_or_404(*, family, reservation_id) -> Reservation:
+    """One of the family's requests, with its child and activity."""
+    try:
+        return Reservation.objects.select_related("child", "occurrence__activity").get(pk=int(reservation_id),
+                                                                                         family=family)
+    except (Reservation.DoesNotExist, TypeError, ValueError):
+        raise Http404(_("Réservation introuvable.")) from None
+
+
+def confirmation_of_family_or_404(*, family, token) -> ConfirmationResult:
+    """What one of the family's confirmations did, read back from what it stored."""
+    record = CartConfirmation.objects.filter(token=token, family=family).only("token", "result").first()
+    if record is None:
+        raise Http404(_("Validation introuvable."))
+    return ConfirmationResult.from_json(record.result or {"token": str(record.token)})

@@ -6,26 +6,26 @@ Thin views: parse, call one selector or service, render. Everything is fetched t
 import datetime
 
 from django.contrib import messages
-from django.db.models import Q
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import family_required
 from accounts.selectors import child_of_family_or_404, children_of_family
 from portal.dates import MAX_PERIOD_DAYS, today
 from billing.printing import html_to_pdf
-from reservations.models import Activity, CartConfirmation, CartLine, Occurrence, Reservation
+from reservations.locking import CartBusy
 from reservations.rules import states
 
 from . import selectors
-from .cart import BookingRefused, cart_clear, cart_toggle, cart_week_pattern
-from .confirmation import CartBusy, cart_confirm
+from .cart import REMOVED, BookingRefused, CancellationToCart, cart_cancellation_add, cart_clear, cart_toggle, cart_week_pattern
+from .confirmation import cart_confirm
 from .followup import STATE_ICONS, followup_rows
 from .forms import ConfirmForm, ToggleForm, WeekPatternForm, parse_day, parse_filters, parse_month
 from .summary import cart_summary
@@ -57,10 +57,7 @@ def _pick_activity(request):
     wanted = request.GET.get("activity")
     if not wanted or wanted == "toutes":
         return None
-    try:
-        return Activity.objects.get(pk=int(wanted), structure_id=request.family.structure_id, is_active=True)
-    except (Activity.DoesNotExist, ValueError):
-        raise Http404(_("Activité introuvable."))
+    return selectors.activity_of_family_or_404(family=request.family, activity_id=wanted)
 
 
 LAST_CALENDAR_KEY = "reservations_last_calendar"
@@ -135,15 +132,14 @@ def toggle(request):
         return _refuse(request, _("Demande incomplète : recommencez depuis le calendrier."))
     data = form.cleaned_data
     child = child_of_family_or_404(request.family, data["child"])
-    occurrence = get_object_or_404(Occurrence.objects.select_related("activity"), pk=data["occurrence"],
-                                   activity__structure_id=request.family.structure_id)
+    occurrence = selectors.occurrence_of_family_or_404(family=request.family, occurrence_id=data["occurrence"])
     next_url = data["next"] if url_has_allowed_host_and_scheme(data["next"], allowed_hosts={request.get_host()}) else ""
     next_url = next_url or f"{reverse('reservations:calendar')}?child={child.id}&month={occurrence.date:%Y-%m}"
     now = timezone.now()
     error = None
     try:
         done = cart_toggle(family=request.family, child=child, occurrence=occurrence, now=now,
-                                    arrival_time=data["arrival_time"] or None)
+                           arrival_time=data["arrival_time"] or None)
     except BookingRefused as refused:
         error, done = refused.message, None
     if _is_htmx(request):
@@ -156,7 +152,7 @@ def toggle(request):
         return render(request, "reservations/_day_cell.html", context)
     if error:
         return _refuse(request, error, status=409, back=next_url)
-    if done == "removed":
+    if done == REMOVED:
         messages.info(request, _("Retiré du panier : %(activity)s le %(day)s.") % {"activity": occurrence.activity.name,
                                                                                   "day": occurrence.date.strftime("%d/%m/%Y")})
     return redirect(next_url)
@@ -225,32 +221,21 @@ def confirm(request):
         return _refuse(request, _("Récapitulatif expiré : affichez-le à nouveau puis validez."), back=reverse("reservations:cart"))
     try:
         result = cart_confirm(family=request.family, token=form.cleaned_data["token"],
-                                       summary_fingerprint=form.cleaned_data["fingerprint"], now=timezone.now(),
-                                       user=request.user)
+                              summary_fingerprint=form.cleaned_data["fingerprint"], now=timezone.now(), user=request.user)
     except CartBusy as busy:
         response = _refuse(request, str(busy.message), status=503, back=reverse("reservations:cart"))
         response["Retry-After"] = "5"
         return response
     except BookingRefused as refused:
         return _refuse(request, refused.message, back=reverse("reservations:cart"))
-    return redirect("reservations:confirmation", token=result["token"])
+    return redirect("reservations:confirmation", token=result.token)
 
 
 @require_GET
 @family_required
 def confirmation(request, token):
-    record = get_object_or_404(CartConfirmation, token=token, family=request.family)
-    result = record.result or {}
-    lines = []
-    for row in result.get("lines", []):
-        row = dict(row)
-        row["day"] = datetime.date.fromisoformat(row["date"])
-        lines.append(row)
-    return render(request, "reservations/confirmation.html", {
-        "record": record, "lines": lines, "changes": result.get("changes", []),
-        "bookings": [row for row in lines if row["action"] == "book"],
-        "cancellations": [row for row in lines if row["action"] == "cancel"],
-    })
+    result = selectors.confirmation_of_family_or_404(family=request.family, token=token)
+    return render(request, "reservations/confirmation.html", {"lines": result.lines, "changes": result.changes})
 
 
 # --- follow-up page -----------------------------------------------------------------------
@@ -289,6 +274,18 @@ def followup_print(request):
     return response
 
 
+# What the follow-up's "Annuler" tells the parent, by what it did to the cart.
+CANCELLATION_MESSAGES = {
+    CancellationToCart.ADDED: (messages.SUCCESS, gettext_lazy(
+        "Annulation ajoutée à votre panier : %(label)s. Elle ne sera enregistrée qu'après « Valider » puis "
+        "« Valider réellement »."
+    )),
+    CancellationToCart.ALREADY_IN_CART: (messages.INFO, gettext_lazy("Cette annulation est déjà dans votre panier : %(label)s.")),
+    CancellationToCart.NOTHING_TO_CANCEL: (messages.ERROR, gettext_lazy("%(label)s : il n'y a rien à annuler.")),
+    CancellationToCart.LINE_REMOVED: (messages.INFO, gettext_lazy("%(label)s : la ligne de votre panier pour ce jour a été retirée.")),
+}
+
+
 @require_POST
 @family_required
 def followup_cancel(request):
@@ -301,34 +298,13 @@ def followup_cancel(request):
     if not raw.isdigit():
         messages.error(request, _("Demande d'annulation illisible."))
         return redirect(back)
-    reservation = get_object_or_404(
-        Reservation.objects.select_related("child", "occurrence__activity"),
-        Q(pk=int(raw), family=request.family),
-    )
+    reservation = selectors.reservation_of_family_or_404(family=request.family, reservation_id=raw)
     label = f"{reservation.child.first_name} — {reservation.occurrence.activity.name} — {reservation.occurrence.date:%d/%m/%Y}"
-    if CartLine.objects.filter(family=request.family, child=reservation.child, occurrence=reservation.occurrence,
-                               action=CartLine.Action.CANCEL).exists():
-        messages.info(request, _("Cette annulation est déjà dans votre panier : %(label)s.") % {"label": label})
-        return redirect(back)
-    if reservation.state not in Reservation.LIVE_STATES or reservation.cancel_requested_at is not None:
-        messages.error(request, _("%(label)s : il n'y a rien à annuler.") % {"label": label})
-        return redirect(back)
     try:
-        action = cart_toggle(family=request.family, child=reservation.child, occurrence=reservation.occurrence,
-                                      now=timezone.now())
+        done = cart_cancellation_add(family=request.family, reservation=reservation, now=timezone.now())
     except BookingRefused as refused:
         messages.error(request, f"{label} : {refused.message}")
         return redirect(back)
-    if action != CartLine.Action.CANCEL:
-        # Not a cancellation after all (a line for this day was in the cart): put things back as they were.
-        if action == "removed":
-            messages.info(request, _("%(label)s : la ligne de votre panier pour ce jour a été retirée.") % {"label": label})
-        else:
-            CartLine.objects.filter(family=request.family, child=reservation.child, occurrence=reservation.occurrence).delete()
-            messages.error(request, _("%(label)s : il n'y a rien à annuler.") % {"label": label})
-        return redirect(back)
-    messages.success(request, _(
-        "Annulation ajoutée à votre panier : %(label)s. Elle ne sera enregistrée qu'après « Valider » puis "
-        "« Valider réellement »."
-    ) % {"label": label})
+    level, text = CANCELLATION_MESSAGES[done]
+    messages.add_message(request, level, str(text) % {"label": label})
     return redirect(back)

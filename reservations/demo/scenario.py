@@ -24,6 +24,7 @@ from reservations.rules.context import Context
 from .catalogue import SCHOOL_ACTIVITIES, T
 
 State = Reservation.State
+Kind = ReservationEvent.Kind
 
 
 class Scenario:
@@ -38,7 +39,7 @@ class Scenario:
     def reserve(self, child, activity, day, state, *, waiting_mark=False, cancel_requested=False, arrival=None,
                 places=None, waiting_places=None):
         occurrence = Occurrence.objects.filter(activity=activity, date=day).first()
-        if occurrence is None or occurrence.is_cancelled:
+        if occurrence is None or occurrence.is_closed:
             return None
         if places is not None and (occurrence.places, occurrence.waiting_places) != (places, waiting_places):
             occurrence.places, occurrence.waiting_places = places, waiting_places
@@ -64,13 +65,13 @@ class Scenario:
             cost=cost, submitted_at=submitted_at, cancel_requested_at=self.now - datetime.timedelta(hours=1) if cancel_requested else None,
         )
         told = None if state == State.NOT_TRANSMITTED else self.run
-        ReservationEvent.objects.create(reservation=reservation, kind="requested", to_state=State.NOT_TRANSMITTED,
+        ReservationEvent.objects.create(reservation=reservation, kind=Kind.REQUESTED, to_state=State.NOT_TRANSMITTED,
                                         note="liste d'attente" if waiting_mark else "", reported_in=told)
         if state != State.NOT_TRANSMITTED:
-            ReservationEvent.objects.create(reservation=reservation, kind=str(state), from_state=State.NOT_TRANSMITTED,
+            ReservationEvent.objects.create(reservation=reservation, kind=ReservationEvent.ANSWER_KINDS[state], from_state=State.NOT_TRANSMITTED,
                                             to_state=state, run=self.run, reported_in=self.run)
         if cancel_requested:
-            ReservationEvent.objects.create(reservation=reservation, kind="cancel_requested", from_state=state, to_state=state)
+            ReservationEvent.objects.create(reservation=reservation, kind=Kind.CANCEL_REQUESTED, from_state=state, to_state=state)
         return reservation
 
 
@@ -78,7 +79,7 @@ def _deadlines_ok(structure, activities, day, now, *, locked: bool) -> bool:
     """locked: every activity that day is past its cancellation deadline; else all still open for 2 days."""
     occurrences = list(Occurrence.objects.filter(activity__in=activities, date=day).select_related(
         "activity__booking_rule", "activity__cancellation_rule"))
-    if not occurrences or any(o.is_cancelled for o in occurrences):
+    if not occurrences or any(o.is_closed for o in occurrences):
         return False
     ctx = Context(family=None, now=now)
     ctx.closed = closed_days(structure_id=structure.id, start=day - datetime.timedelta(days=60), end=day)
@@ -86,16 +87,17 @@ def _deadlines_ok(structure, activities, day, now, *, locked: bool) -> bool:
     for occurrence in occurrences:
         if ctx.closed.reason(occurrence.activity, day):
             return False
-        opens_at, book, cancel = windows(ctx, occurrence)
-        if locked and cancel >= now:
+        window = windows(ctx, occurrence)
+        if locked and window.cancel_deadline >= now:
             return False
-        if not locked and (book <= margin or cancel <= margin or (opens_at is not None and opens_at > now)):
+        if not locked and (window.book_deadline <= margin or window.cancel_deadline <= margin
+                           or (window.opens_at is not None and window.opens_at > now)):
             return False
     return True
 
 
 def _days(activity, *, after, count=30):
-    return list(Occurrence.objects.filter(activity=activity, date__gt=after, is_cancelled=False)
+    return list(Occurrence.objects.filter(activity=activity, date__gt=after, is_closed=False)
                 .order_by("date").values_list("date", flat=True)[:count])
 
 

@@ -17,32 +17,28 @@ Each reservation changes at most once per plan.
 from __future__ import annotations
 
 import bisect
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from reservations.models import Occurrence, Reservation
+from reservations.models import Occurrence, Reservation, ReservationEvent
 
 State = Reservation.State
+Kind = ReservationEvent.Kind
 
 
-class EventKind:
-    """ReservationEvent.kind values written by the nightly run."""
+class Change(NamedTuple):
+    """One reservation's change planned by the night (one UPDATE and one event each)."""
 
-    CANCELLED = "cancellation_applied"       # a cancellation request carried out
-    ACCEPTED = "accepted"
-    AWAITING_DECISION = "awaiting_decision"
-    WAITING_LIST = "waiting_list"
-    REFUSED = "refused"
-    PROMOTED = "promoted"                    # waiting list → accepted ("votre place … vous a été attribuée")
-
-_KIND_OF_STATE = {
-    State.ACCEPTED: EventKind.ACCEPTED, State.AWAITING_DECISION: EventKind.AWAITING_DECISION,
-    State.WAITING_LIST: EventKind.WAITING_LIST, State.REFUSED: EventKind.REFUSED,
-}
+    reservation_id: int
+    from_state: str
+    to_state: str
+    kind: str        # a ReservationEvent.Kind
+    note: str
 
 
-def plan_changes(*, occurrence: Occurrence, rows) -> list[tuple[int, str, str, str, str]]:
-    """The changes for one occurrence: [(reservation id, from, to, event kind, note)].
+def plan_changes(*, occurrence: Occurrence, rows) -> list[Change]:
+    """The changes for one occurrence, in the order they are decided.
 
     ``rows`` are the live reservations (id, state, waiting_mark, cancel_requested_at) in
     submission order. Pure: no database access, so every rule is testable on its own.
@@ -55,7 +51,7 @@ def plan_changes(*, occurrence: Occurrence, rows) -> list[tuple[int, str, str, s
     pending: list[tuple[int, int]] = []
     for position, (reservation_id, state, _mark, cancel_requested_at) in enumerate(rows):
         if cancel_requested_at is not None and state != State.NOT_TRANSMITTED:
-            changes.append((reservation_id, state, State.CANCELLED, EventKind.CANCELLED, ""))
+            changes.append(Change(reservation_id, state, State.CANCELLED, Kind.CANCELLATION_APPLIED, ""))
         elif state in (State.ACCEPTED, State.AWAITING_DECISION):
             # A request awaiting a staff decision holds its place, as in the calendar and
             # the admin (DESIGN §4): promoting into it would overbook once staff accept.
@@ -73,10 +69,10 @@ def plan_changes(*, occurrence: Occurrence, rows) -> list[tuple[int, str, str, s
         while waiting and free() and (before is None or waiting[0][0] < before):
             _position, reservation_id = waiting.pop(0)
             accepted += 1
-            changes.append((reservation_id, State.WAITING_LIST, State.ACCEPTED, EventKind.PROMOTED, ""))
+            changes.append(Change(reservation_id, State.WAITING_LIST, State.ACCEPTED, Kind.PROMOTED, ""))
 
     for position, reservation_id in pending:
-        if occurrence.is_cancelled:
+        if occurrence.is_closed:
             target, note = State.REFUSED, _("Journée fermée")
         elif activity.needs_staff_decision:
             target, note = State.AWAITING_DECISION, ""
@@ -91,8 +87,8 @@ def plan_changes(*, occurrence: Occurrence, rows) -> list[tuple[int, str, str, s
                 bisect.insort(waiting, (position, reservation_id))
             else:
                 target = State.REFUSED
-        changes.append((reservation_id, State.NOT_TRANSMITTED, target, _KIND_OF_STATE[target], note))
-    if not occurrence.is_cancelled:
+        changes.append(Change(reservation_id, State.NOT_TRANSMITTED, target, ReservationEvent.ANSWER_KINDS[target], note))
+    if not occurrence.is_closed:
         # Requests waiting-listed just now never find a free place here (they would have been accepted).
         promote(before=None)
     return changes

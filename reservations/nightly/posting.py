@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from billing.services import consumption_post
+from reservations.locking import rows_lock
 from reservations.models import Reservation
 
 logger = logging.getLogger(__name__)
@@ -43,9 +44,8 @@ def consumptions_post(*, structure, today: datetime.date, now: datetime.datetime
     last_id = 0
     while True:
         with transaction.atomic():
-            chunk = list(base.filter(pk__gt=last_id).order_by("pk")
-                         .select_related("family", "child", "occurrence__activity__wallet")
-                         .select_for_update(of=("self",), skip_locked=True)[:POST_CHUNK])
+            chunk = rows_lock(base.filter(pk__gt=last_id).select_related("family", "child", "occurrence__activity__wallet"),
+                              skip_locked=True, limit=POST_CHUNK)
             if not chunk:
                 break
             settled = []

@@ -18,24 +18,21 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import dates
+from reservations.locking import night_lock, rows_lock
 from reservations.models import TransmissionRun
 
 from .posting import consumptions_post
-from .settle import PER_TRANSACTION, _exit_hook, chunk_settle, pending_occurrences
+from .settle import PER_TRANSACTION, occurrences_settle, pending_occurrences
 from .signals import transmission_finished
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500           # occurrence ids read per query (keyset pagination)
-
-# pg_advisory_lock(key1, key2): key1 names "the nightly transmission", key2 is the structure id.
-ADVISORY_LOCK_CLASS = 710_205
-
 COUNT_KEYS = ("occurrences", "cancelled", "accepted", "awaiting_decision", "waiting_list", "refused", "promoted")
 
 
@@ -60,9 +57,9 @@ def transmission_run(*, structure, now, dry_run: bool = False, user=None,
     returned run is not saved. Raises TransmissionBusy if a run of the structure is going on.
     ``per_transaction`` occurrences are settled per transaction (fewer = shorter row locks).
     """
-    if not _try_lock(structure.pk):
-        raise TransmissionBusy(structure)
-    try:
+    with night_lock(structure.pk) as held:
+        if not held:
+            raise TransmissionBusy(structure)
         if not dry_run:
             return _execute(structure=structure, now=now, dry_run=False, user=user, progress=progress, chunk_size=chunk_size,
                             per_transaction=per_transaction)
@@ -75,8 +72,6 @@ def transmission_run(*, structure, now, dry_run: bool = False, user=None,
             run = stop.args[0]
             run.pk = None
             return run
-    finally:
-        _unlock(structure.pk)
 
 
 def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transaction) -> TransmissionRun:
@@ -89,7 +84,6 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
                        structure.slug, stale)
     run = TransmissionRun.objects.create(structure=structure, started_by=user)
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
-    exit_after, exit_inside = _exit_hook()
     try:
         last_id = 0
         while True:
@@ -97,8 +91,7 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
                        .filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:chunk_size])
             if not ids:
                 break
-            chunk_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=counts,
-                         exit_after=exit_after, exit_inside=exit_inside)
+            occurrences_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=counts)
             last_id = ids[-1]
             if progress:
                 progress(counts["occurrences"], dict(counts))
@@ -125,34 +118,19 @@ def _post_and_report(*, run: TransmissionRun, counts: Counter, today, now, dry_r
             counts.update(response)
 
 
-def _try_lock(structure_id: int) -> bool:
-    if connection.vendor != "postgresql":
-        return True  # SQLite (development, one process): nothing to lock against
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])
-        return cursor.fetchone()[0]
-
-
-def _unlock(structure_id: int) -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])
-
-
 # --- Chunked mode (TRANSMISSION_FAN_OUT="chunks"): one structure's night shared by several workers.
 # transmission_chunks_plan creates the run and cuts the pending occurrences into chunks; each
-# chunk task calls transmission_chunk_settle (the same per-occurrence settling as the serial
-# run, row locks in id order); the chunk completing the set makes its task queue
+# chunk task calls chunk_settle (the same occurrences_settle as the serial run, row locks in
+# id order); the chunk completing the set makes its task queue
 # transmission_finish (consumptions, reports, FINISHED). A redelivered chunk re-settles
 # harmlessly (a settled occurrence has nothing left to do) and is counted once.
 
 def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> tuple[TransmissionRun, list[list[int]]]:
     """Create the RUNNING run of a chunked night and return it with its chunks of occurrence
     ids. Raises TransmissionBusy if a serial run holds the structure's lock."""
-    if not _try_lock(structure.pk):
-        raise TransmissionBusy(structure)
-    try:
+    with night_lock(structure.pk) as held:
+        if not held:
+            raise TransmissionBusy(structure)
         stale = TransmissionRun.objects.filter(structure=structure, status=TransmissionRun.Status.RUNNING).update(
             status=TransmissionRun.Status.FAILED)
         if stale:
@@ -164,20 +142,18 @@ def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> t
         counts = {key: 0 for key in COUNT_KEYS}
         counts.update(chunks_total=len(chunks), chunks_done=0, chunks_done_ids=[])
         run = TransmissionRun.objects.create(structure=structure, started_by=user, counts=counts)
-    finally:
-        _unlock(structure.pk)
     return run, chunks
 
 
-def transmission_chunk_settle(*, run_id: int, chunk_index: int, occurrence_ids: list[int],
-                              on_last: Callable[[], None] | None = None) -> bool:
+def chunk_settle(*, run_id: int, chunk_index: int, occurrence_ids: list[int],
+                 on_last: Callable[[], None] | None = None) -> bool:
     """Settle one chunk of a chunked run and add its counts to the run (row-locked, once per
     chunk index). Returns True when this call completed the last chunk; ``on_last`` (which
     queues transmission_finish) then runs once the counts are committed."""
     run = TransmissionRun.objects.select_related("started_by").get(pk=run_id)
-    counts = chunk_settle(run=run, occurrence_ids=occurrence_ids, user=run.started_by)
+    counts = occurrences_settle(run=run, occurrence_ids=occurrence_ids, user=run.started_by)
     with transaction.atomic():
-        run = TransmissionRun.objects.select_for_update().get(pk=run_id)
+        run = rows_lock(TransmissionRun.objects.filter(pk=run_id))[0]
         done_ids = run.counts.setdefault("chunks_done_ids", [])
         if chunk_index in done_ids:
             return False   # a redelivery: its changes were counted the first time
@@ -196,7 +172,7 @@ def transmission_finish(*, run_id: int, now) -> TransmissionRun | None:
     """Post the consumptions, write the reports and mark a chunked run FINISHED. Idempotent:
     a run no longer RUNNING (finished, or failed and taken over) is left alone (None)."""
     with transaction.atomic():
-        run = TransmissionRun.objects.select_for_update().select_related("structure").filter(pk=run_id).first()
+        run = next(iter(rows_lock(TransmissionRun.objects.select_related("structure").filter(pk=run_id))), None)
         if run is None or run.status != TransmissionRun.Status.RUNNING:
             return None
         counts: Counter = Counter(run.counts)

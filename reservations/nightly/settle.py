@@ -8,7 +8,6 @@ movement left.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 from django.db import connection, transaction
@@ -16,45 +15,44 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from reservations.locking import rows_lock
 from reservations.models import Occurrence, Reservation, ReservationEvent, TransmissionRun
 
-from .plan import EventKind, plan_changes
+from .plan import plan_changes
 
 State = Reservation.State
 
 PER_TRANSACTION = 25       # occurrences settled per transaction: short locks, few round trips
 
-# Test hook for the kill-and-rerun test: the process dies (os._exit) once this many
-# occurrences are committed; "…:inside" makes it die inside the next transaction instead.
-EXIT_HOOK_ENV = "TRANSMISSION_TEST_EXIT_AFTER"
+
+def checkpoint(phase: str, *, occurrences: int) -> None:
+    """Where a crash must leave a state the next run repairs; does nothing.
+
+    Called with "batch_written" once a batch of ``occurrences`` is written but not yet
+    committed, and "batch_committed" once it is. The kill test replaces this function
+    to make the process die exactly there (reservations/tests/nightly/transmit_and_die.py).
+    """
 
 
-def chunk_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None, per_transaction: int = PER_TRANSACTION,
-                 counts: Counter | None = None, exit_after: int | None = None, exit_inside: bool = False) -> Counter:
-    """Settle a list of occurrences, ``per_transaction`` at a time (occurrences_settle), adding
-    the changes to ``counts``; shared by the serial run and the chunk tasks. ``exit_after`` /
-    ``exit_inside`` are the kill test's hook (see EXIT_HOOK_ENV)."""
+def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None, per_transaction: int = PER_TRANSACTION,
+                       counts: Counter | None = None) -> Counter:
+    """Settle a list of occurrences, one batch of ``per_transaction`` per transaction
+    (batch_settle), adding the changes to ``counts``; shared by the serial run and the
+    chunks of a chunked run."""
     counts = Counter() if counts is None else counts
     for start in range(0, len(occurrence_ids), per_transaction):
-        batch = occurrence_ids[start:start + per_transaction]
-        dying = exit_after is not None and counts["occurrences"] >= exit_after
-        counts.update(occurrences_settle(run=run, occurrence_ids=batch, user=user,
-                                         _die_before_commit=dying and exit_inside))
-        if exit_after is not None and counts["occurrences"] >= exit_after and not exit_inside:
-            os._exit(3)
+        counts.update(batch_settle(run=run, occurrence_ids=occurrence_ids[start:start + per_transaction], user=user))
     return counts
 
 
-def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None,
-                       _die_before_commit: bool = False) -> Counter:
+def batch_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None) -> Counter:
     """Settle a few occurrences in one short transaction, under their row locks (taken in id
     order, as the cart does); returns the counts of changes. Set-based writes: one UPDATE
     per target state, one INSERT of all the events."""
     counts: Counter = Counter()
     with transaction.atomic():
         _fast_commit()
-        occurrences = list(Occurrence.objects.select_for_update(of=("self",)).select_related("activity")
-                           .filter(pk__in=occurrence_ids).order_by("pk"))
+        occurrences = rows_lock(Occurrence.objects.select_related("activity").filter(pk__in=occurrence_ids))
         rows_of: dict[int, list] = {occurrence.pk: [] for occurrence in occurrences}
         for occurrence_id, *row in (Reservation.objects.filter(occurrence_id__in=list(rows_of),
                                                                 state__in=Reservation.LIVE_STATES)
@@ -63,13 +61,13 @@ def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=
             rows_of[occurrence_id].append(row)
         groups: dict[tuple, list[int]] = {}
         for occurrence in occurrences:
-            for reservation_id, from_state, to_state, kind, note in plan_changes(occurrence=occurrence,
-                                                                                  rows=rows_of[occurrence.pk]):
-                groups.setdefault((from_state, to_state, kind, note), []).append(reservation_id)
-                counts["promoted" if kind == EventKind.PROMOTED else to_state] += 1
+            for change in plan_changes(occurrence=occurrence, rows=rows_of[occurrence.pk]):
+                groups.setdefault((change.from_state, change.to_state, change.kind, change.note), []).append(
+                    change.reservation_id)
+                counts["promoted" if change.kind == ReservationEvent.Kind.PROMOTED else change.to_state] += 1
         _apply(groups, run=run, user=user)
-        if _die_before_commit:
-            os._exit(4)
+        checkpoint("batch_written", occurrences=len(occurrences))
+    checkpoint("batch_committed", occurrences=len(occurrences))
     counts["occurrences"] = len(occurrences)
     return counts
 
@@ -98,11 +96,6 @@ def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> Non
             )
 
 
-def occurrence_settle(*, run: TransmissionRun, occurrence_id: int, user=None) -> Counter:
-    """Settle one occurrence (see occurrences_settle)."""
-    return occurrences_settle(run=run, occurrence_ids=[occurrence_id], user=user)
-
-
 def pending_occurrences(*, structure_id: int, today):
     """Occurrences of a structure with something to do: requests, cancellation requests,
     or (from today on) a waiting list and a free place."""
@@ -114,7 +107,7 @@ def pending_occurrences(*, structure_id: int, today):
         .values("occurrence").annotate(n=Count("pk")).values("n")[:1]), 0)
     return (Occurrence.objects.filter(activity__structure_id=structure_id)
             .alias(has_movement=Exists(movement), has_waiting=Exists(live.filter(state=State.WAITING_LIST)))
-            .filter(Q(has_movement=True) | Q(has_waiting=True, date__gte=today, is_cancelled=False) & (
+            .filter(Q(has_movement=True) | Q(has_waiting=True, date__gte=today, is_closed=False) & (
                 Q(activity__limited_places=False) | Q(places__gt=accepted))))
 
 
@@ -129,11 +122,3 @@ def _fast_commit() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
-def _exit_hook() -> tuple[int | None, bool]:
-    value = os.environ.get(EXIT_HOOK_ENV, "").strip()
-    if not value:
-        return None, False
-    number, _sep, where = value.partition(":")
-    return int(number), where == "inside"

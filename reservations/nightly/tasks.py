@@ -5,8 +5,11 @@ out one ``transmit_structure`` task per structure so several workers share the n
 Within a structure, occurrences are settled in chunks by one worker holding the
 structure's advisory lock (see reservations.nightly.run). With
 TRANSMISSION_FAN_OUT="chunks" a structure's night is split further:
-``transmit_structure_chunked`` queues one ``settle_chunk`` per TRANSMISSION_CHUNK_SIZE
+``transmit_structure_chunked`` queues one ``transmit_chunk`` per TRANSMISSION_CHUNK_SIZE
 occurrences and the last chunk done queues ``finish_run`` (consumptions, reports).
+
+The Celery names (``name=``) are the ones beat (settings.CELERY_BEAT_SCHEDULE) and queued
+messages use: they stay "reservations.tasks.<…>" wherever the functions live.
 """
 from __future__ import annotations
 
@@ -14,13 +17,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from portal.models import Structure
 
-from .run import (
-    TransmissionBusy, transmission_chunk_settle, transmission_chunks_plan, transmission_finish, transmission_run,
-)
+from .run import TransmissionBusy, chunk_settle, transmission_chunks_plan, transmission_finish, transmission_run
 
 logger = logging.getLogger(__name__)
 
@@ -36,24 +38,16 @@ def nightly_transmission() -> list[int]:
 
 
 def _user(user_id: int | None):
-    if user_id is None:
-        return None
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(pk=user_id).first()
+    """The staff member who launched a run by hand (None: beat, or a user deleted since)."""
+    return None if user_id is None else get_user_model().objects.filter(pk=user_id).first()
 
 
 @shared_task(name="reservations.tasks.transmit_structure", acks_late=True)
 def transmit_structure(structure_id: int, user_id: int | None = None) -> dict:
     """Run the transmission of one structure; a run already going on makes this one a no-op."""
     structure = Structure.objects.get(pk=structure_id)
-    user = None
-    if user_id is not None:
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model().objects.filter(pk=user_id).first()
     try:
-        run = transmission_run(structure=structure, now=timezone.now(), user=user)
+        run = transmission_run(structure=structure, now=timezone.now(), user=_user(user_id))
     except TransmissionBusy as exc:
         logger.warning("%s", exc)
         return {"structure": structure.slug, "skipped": str(exc)}
@@ -63,7 +57,7 @@ def transmit_structure(structure_id: int, user_id: int | None = None) -> dict:
 
 @shared_task(name="reservations.tasks.transmit_structure_chunked", acks_late=True)
 def transmit_structure_chunked(structure_id: int, user_id: int | None = None) -> dict:
-    """Start a chunked run of one structure: one ``settle_chunk`` task per chunk of pending
+    """Start a chunked run of one structure: one ``transmit_chunk`` task per chunk of pending
     occurrences; a serial run going on makes this one a no-op."""
     structure = Structure.objects.get(pk=structure_id)
     try:
@@ -75,16 +69,16 @@ def transmit_structure_chunked(structure_id: int, user_id: int | None = None) ->
     if not chunks:
         finish_run.delay(run.pk)
     for index, occurrence_ids in enumerate(chunks):
-        settle_chunk.delay(run.pk, index, occurrence_ids)
+        transmit_chunk.delay(run.pk, index, occurrence_ids)
     logger.info("transmission %s: run %s split into %s chunk(s)", structure.slug, run.pk, len(chunks))
     return {"structure": structure.slug, "run": run.pk, "chunks": len(chunks)}
 
 
 @shared_task(name="reservations.tasks.settle_chunk", acks_late=True)
-def settle_chunk(run_id: int, chunk_index: int, occurrence_ids: list[int]) -> bool:
+def transmit_chunk(run_id: int, chunk_index: int, occurrence_ids: list[int]) -> bool:
     """Settle one chunk of a chunked run; the last chunk done queues ``finish_run``."""
-    return transmission_chunk_settle(run_id=run_id, chunk_index=chunk_index, occurrence_ids=occurrence_ids,
-                                     on_last=lambda: finish_run.delay(run_id))
+    return chunk_settle(run_id=run_id, chunk_index=chunk_index, occurrence_ids=occurrence_ids,
+                        on_last=lambda: finish_run.delay(run_id))
 
 
 @shared_task(name="reservations.tasks.finish_run", acks_late=True)

@@ -1,13 +1,15 @@
 """Whether a child may book or cancel an occurrence, and what it costs: pure decisions.
 
 ``evaluate`` gives the whole picture of one (child, occurrence) from a Context loaded by
-reservations.rules.context.load_context: calendar state, why not (book / cancel),
-deadlines, price. ``day_state`` computes only the state, for the aggregate month grid.
+reservations.rules.context.load_context: calendar state, why not (book / cancel: a
+Refusal and its sentence, the reason), deadlines, price. ``day_state`` computes only the
+state, for the aggregate month grid.
 """
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from reservations.models import CartLine, Occurrence, Reservation
 from . import deadlines, states
 from .context import Context
 from .places import hold_of, is_full, places_left
+from .refusals import Refusal
 
 BOOK = CartLine.Action.BOOK
 CANCEL = CartLine.Action.CANCEL
@@ -71,92 +74,79 @@ def _rule_arguments(ctx: Context, occurrence: Occurrence) -> dict:
     return {"period_start": occurrence.period_start, "start_time": occurrence.arrival_time, "closed_days": closed}
 
 
-def windows(ctx: Context, occurrence: Occurrence):
-    """(opens_at, book deadline, cancel deadline) of an occurrence; never after it starts."""
+class Windows(NamedTuple):
+    """When an occurrence can be booked and cancelled (aware, Europe/Paris)."""
+
+    opens_at: datetime.datetime | None    # None: bookable as soon as the day exists
+    book_deadline: datetime.datetime
+    cancel_deadline: datetime.datetime
+
+
+def windows(ctx: Context, occurrence: Occurrence) -> Windows:
+    """The booking window and both deadlines of an occurrence; never after it starts."""
     book_rule, cancel_rule, opening = ctx.rules(occurrence.activity)
+    return Windows(opens_at=opening.opens_at(occurrence.date), book_deadline=deadline(ctx, occurrence, book_rule),
+                   cancel_deadline=deadline(ctx, occurrence, cancel_rule))
+
+
+def deadline(ctx: Context, occurrence: Occurrence, rule) -> datetime.datetime:
+    """One rule's deadline for an occurrence, never after it starts."""
     start = deadlines.occurrence_start(occurrence.date, occurrence.arrival_time)
-    kwargs = _rule_arguments(ctx, occurrence)
-    book = min(book_rule.deadline_for(occurrence.date, **kwargs), start)
-    cancel = min(cancel_rule.deadline_for(occurrence.date, **kwargs), start)
-    return opening.opens_at(occurrence.date), book, cancel
+    return min(rule.deadline_for(occurrence.date, **_rule_arguments(ctx, occurrence)), start)
 
 
-def full_reason() -> str:
-    return _("Activité complète (liste d'attente comprise).")
-
-
-def book_block(ctx: Context, occurrence: Occurrence, child_id: int, *, hold, opens_at, book_deadline,
-               check_places: bool = True) -> str | None:
-    """The code of why the child cannot book this day now (None: bookable, maybe on the waiting list).
-
-    Codes: closed, not_enrolled, held, cancel_pending, not_open, deadline, full. Cheap: no
-    sentence is built (the month grid evaluates hundreds of days).
-    """
+def book_refusal(ctx: Context, occurrence: Occurrence, child_id: int, *, hold, window: Windows,
+                 check_places: bool = True) -> Refusal | None:
+    """Why the child cannot book this day now (None: bookable, maybe on the waiting list)."""
     activity = occurrence.activity
-    if occurrence.is_cancelled or (ctx.closed and ctx.closed.reason(activity, occurrence.date)):
-        return "closed"
+    if occurrence.is_closed or (ctx.closed and ctx.closed.reason(activity, occurrence.date)):
+        return Refusal.CLOSED
     if not ctx.is_enrolled(child_id, activity.id, occurrence.date):
-        return "not_enrolled"
+        return Refusal.NOT_ENROLLED
     if hold is not None:
-        return "held"
+        return Refusal.ALREADY_BOOKED
     if (child_id, occurrence.id) in ctx.reservations:
-        return "cancel_pending"
-    if opens_at is not None and ctx.now < opens_at:
-        return "not_open"
-    if ctx.now > book_deadline:
-        return "deadline"
+        return Refusal.CANCEL_PENDING
+    if window.opens_at is not None and ctx.now < window.opens_at:
+        return Refusal.NOT_OPEN
+    if ctx.now > window.book_deadline:
+        return Refusal.TOO_LATE_TO_BOOK
     if check_places and is_full(occurrence):
-        return "full"
+        return Refusal.FULL
     return None
 
 
-def book_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, hold, opens_at, book_deadline,
+def cancel_refusal(ctx: Context, occurrence: Occurrence, child_id: int, *, window: Windows) -> Refusal | None:
+    """Why the child's request on this day cannot be cancelled now (None: it can)."""
+    reservation = ctx.reservations.get((child_id, occurrence.id))
+    if reservation is None:
+        return Refusal.NOTHING_TO_CANCEL
+    if reservation.cancel_requested_at is not None:
+        return Refusal.CANCEL_ALREADY_ASKED
+    return Refusal.TOO_LATE_TO_CANCEL if ctx.now > window.cancel_deadline else None
+
+
+def reason(ctx: Context, occurrence: Occurrence, refusal: Refusal | None, *, window: Windows) -> str | None:
+    """The French sentence of a refusal on this occurrence (None for no refusal)."""
+    if refusal is None:
+        return None
+    moment = {Refusal.NOT_OPEN: window.opens_at, Refusal.TOO_LATE_TO_BOOK: window.book_deadline,
+              Refusal.TOO_LATE_TO_CANCEL: window.cancel_deadline}.get(refusal)
+    closed_reason = ctx.closed.reason(occurrence.activity, occurrence.date) if ctx.closed else None
+    return refusal.message(day=occurrence.date, activity=occurrence.activity.name, today=ctx.today, moment=moment,
+                           closed_reason=closed_reason)
+
+
+def book_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, hold, window: Windows,
                 check_places: bool = True) -> str | None:
     """Why the child cannot book this day now, in French (None: bookable, maybe on the waiting list)."""
-    code = book_block(ctx, occurrence, child_id, hold=hold, opens_at=opens_at, book_deadline=book_deadline,
-                      check_places=check_places)
-    return None if code is None else block_message(ctx, occurrence, code, opens_at=opens_at, book_deadline=book_deadline)
+    return reason(ctx, occurrence, book_refusal(ctx, occurrence, child_id, hold=hold, window=window,
+                                                check_places=check_places), window=window)
 
 
-def block_message(ctx: Context, occurrence: Occurrence, code: str, *, opens_at, book_deadline) -> str:
-    activity = occurrence.activity
-    day = occurrence.date.strftime("%d/%m/%Y")
-    if code == "closed":
-        closed_reason = ctx.closed.reason(activity, occurrence.date) if ctx.closed else None
-        return _("Fermé le %(day)s (%(reason)s).") % {"day": day, "reason": closed_reason or _("journée fermée")}
-    if code == "not_enrolled":
-        return _("L'enfant n'est pas inscrit à « %(activity)s » le %(day)s.") % {"activity": activity.name, "day": day}
-    if code == "held":
-        return _("Ce jour est déjà réservé.")
-    if code == "cancel_pending":
-        return _("Une annulation est déjà demandée pour ce jour ; elle sera traitée cette nuit.")
-    if code == "not_open":
-        return _("Les réservations ouvrent le %(moment)s.") % {"moment": deadlines.format_moment(opens_at, today=ctx.today)}
-    if code == "deadline":
-        return _("Hors délai : ce jour pouvait être réservé jusqu'au %(moment)s.") % {
-            "moment": deadlines.format_moment(book_deadline, today=ctx.today)}
-    return full_reason()
-
-
-def _cancel_block(ctx: Context, occurrence: Occurrence, child_id: int, *, cancel_deadline) -> str | None:
-    reservation = ctx.reservations.get((child_id, occurrence.id))
-    if reservation is None:
-        return "nothing"
-    if reservation.cancel_requested_at is not None:
-        return "cancel_pending"
-    return "deadline" if ctx.now > cancel_deadline else None
-
-
-def cancel_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, cancel_deadline) -> str | None:
-    reservation = ctx.reservations.get((child_id, occurrence.id))
-    if reservation is None:
-        return _("Aucune réservation à annuler ce jour-là.")
-    if reservation.cancel_requested_at is not None:
-        return _("L'annulation est déjà demandée ; elle sera traitée cette nuit.")
-    if ctx.now > cancel_deadline:
-        return _("Hors délai : ce jour pouvait être annulé jusqu'au %(moment)s.") % {
-            "moment": deadlines.format_moment(cancel_deadline, today=ctx.today)}
-    return None
+def cancel_reason(ctx: Context, occurrence: Occurrence, child_id: int, *, window: Windows) -> str | None:
+    """Why the child's request on this day cannot be cancelled now, in French (None: it can)."""
+    return reason(ctx, occurrence, cancel_refusal(ctx, occurrence, child_id, window=window), window=window)
 
 
 def price(ctx: Context, occurrence: Occurrence, *, arrival: datetime.time | None = None) -> Quote | None:
@@ -172,50 +162,38 @@ def price(ctx: Context, occurrence: Occurrence, *, arrival: datetime.time | None
         return None
 
 
-def deadline_text(ctx: Context, *, hold, book_reason_text, cancel_reason_text, opens_at, book_deadline, cancel_deadline) -> str:
+def deadline_text(ctx: Context, *, hold, book_reason_text, cancel_reason_text, window: Windows) -> str:
     today = ctx.today
     if hold is not None:
         if cancel_reason_text is None:
-            return _("Annulable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(cancel_deadline, today=today)}
+            return _("Annulable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(window.cancel_deadline, today=today)}
         return cancel_reason_text
     if book_reason_text is None:
-        if book_deadline == cancel_deadline:
-            return _("Modifiable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(book_deadline, today=today)}
+        if window.book_deadline == window.cancel_deadline:
+            return _("Modifiable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(window.book_deadline, today=today)}
         return _("Réservable jusqu'au %(book)s, annulable jusqu'au %(cancel)s") % {
-            "book": deadlines.format_moment(book_deadline, today=today),
-            "cancel": deadlines.format_moment(cancel_deadline, today=today)}
+            "book": deadlines.format_moment(window.book_deadline, today=today),
+            "cancel": deadlines.format_moment(window.cancel_deadline, today=today)}
     return book_reason_text
 
 
-def evaluate(ctx: Context, occurrence: Occurrence, child_id: int, *, details: bool = True) -> Slot:
-    """The whole picture of one (child, occurrence): state, reasons, deadlines, cost.
-
-    ``details=False`` skips the price and the deadline sentence, and leaves short codes
-    instead of French sentences in book_reason / cancel_reason (the month grid in
-    aggregate mode shows only the state).
-    """
+def evaluate(ctx: Context, occurrence: Occurrence, child_id: int) -> Slot:
+    """The whole picture of one (child, occurrence): state, reasons, deadlines, cost."""
     reservation = ctx.reservations.get((child_id, occurrence.id))
     hold = hold_of(reservation)
     line = ctx.cart.get((child_id, occurrence.id))
-    opens_at, book_deadline, cancel_deadline = windows(ctx, occurrence)
-    open_block = book_block(ctx, occurrence, child_id, hold=hold, opens_at=opens_at, book_deadline=book_deadline,
-                            check_places=False)
-    book_code = open_block or ("full" if is_full(occurrence) else None)
-    if details:
-        why_not_book = book_code and block_message(ctx, occurrence, book_code, opens_at=opens_at, book_deadline=book_deadline)
-        why_not_cancel = cancel_reason(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
-    else:  # codes only: the aggregate grid shows states, never the sentences
-        why_not_book = book_code
-        why_not_cancel = _cancel_block(ctx, occurrence, child_id, cancel_deadline=cancel_deadline)
+    window = windows(ctx, occurrence)
+    # Places do not make a day "not bookable" for the state: full days have their own states.
+    open_refusal = book_refusal(ctx, occurrence, child_id, hold=hold, window=window, check_places=False)
+    book_text = reason(ctx, occurrence, open_refusal or (Refusal.FULL if is_full(occurrence) else None), window=window)
+    cancel_text = cancel_reason(ctx, occurrence, child_id, window=window)
     left, waiting_left = places_left(occurrence)
     state = states.activity_day_state(
-        hold=hold, bookable=open_block is None, cancellable=why_not_cancel is None,
+        hold=hold, bookable=open_refusal is None, cancellable=cancel_text is None,
         limited=left is not None, places_left=left or 0, waiting_left=waiting_left or 0,
         cart_action=line.action if line else None,
     )
-    if not details:
-        cost, explanation = None, ""
-    elif reservation is not None and hold is not None:
+    if reservation is not None and hold is not None:
         cost = reservation.cost
         explanation = _("prix retenu à la validation")
     else:
@@ -224,11 +202,10 @@ def evaluate(ctx: Context, occurrence: Occurrence, child_id: int, *, details: bo
         explanation = quoted.explanation if quoted else _("tarif non défini pour cette date")
     return Slot(
         occurrence=occurrence, child_id=child_id, state=state, hold=hold, reservation=reservation, cart_line=line,
-        places_left=left, waiting_left=waiting_left, book_reason=why_not_book, cancel_reason=why_not_cancel,
-        book_deadline=book_deadline, cancel_deadline=cancel_deadline, opens_at=opens_at,
-        deadline_text=deadline_text(ctx, hold=hold, book_reason_text=why_not_book, cancel_reason_text=why_not_cancel,
-                                    opens_at=opens_at, book_deadline=book_deadline, cancel_deadline=cancel_deadline)
-        if details else "",
+        places_left=left, waiting_left=waiting_left, book_reason=book_text, cancel_reason=cancel_text,
+        book_deadline=window.book_deadline, cancel_deadline=window.cancel_deadline, opens_at=window.opens_at,
+        deadline_text=deadline_text(ctx, hold=hold, book_reason_text=book_text, cancel_reason_text=cancel_text,
+                                    window=window),
         cost=cost, cost_text=format_money(cost) if cost is not None else _("tarif non défini"), cost_explanation=explanation,
     )
 
@@ -257,11 +234,11 @@ def day_state(ctx: Context, occurrence: Occurrence, child_id: int) -> states.Day
             if not started:
                 cancellable = ctx.now <= deadline(ctx, occurrence, cancel_rule)
         elif not started and reservation is None:
-            # book_block's checks, cheapest first; the deadline only for a day still open.
+            # book_refusal's checks, cheapest first; the deadline only for a day still open.
             activity = occurrence.activity
             opens_at = opening.opens_at(occurrence.date)
             bookable = (
-                not occurrence.is_cancelled and not (ctx.closed and ctx.closed.reason(activity, occurrence.date))
+                not occurrence.is_closed and not (ctx.closed and ctx.closed.reason(activity, occurrence.date))
                 and ctx.is_enrolled(child_id, activity.id, occurrence.date)
                 and (opens_at is None or ctx.now >= opens_at)
                 and ctx.now <= deadline(ctx, occurrence, book_rule)
@@ -270,9 +247,3 @@ def day_state(ctx: Context, occurrence: Occurrence, child_id: int) -> states.Day
         hold=hold, bookable=bookable, cancellable=cancellable, limited=left is not None,
         places_left=left or 0, waiting_left=waiting_left or 0, cart_action=action,
     )
-
-
-def deadline(ctx: Context, occurrence: Occurrence, rule) -> datetime.datetime:
-    """One rule's deadline for an occurrence, never after it starts (as in ``windows``)."""
-    start = deadlines.occurrence_start(occurrence.date, occurrence.arrival_time)
-    return min(rule.deadline_for(occurrence.date, **_rule_arguments(ctx, occurrence)), start)

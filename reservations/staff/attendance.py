@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reservations.locking import occurrences_lock, rows_lock
 from reservations.models import Occurrence, Reservation
 
 State = Reservation.State
@@ -33,9 +34,9 @@ def attendance_record(*, occurrence: Occurrence, marks: dict[int, str]) -> int:
         raise AttendanceError(_("Choisissez Présent, Absent ou Absence justifiée pour chaque enfant."))
     changed = 0
     with transaction.atomic():
-        Occurrence.objects.select_for_update().filter(pk=occurrence.pk).first()
-        rows = {r.pk: r for r in Reservation.objects.select_for_update().filter(
-            occurrence=occurrence, state=State.ACCEPTED, pk__in=list(marks))}
+        occurrences_lock([occurrence.pk])
+        rows = {r.pk: r for r in rows_lock(Reservation.objects.filter(
+            occurrence=occurrence, state=State.ACCEPTED, pk__in=list(marks)))}
         if len(rows) != len(marks):
             raise AttendanceError(_("La liste a changé entre-temps : rechargez la page."))
         for reservation_id, value in marks.items():

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.dates import MAX_PERIOD_DAYS
+from reservations.locking import occurrences_lock, rows_lock
 from reservations.models import Activity, Closure, Occurrence, Reservation, ReservationEvent
 from reservations.rules.closures import closed_days
 
@@ -33,8 +34,8 @@ def reservation_decide(*, reservation: Reservation, accept: bool, user) -> Reser
     raises StaffActionError and nothing is written.
     """
     with transaction.atomic():
-        Occurrence.objects.select_for_update().filter(pk=reservation.occurrence_id).first()
-        locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        occurrences_lock([reservation.occurrence_id])
+        locked = rows_lock(Reservation.objects.filter(pk=reservation.pk))[0]
         if locked.state != State.AWAITING_DECISION:
             raise StaffActionError(
                 _("La demande de %(child)s du %(day)s n'est plus en attente de réponse (%(state)s).") % {
@@ -45,7 +46,7 @@ def reservation_decide(*, reservation: Reservation, accept: bool, user) -> Reser
         locked.state = new_state
         locked.save(update_fields=["state"])
         ReservationEvent.objects.create(
-            reservation=locked, kind=str(new_state), from_state=State.AWAITING_DECISION, to_state=new_state,
+            reservation=locked, kind=ReservationEvent.ANSWER_KINDS[new_state], from_state=State.AWAITING_DECISION, to_state=new_state,
             actor=user, note=DECISION_NOTE,
         )
     reservation.state = locked.state
@@ -72,7 +73,7 @@ def occurrences_generate(
 
     with transaction.atomic():
         # One generation at a time per activity: the second waits, then sees the first's days.
-        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        locked = rows_lock(Activity.objects.filter(pk=activity.pk))[0]
         closed = closed_days(structure_id=locked.structure_id, start=start, end=end).for_activity(locked)
         existing = set(Occurrence.objects.filter(activity=locked, date__gte=start, date__lte=end).values_list("date", flat=True))
         holidays_periods = list(

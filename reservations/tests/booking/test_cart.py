@@ -94,7 +94,7 @@ def test_typed_arrival_time_is_bounded_and_prices_per_quarter_hour():
     assert summary.bookings[0].cost == Decimal("1.06")
     result = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
     reservation = Reservation.objects.get()
-    assert result["lines"][0]["outcome"] == "booked"
+    assert result.lines[0].outcome == "booked"
     assert (reservation.arrival_time, reservation.quantity, reservation.cost) == (datetime.time(7, 30), Decimal("5"), Decimal("1.06"))
 
 

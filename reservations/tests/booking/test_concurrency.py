@@ -1,7 +1,8 @@
 """Many parents confirming at the same moment on one day: exactly P placed, W waiting, the rest full.
 
 Real threads, each with its own PostgreSQL connection, released together by a barrier.
-The control runs the same confirmation without the row locks and shows the overbooking.
+The control runs the same confirmation with the day's lock replaced by nothing (patched
+here, in the test: production code has no switch for it) and shows the overbooking.
 """
 import threading
 import uuid
@@ -10,6 +11,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from accounts.tests.factories import ChildFactory, FamilyFactory
+from reservations import locking
 from reservations.booking import confirmation
 from reservations.models import CartLine, Occurrence, Reservation
 from reservations.tests.booking_world import NOW, make_world
@@ -35,7 +37,7 @@ def crowd(parents=PARENTS):
     return occurrence, families
 
 
-def run_together(families, **kwargs):
+def run_together(families):
     """Every family confirms in its own thread (own connection), all released at once."""
     start = threading.Barrier(len(families))
     outcomes, errors = [], []
@@ -43,8 +45,8 @@ def run_together(families, **kwargs):
     def confirm(family):
         try:
             start.wait(timeout=10)
-            result = confirmation.cart_confirm(family=family, token=uuid.uuid4(), now=NOW, **kwargs)
-            outcomes.extend(row["outcome"] for row in result["lines"])
+            result = confirmation.cart_confirm(family=family, token=uuid.uuid4(), now=NOW)
+            outcomes.extend(row.outcome for row in result.lines)
         except Exception as error:  # noqa: BLE001 - reported to the test below
             errors.append(error)
         finally:
@@ -71,18 +73,27 @@ def test_simultaneous_confirmations_place_exactly_p_and_wait_list_exactly_w():
     assert not CartLine.objects.exists()
 
 
-def test_control_without_the_lock_overbooks():
-    """Same crowd, locks removed and every thread reading the counts before anyone writes."""
+def test_control_without_the_lock_overbooks(monkeypatch):
+    """Same crowd, the day's lock removed and every thread reading the counts before anyone writes."""
     occurrence, families = crowd()
     after_check = threading.Barrier(len(families))
-    outcomes = run_together(families, _lock=False, _after_check=lambda: after_check.wait(timeout=10))
+    read_the_counts = confirmation.load_context
+
+    def read_then_wait_for_the_others(**kwargs):
+        context = read_the_counts(**kwargs)
+        after_check.wait(timeout=10)
+        return context
+
+    monkeypatch.setattr(confirmation, "occurrences_lock", lambda occurrence_ids: None)
+    monkeypatch.setattr(confirmation, "load_context", read_then_wait_for_the_others)
+    outcomes = run_together(families)
     assert outcomes.count("booked") == PARENTS  # everybody "got" one of the 3 places
     assert Reservation.objects.filter(occurrence=occurrence, waiting_mark=False).count() > PLACES
 
 
 def test_lock_timeout_becomes_a_polite_busy_error(monkeypatch):
     occurrence, families = crowd(parents=1)
-    monkeypatch.setattr(confirmation, "LOCK_TIMEOUT", "200ms")
+    monkeypatch.setattr(locking, "LOCK_TIMEOUT", "200ms")
     holding, release = threading.Event(), threading.Event()
 
     def hold_the_day():
@@ -98,7 +109,7 @@ def test_lock_timeout_becomes_a_polite_busy_error(monkeypatch):
     holder.start()
     try:
         assert holding.wait(timeout=10)
-        with pytest.raises(confirmation.CartBusy):
+        with pytest.raises(locking.CartBusy):
             confirmation.cart_confirm(family=families[0], token=uuid.uuid4(), now=NOW)
     finally:
         release.set()

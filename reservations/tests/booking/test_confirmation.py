@@ -6,8 +6,9 @@ import pytest
 
 from reservations.booking import confirmation
 from reservations.booking.cart import BookingRefused, cart_toggle
-from reservations.booking.confirmation import CartBusy, cart_confirm
+from reservations.booking.confirmation import cart_confirm
 from reservations.booking.summary import cart_summary
+from reservations.locking import CartBusy
 from reservations.models import CartConfirmation, CartLine, Reservation, ReservationEvent
 from reservations.tests.booking_world import NOW, make_world
 from reservations.tests.factories import ReservationFactory
@@ -29,7 +30,7 @@ def test_confirm_places_then_waiting_lists_then_refuses_when_full():
     for child in world.children:
         cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
     result = confirm(world)
-    outcomes = [(row["child"], row["outcome"], row["observation"]) for row in result["lines"]]
+    outcomes = [(row.child, row.outcome, row.observation) for row in result.lines]
     assert outcomes == [
         ("Amalia", "booked", "Demande enregistrée (non transmise)"),
         ("Emmy", "waiting", "Mise en liste d'attente"),
@@ -60,7 +61,7 @@ def test_replaying_the_same_token_records_nothing_twice():
     # The parent adds another day, then the old form is replayed (back button / double click).
     cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 2)], now=NOW)
     second = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
-    assert second["replayed"] and second["lines"] == first["lines"]
+    assert second.replayed and second.lines == first.lines
     assert Reservation.objects.count() == 1 and CartConfirmation.objects.count() == 1
     assert CartLine.objects.count() == 1  # the new line waits for its own confirmation
 
@@ -82,7 +83,7 @@ def test_confirm_rechecks_the_deadline_at_that_moment():
     cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 11, 30)], now=NOW)
     later = datetime.datetime(2026, 11, 29, 9, 1, tzinfo=NOW.tzinfo)
     result = confirm(world, now=later)
-    assert result["lines"][0]["outcome"] == "refused" and "Hors délai" in result["lines"][0]["observation"]
+    assert result.lines[0].outcome == "refused" and "Hors délai" in result.lines[0].observation
     assert not Reservation.objects.exists()
 
 
@@ -97,9 +98,9 @@ def test_confirm_tells_what_changed_since_the_summary():
     rate.amount = Decimal("4.10")
     rate.save()
     result = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
-    assert any("3,59" in change and "4,10" in change for change in result["changes"])
-    assert any("disponibilité a changé" in change for change in result["changes"])
-    assert result["lines"][0]["outcome"] == "waiting"
+    assert any("3,59" in change and "4,10" in change for change in result.changes)
+    assert any("disponibilité a changé" in change for change in result.changes)
+    assert result.lines[0].outcome == "waiting"
     assert Reservation.objects.get(child=world.children[0]).cost == Decimal("4.10")
 
 
@@ -111,7 +112,7 @@ def test_cancelling_a_not_transmitted_request_cancels_at_once():
     assert cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW) == "cancel"
     result = confirm(world)
     reservation = Reservation.objects.get()
-    assert result["lines"][0]["outcome"] == "cancelled" and reservation.state == State.CANCELLED
+    assert result.lines[0].outcome == "cancelled" and reservation.state == State.CANCELLED
     assert reservation.events.last().kind == "cancelled"
 
 
@@ -122,7 +123,7 @@ def test_cancelling_an_accepted_request_records_a_cancellation_request():
     cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
     result = confirm(world)
     reservation.refresh_from_db()
-    assert result["lines"][0]["outcome"] == "cancel_requested"
+    assert result.lines[0].outcome == "cancel_requested"
     assert reservation.state == State.ACCEPTED and reservation.cancel_requested_at == NOW
     event = reservation.events.get()
     assert (event.kind, event.actor_id) == ("cancel_requested", world.user.id)

@@ -185,6 +185,26 @@ def test_another_familys_confirmation_is_a_404(client_in, world):
     assert client_in.get(reverse("reservations:confirmation", args=[record.token])).status_code == 404
 
 
+def test_a_result_stored_by_an_earlier_version_still_shows_its_page(client_in, world):
+    """CartConfirmation.result rows written before the typed results: the same JSON keys."""
+    stored = {"token": "5f0c1d62-8e0b-4c61-9d0e-6a2b4c9e7f10", "changes": ["Le prix est passé de 3,59 € à 4,10 €."],
+              "lines": [
+                  {"date": "2026-12-01", "activity": "Restauration Scolaire", "child": "Emmy", "arrival": "11:45",
+                   "departure": "13:30", "action": "book", "cost": "3.59", "outcome": "waiting",
+                   "observation": "Mise en liste d'attente"},
+                  {"date": "2026-12-02", "activity": "Restauration Scolaire", "child": "Emmy", "arrival": "11:45",
+                   "departure": "13:30", "action": "cancel", "cost": None, "outcome": "refused",
+                   "observation": "Non traitée : Hors délai."},
+              ]}
+    CartConfirmation.objects.create(family=world.family, token=stored["token"], result=stored)
+    body = client_in.get(reverse("reservations:confirmation", args=[stored["token"]])).content.decode()
+    rows = re.findall(r'<tr class="pf-outcome-(\w+)">.*?</tr>', body, flags=re.S)
+    assert rows == ["waiting", "refused"]
+    assert "01/12/26" in body and "◷ </span>Mise en liste d&#x27;attente" in body
+    assert "✕ </span>Non traitée : Hors délai." in body and "annulation</span>" in body
+    assert "Le prix est passé de 3,59 € à 4,10 €." in body
+
+
 def test_calendar_page_runs_a_constant_number_of_queries(client_in, world, django_assert_max_num_queries):
     url = reverse("reservations:calendar")
     with django_assert_max_num_queries(16):
@@ -215,7 +235,7 @@ def test_absurd_arrival_time_is_a_4xx_with_a_french_message(client_in, world):
 
 def test_busy_confirmation_is_a_polite_503(client_in, world, monkeypatch):
     from reservations.booking import views
-    from reservations.booking.confirmation import CartBusy
+    from reservations.locking import CartBusy
 
     def busy(**kwargs):
         raise CartBusy()

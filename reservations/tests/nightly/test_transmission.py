@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory
 from reservations.context_processors import last_update
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
-from reservations.nightly.run import ADVISORY_LOCK_CLASS, TransmissionBusy, transmission_run
+from reservations.locking import ADVISORY_LOCK_CLASS
+from reservations.nightly.run import TransmissionBusy, transmission_run
 from reservations.nightly.tasks import nightly_transmission
 from reservations.tests.factories import ActivityFactory, TransmissionRunFactory
 from reservations.tests.transmission_helpers import cancel_request, future_day, request, settled
@@ -100,7 +101,7 @@ def test_activities_needing_staff_decision_wait_for_an_answer(structure):
 
 
 def test_closed_day_refuses_its_requests(structure):
-    day = future_day(ActivityFactory(structure=structure), is_cancelled=True)
+    day = future_day(ActivityFactory(structure=structure), is_closed=True)
     asked = request(child=children(structure, 1)[0], occurrence=day)
 
     run(structure)
@@ -286,3 +287,24 @@ def test_a_request_awaiting_a_staff_decision_keeps_its_place_from_the_waiting_li
 
     # Promoting the waiting list into the place staff may still grant would overbook the day.
     assert states(awaiting, waiting, newcomer) == [State.AWAITING_DECISION, State.WAITING_LIST, State.REFUSED]
+
+
+def test_every_event_the_night_writes_is_a_kind_of_the_model(structure):
+    """One vocabulary: the night's events are ReservationEvent.Kind values, shown with their label."""
+    activity = ActivityFactory(structure=structure, limited_places=True)
+    day = future_day(activity, places=1, waiting_places=1)
+    kids = children(structure, 5)
+    leaving = cancel_request(settled(child=kids[0], occurrence=day, state=State.WAITING_LIST))
+    held = cancel_request(settled(child=kids[1], occurrence=day))
+    first, second, third = (request(child=kid, occurrence=day, order=order) for order, kid in enumerate(kids[2:]))
+    waiting = settled(child=ChildFactory(family=FamilyFactory(structure=structure)), occurrence=future_day(
+        activity, places=1, waiting_places=1), state=State.WAITING_LIST)
+
+    result = run(structure)
+
+    Kind = ReservationEvent.Kind
+    kinds = {event.reservation_id: event.kind for event in ReservationEvent.objects.filter(run=result)}
+    assert kinds == {leaving.pk: Kind.CANCELLATION_APPLIED, held.pk: Kind.CANCELLATION_APPLIED, first.pk: Kind.ACCEPTED,
+                     second.pk: Kind.WAITING_LIST, third.pk: Kind.REFUSED, waiting.pk: Kind.PROMOTED}
+    promoted = ReservationEvent.objects.get(run=result, reservation=waiting)
+    assert promoted.get_kind_display() == "Place attribuée depuis la liste d'attente"

@@ -14,7 +14,7 @@ from billing.models import Consumption
 from notifications.models import OutboxEmail
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.nightly.run import transmission_chunks_plan, transmission_run
-from reservations.nightly.tasks import finish_run, nightly_transmission, settle_chunk
+from reservations.nightly.tasks import finish_run, nightly_transmission, transmit_chunk
 from reservations.tests.factories import ActivityFactory
 from reservations.tests.transmission_helpers import cancel_request, future_day, request, settled
 
@@ -94,7 +94,7 @@ def test_redelivered_chunk_changes_nothing_and_the_run_finishes_once(django_capt
     assert [len(chunk) for chunk in chunks] == [4, 4]
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert settle_chunk(run.pk, 0, chunks[0]) is False
+        assert transmit_chunk(run.pk, 0, chunks[0]) is False
     assert callbacks == []
     run.refresh_from_db()
     first = (dict(run.counts), sorted(ReservationEvent.objects.filter(run=run).values_list("reservation_id", "to_state")),
@@ -102,14 +102,14 @@ def test_redelivered_chunk_changes_nothing_and_the_run_finishes_once(django_capt
     assert run.counts["chunks_done"] == 1 and run.counts["occurrences"] == 4
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert settle_chunk(run.pk, 0, chunks[0]) is False   # redelivered
+        assert transmit_chunk(run.pk, 0, chunks[0]) is False   # redelivered
     run.refresh_from_db()
     assert callbacks == []
     assert (dict(run.counts), sorted(ReservationEvent.objects.filter(run=run).values_list("reservation_id", "to_state")),
             sorted(Reservation.objects.values_list("pk", "state"))) == first
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert settle_chunk(run.pk, 1, chunks[1]) is True
+        assert transmit_chunk(run.pk, 1, chunks[1]) is True
     assert len(callbacks) >= 1
     run.refresh_from_db()
     assert run.status == TransmissionRun.Status.FINISHED
@@ -120,7 +120,7 @@ def test_redelivered_chunk_changes_nothing_and_the_run_finishes_once(django_capt
 
     # The last chunk and the finish delivered again: nothing moves, nothing is written twice.
     with django_capture_on_commit_callbacks(execute=True):
-        settle_chunk(run.pk, 1, chunks[1])
+        transmit_chunk(run.pk, 1, chunks[1])
         assert finish_run(run.pk)["skipped"]
     run.refresh_from_db()
     assert run.finished_at == finished_at and run.counts["chunks_done"] == 2 and run.counts["occurrences"] == 8
@@ -149,7 +149,7 @@ def test_two_chunks_settled_at_the_same_moment_add_up():
     def worker(index):
         try:
             barrier.wait(timeout=10)
-            results[index] = settle_chunk(run.pk, index, chunks[index])
+            results[index] = transmit_chunk(run.pk, index, chunks[index])
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
         finally:

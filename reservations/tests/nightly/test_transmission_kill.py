@@ -17,7 +17,6 @@ from billing.models import Consumption
 from notifications.models import OutboxEmail
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.nightly.run import transmission_run
-from reservations.nightly.settle import EXIT_HOOK_ENV
 from reservations.tests.factories import ActivityFactory
 from reservations.tests.transmission_helpers import cancel_request, future_day, request, settled
 
@@ -43,12 +42,14 @@ def build_world():
     return structure
 
 
-def transmit_in_subprocess(hook: str) -> subprocess.CompletedProcess:
+def transmit_in_subprocess(where: str) -> subprocess.CompletedProcess:
+    """``manage.py transmit`` in another process that dies for real once 7 days are committed
+    (see transmit_and_die.py: the test replaces the night's checkpoint seam there)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DEBUG": "1",
-           "DATABASE_URL": database_url(), EXIT_HOOK_ENV: hook, "CELERY_BROKER_URL": ""}
-    return subprocess.run([sys.executable, "manage.py", "transmit", "--structure", "carteville", "--per-transaction", "3"],
-                          cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+           "DATABASE_URL": database_url(), "CELERY_BROKER_URL": ""}
+    return subprocess.run([sys.executable, "-m", "reservations.tests.nightly.transmit_and_die", where, "7",
+                           "--structure", "carteville", "--per-transaction", "3"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 def database_url() -> str:
@@ -64,12 +65,12 @@ def answered_once():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("hook, code", [("7", 3), ("7:inside", 4)], ids=["between-days", "inside-a-transaction"])
-def test_killed_run_then_rerun_finishes_with_every_request_answered_once(hook, code):
+@pytest.mark.parametrize("where, code", [("between", 3), ("inside", 4)], ids=["between-days", "inside-a-transaction"])
+def test_killed_run_then_rerun_finishes_with_every_request_answered_once(where, code):
     structure = build_world()
     requests = set(Reservation.objects.filter(state=State.NOT_TRANSMITTED).values_list("pk", flat=True))
 
-    killed = transmit_in_subprocess(hook)
+    killed = transmit_in_subprocess(where)
 
     assert killed.returncode == code, killed.stderr
     dead = TransmissionRun.objects.get()

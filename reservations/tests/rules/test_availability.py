@@ -40,7 +40,7 @@ def test_aggregate_day_state_matches_the_full_evaluation_in_every_situation():
     days = list(world.occurrences)
     for activity in extra:
         for day in days:
-            OccurrenceFactory(activity=activity, date=day, is_cancelled=day.day == 9)
+            OccurrenceFactory(activity=activity, date=day, is_closed=day.day == 9)
     occurrences = list(world.occurrences.values())
     cycle = [State.ACCEPTED, State.WAITING_LIST, State.AWAITING_DECISION, State.NOT_TRANSMITTED]
     for index, occurrence in enumerate(occurrences[::2]):
