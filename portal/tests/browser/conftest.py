@@ -64,6 +64,11 @@ def browser(playwright_instance):
 def new_context(browser, live_server):
     """Factory of fresh browser contexts (own cookies) on the live server; all closed at the end."""
     contexts = []
+    csp_violations = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_violations.append(f"{message.location.get('url', '')}: {message.text}")
 
     def make(*, viewport=None, **kwargs):
         context = browser.new_context(
@@ -75,12 +80,16 @@ def new_context(browser, live_server):
             **kwargs,
         )
         context.set_default_timeout(EXPECT_TIMEOUT_MS)
+        # Every page of every journey runs under the real Content-Security-Policy: a refused
+        # inline script or style (or any other violation) fails the test that met it.
+        context.on("console", on_console)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

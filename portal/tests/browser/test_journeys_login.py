@@ -56,6 +56,9 @@ def test_parent_logs_in_after_a_typo_reads_news_switches_structure_and_logs_out(
     audit_page(page, label="accueil")
 
     page.get_by_label("Structure consultée").select_option(label="Mairie de CarteVille")
+    # Choosing in the list changes nothing by itself (WCAG 3.2.2): the button sends the choice.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Association Les Cambianes")
+    page.get_by_role("button", name="Changer", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mairie de CarteVille")
     messages = page.locator("article.structure-message h3")
     # Newest first; a message published in the future is not shown yet.
