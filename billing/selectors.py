@@ -327,3 +327,12 @@ def balance_summary(*, family, until: datetime.date, include_confirmed: bool = T
         has_invoiced=any(not row.wallet.is_prepaid for row in wallets),
         estimate_unavailable=unavailable,
     )
+
+
+# --- Lines posted by jobs ---------------------------------------------------------------
+
+def posted_source_count(*, source_keys: list[str], batch: int = 5000) -> int:
+    """How many of these source keys ("reservation:42") have a posted line: a job's figures
+    counted from the ledger itself (one indexed query per ``batch`` keys)."""
+    return sum(Consumption.objects.filter(source_key__in=source_keys[start:start + batch]).count()
+               for start in range(0, len(source_keys), batch))

@@ -258,6 +258,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Seconds Redis waits before handing an unacknowledged task to another worker. Must exceed the
 # longest task (one structure's night, a chunk, writing the reports) and the longest retry delay
 # of an e-mail (one hour), or the task also runs a second time meanwhile (harmless, wasted work).
+# A dead worker's chunks are picked up sooner by the transmission watchdog below.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60)}
 NIGHTLY_TRANSMISSION_TIME = os.environ.get("NIGHTLY_TRANSMISSION_TIME", "01:30")
 # "structure": one task per structure settles its whole night; "chunks": each structure's
@@ -266,6 +267,11 @@ TRANSMISSION_FAN_OUT = os.environ.get("TRANSMISSION_FAN_OUT", "structure")
 if TRANSMISSION_FAN_OUT not in ("structure", "chunks"):
     raise ImproperlyConfigured('TRANSMISSION_FAN_OUT must be "structure" or "chunks"')
 TRANSMISSION_CHUNK_SIZE = env_int("TRANSMISSION_CHUNK_SIZE", 200, minimum=1)
+# The watchdog (beat, every TRANSMISSION_WATCHDOG_SECONDS) finishes a run that made no progress
+# for TRANSMISSION_STALL_SECONDS: longer than the slowest chunk, or it settles chunks a live
+# worker is still on (harmless: settling twice changes nothing, it only costs time).
+TRANSMISSION_WATCHDOG_SECONDS = env_int("TRANSMISSION_WATCHDOG_SECONDS", 300, minimum=1)
+TRANSMISSION_STALL_SECONDS = env_int("TRANSMISSION_STALL_SECONDS", 900, minimum=1)
 try:
     _hour, _minute = (int(part) for part in NIGHTLY_TRANSMISSION_TIME.split(":"))
     if not (0 <= _hour < 24 and 0 <= _minute < 60):
@@ -285,6 +291,12 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {
         "task": "notifications.tasks.outbox_flush",
         "schedule": crontab(minute="*/15"),
+    },
+    # Runs whose work stopped progressing (a worker killed mid-chunk) are finished.
+    "transmission-watchdog": {
+        "task": "reservations.tasks.transmission_watchdog",
+        "schedule": float(TRANSMISSION_WATCHDOG_SECONDS),
+        "options": {"expires": TRANSMISSION_WATCHDOG_SECONDS},   # workers down: no pile of stale sweeps
     },
 }
 

@@ -170,8 +170,21 @@ class TransmissionRun(models.Model):
     started_at = models.DateTimeField(_("début"), auto_now_add=True)
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    # The night's figures, counted from the rows it wrote when it ends or is taken over
+    # (reservations.nightly.figures), never from counters kept in memory.
     counts = models.JSONField(_("compteurs"), default=dict, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("lancée par"))
+    # Chunked runs (TRANSMISSION_FAN_OUT="chunks"): the occurrence ids of each chunk and the
+    # indexes of the chunks settled, so the watchdog can settle those a dead worker left.
+    chunked = models.BooleanField(_("découpée"), default=False)
+    chunks = models.JSONField(_("découpage"), default=list, blank=True)
+    chunks_done = models.JSONField(_("morceaux traités"), default=list, blank=True)
+    # Last sign of life (a chunk or a page of days settled, a phase begun): the watchdog
+    # finishes a run whose progress stopped for TRANSMISSION_STALL_SECONDS.
+    progress_at = models.DateTimeField(_("dernier progrès"), null=True, blank=True)
+    # The run that found this one dead (its process killed) and finished its work.
+    taken_over_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name=_("reprise par"))
 
     class Meta:
         verbose_name = _("transmission")
@@ -237,6 +250,9 @@ class Reservation(models.Model):
     confirmation = models.ForeignKey(CartConfirmation, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations")
     attendance = models.CharField(_("présence"), max_length=10, choices=Attendance.choices, blank=True)
     consumption_posted_at = models.DateTimeField(_("consommation passée le"), null=True, blank=True)
+    # The run that posted it (or decided not to charge it): a night's posting figures are counted from these.
+    posted_in = models.ForeignKey("TransmissionRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("passée par la transmission"))
 
     structure_path = "family__structure"
 

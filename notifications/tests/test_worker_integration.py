@@ -3,66 +3,33 @@ nightly task fans out per structure, settles the requests, and the outbox e-mail
 sent by the worker (written to files by the file e-mail backend, read back here)."""
 import email
 import email.policy
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import redis
-from celery import Celery
-from django.conf import settings
-from django.db import connection
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory
 from notifications.models import OutboxEmail
+from portal.tests.workers import Worker, broker_flush, send_task
 from reservations.models import Reservation, TransmissionRun
 from reservations.tests.factories import ActivityFactory
 from reservations.tests.transmission_helpers import future_day, request
 
-BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 State = Reservation.State
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
 def worker(tmp_path):
-    redis.Redis.from_url(BROKER).flushdb()
+    broker_flush()
     mail_dir = tmp_path / "mails"
     mail_dir.mkdir()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "notifications.tests.worker_settings", "DEBUG": "1",
-           "DATABASE_URL": database_url(), "CELERY_BROKER_URL": BROKER, "EMAIL_FILE_PATH": str(mail_dir),
-           "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-           "DB_CONN_MAX_AGE": "0"}
-    env.pop("EMAIL_HOST", None)
-    log = open(tmp_path / "worker.log", "w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "portal", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"h5-test-{os.getpid()}@%h"],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = Worker(tmp_path, "h5-test", env={"EMAIL_FILE_PATH": str(mail_dir),
+                                               "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"})
     try:
-        deadline = time.monotonic() + 30
-        while "ready." not in (tmp_path / "worker.log").read_text():
-            assert process.poll() is None, (tmp_path / "worker.log").read_text()
-            assert time.monotonic() < deadline, "the worker did not start in 30 s"
-            time.sleep(0.2)
-        yield mail_dir, tmp_path / "worker.log"
+        process.wait_ready()
+        yield mail_dir, process.log
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-        redis.Redis.from_url(BROKER).flushdb()
+        process.stop()
+        broker_flush()
 
 
 @pytest.mark.celery_worker
@@ -81,8 +48,7 @@ def test_nightly_task_on_a_real_worker_settles_requests_and_sends_the_reports(wo
     request(child=ChildFactory(family=guide, first_name="Emmy"),
             occurrence=future_day(ActivityFactory(structure=other, name="APS MATIN")))
 
-    client = Celery("h5-test-client", broker=BROKER)
-    client.send_task("reservations.tasks.nightly_transmission")
+    send_task("reservations.tasks.nightly_transmission")
 
     deadline = time.monotonic() + 40
     while OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT).count() < 2:

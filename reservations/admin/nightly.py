@@ -13,12 +13,15 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import allowed_structure_ids
 from portal import dates
 from portal.models import Structure
 from reservations.models import Activity, Occurrence, Reservation, TransmissionRun
+from reservations.nightly.figures import figures_text, run_figures
 from reservations.nightly.settle import pending_count
 from reservations.nightly.tasks import transmit_structure
 from reservations.staff.attendance import AttendanceError, attendance_record, attendance_sheet
@@ -54,14 +57,25 @@ class SheetForm(forms.Form):
 @admin.register(TransmissionRun)
 class TransmissionRunAdmin(ReadOnlyAdmin):
     change_list_template = "admin/reservations/transmissionrun/change_list.html"
-    list_display = ("structure", "started_at", "finished_at", "status", "started_by", "summary")
+    list_display = ("structure", "started_at", "finished_at", "status_text", "started_by", "summary")
     list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "status")
+    list_select_related = ("structure", "started_by", "taken_over_by")
     date_hierarchy = "started_at"
+    fields = ("structure", "started_at", "progress_at", "finished_at", "status_text", "started_by", "summary")
+    readonly_fields = ("status_text", "summary")
+
+    @admin.display(description=_("état"), ordering="status")
+    def status_text(self, run):
+        if run.status == TransmissionRun.Status.FAILED and run.taken_over_by is not None:
+            return _("Interrompue, reprise par la transmission du %(date)s") % {
+                "date": date_format(timezone.localtime(run.taken_over_by.started_at), "SHORT_DATETIME_FORMAT")}
+        return run.get_status_display()
 
     @admin.display(description=_("compteurs"))
     def summary(self, run):
-        counts = run.counts or {}
-        return ", ".join(f"{key} : {value}" for key, value in counts.items() if value)
+        # A run still going on is counted now, from its rows; the others kept their figures.
+        counts = run_figures(run=run) if run.status == TransmissionRun.Status.RUNNING else run.counts or {}
+        return figures_text(counts)
 
     def get_urls(self):
         own = [

@@ -34,9 +34,10 @@ def is_charged(*, attendance: str, charge_unexcused_absence: bool) -> bool:
     return False
 
 
-def consumptions_post(*, structure, today: datetime.date, now: datetime.datetime) -> Counter:
+def consumptions_post(*, structure, today: datetime.date, now: datetime.datetime, run=None) -> Counter:
     """Post the accepted bookings of days before ``today`` not posted yet; chunked, one
-    transaction per chunk, rows locked (a concurrent run skips them)."""
+    transaction per chunk, rows locked (a concurrent run skips them). Each settled booking
+    records the ``run`` that posted it (the run's figures are counted from these)."""
     counts: Counter = Counter(consumptions_posted=0, consumptions_not_charged=0)
     base = Reservation.objects.filter(
         family__structure=structure, state=State.ACCEPTED, consumption_posted_at__isnull=True, occurrence__date__lt=today,
@@ -69,6 +70,6 @@ def consumptions_post(*, structure, today: datetime.date, now: datetime.datetime
                 else:
                     counts["consumptions_not_charged"] += 1
                 settled.append(reservation.pk)
-            Reservation.objects.filter(pk__in=settled).update(consumption_posted_at=now)
+            Reservation.objects.filter(pk__in=settled).update(consumption_posted_at=now, posted_in=run)
             last_id = chunk[-1].pk
     return counts

@@ -11,6 +11,10 @@ write the families' reports.
 Two modes: serial (``transmission_run``: one worker does the whole structure) and
 chunked (TRANSMISSION_FAN_OUT="chunks": ``transmission_chunks_plan`` cuts the night into
 chunks that several workers settle, the last one done calls ``transmission_finish``).
+
+A run records its last sign of life (``progress_at``) and, when it ends or is taken over,
+its figures counted from the rows it wrote (reservations.nightly.figures): nothing it
+reports lives only in this process's memory.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from portal import dates
 from reservations.locking import night_lock, rows_lock
 from reservations.models import TransmissionRun
 
+from .figures import run_figures
 from .posting import consumptions_post
 from .settle import PER_TRANSACTION, occurrences_settle, pending_occurrences
 from .signals import transmission_finished
@@ -33,7 +38,6 @@ from .signals import transmission_finished
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500           # occurrence ids read per query (keyset pagination)
-COUNT_KEYS = ("occurrences", "cancelled", "accepted", "awaiting_decision", "waiting_list", "refused", "promoted")
 
 
 class TransmissionBusy(Exception):
@@ -76,14 +80,9 @@ def transmission_run(*, structure, now, dry_run: bool = False, user=None,
 
 def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transaction) -> TransmissionRun:
     today = dates.today(now)
-    # We hold the lock: a RUNNING run of this structure is one whose process died.
-    stale = TransmissionRun.objects.filter(structure=structure, status=TransmissionRun.Status.RUNNING).update(
-        status=TransmissionRun.Status.FAILED)
-    if stale:
-        logger.warning("transmission %s: %s interrupted run(s) marked failed; this run finishes their work",
-                       structure.slug, stale)
-    run = TransmissionRun.objects.create(structure=structure, started_by=user)
-    counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
+    run = TransmissionRun.objects.create(structure=structure, started_by=user, progress_at=timezone.now())
+    _take_over(run)
+    done: Counter = Counter()   # for the progress lines only: the run's figures come from its rows
     try:
         last_id = 0
         while True:
@@ -91,39 +90,67 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
                        .filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:chunk_size])
             if not ids:
                 break
-            occurrences_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=counts)
+            occurrences_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=done)
             last_id = ids[-1]
+            _progressed(run)
             if progress:
-                progress(counts["occurrences"], dict(counts))
-        _post_and_report(run=run, counts=counts, today=today, now=now, dry_run=dry_run)
+                progress(done["occurrences"], dict(done))
+        _post_and_report(run=run, today=today, now=now, dry_run=dry_run)
     except BaseException:
         if not dry_run:
-            TransmissionRun.objects.filter(pk=run.pk).update(status=TransmissionRun.Status.FAILED, counts=dict(counts))
+            try:
+                _end(run, status=TransmissionRun.Status.FAILED)
+            except Exception:  # the database itself failed: the next run takes this one over
+                logger.exception("transmission %s: run %s could not be marked failed", structure.slug, run.pk)
         raise
-    run.counts = dict(counts)
-    run.status = TransmissionRun.Status.FINISHED
-    run.finished_at = timezone.now()
-    run.save(update_fields=["counts", "status", "finished_at"])
+    _end(run, status=TransmissionRun.Status.FINISHED, today=today)
     return run
 
 
-def _post_and_report(*, run: TransmissionRun, counts: Counter, today, now, dry_run: bool) -> None:
-    """After the settling: post the previous days' consumptions, save the counts, let the
-    receivers of ``transmission_finished`` write the reports (their counts are added)."""
-    counts.update(consumptions_post(structure=run.structure, today=today, now=now))
-    run.counts = dict(counts)
-    run.save(update_fields=["counts"])
-    for _receiver, response in transmission_finished.send(sender=TransmissionRun, run=run, now=now, dry_run=dry_run):
-        if isinstance(response, dict):
-            counts.update(response)
+def _take_over(run: TransmissionRun) -> None:
+    """Called holding the structure's lock: any other RUNNING run of the structure is one
+    whose process died. This run finishes its work; it is marked failed with the figures of
+    what it did commit."""
+    for stale in TransmissionRun.objects.filter(structure_id=run.structure_id, status=TransmissionRun.Status.RUNNING
+                                                ).exclude(pk=run.pk):
+        stale.counts = run_figures(run=stale)
+        stale.status = TransmissionRun.Status.FAILED
+        stale.taken_over_by = run
+        stale.save(update_fields=["counts", "status", "taken_over_by"])
+        logger.warning("transmission %s: interrupted run %s marked failed (%s); run %s finishes its work",
+                       run.structure.slug, stale.pk, stale.counts, run.pk)
+
+
+def _progressed(run: TransmissionRun) -> None:
+    run.progress_at = timezone.now()
+    TransmissionRun.objects.filter(pk=run.pk).update(progress_at=run.progress_at)
+
+
+def _end(run: TransmissionRun, *, status: str, today=None) -> None:
+    """Record how the run ended, with its figures counted from its rows."""
+    run.counts = run_figures(run=run, today=today)
+    run.status = status
+    if status == TransmissionRun.Status.FINISHED:
+        run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "status", "finished_at"])
+
+
+def _post_and_report(*, run: TransmissionRun, today, now, dry_run: bool) -> None:
+    """After the settling: post the previous days' consumptions, then let the receivers of
+    ``transmission_finished`` write the reports."""
+    _progressed(run)
+    consumptions_post(structure=run.structure, today=today, now=now, run=run)
+    _progressed(run)
+    transmission_finished.send(sender=TransmissionRun, run=run, now=now, dry_run=dry_run)
 
 
 # --- Chunked mode (TRANSMISSION_FAN_OUT="chunks"): one structure's night shared by several workers.
-# transmission_chunks_plan creates the run and cuts the pending occurrences into chunks; each
-# chunk task calls chunk_settle (the same occurrences_settle as the serial run, row locks in
-# id order); the chunk completing the set makes its task queue
-# transmission_finish (consumptions, reports, FINISHED). A redelivered chunk re-settles
-# harmlessly (a settled occurrence has nothing left to do) and is counted once.
+# transmission_chunks_plan creates the run with its chunks (stored on the run); each chunk task
+# calls chunk_settle (the same occurrences_settle as the serial run, row locks in id order); the
+# chunk completing the set makes its task queue transmission_finish (consumptions, reports,
+# FINISHED). A redelivered chunk re-settles harmlessly (a settled occurrence has nothing left to
+# do) and is recorded once. A chunk whose worker died is settled by the watchdog
+# (reservations.nightly.watchdog), which then finishes the run.
 
 def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> tuple[TransmissionRun, list[list[int]]]:
     """Create the RUNNING run of a chunked night and return it with its chunks of occurrence
@@ -131,54 +158,64 @@ def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> t
     with night_lock(structure.pk) as held:
         if not held:
             raise TransmissionBusy(structure)
-        stale = TransmissionRun.objects.filter(structure=structure, status=TransmissionRun.Status.RUNNING).update(
-            status=TransmissionRun.Status.FAILED)
-        if stale:
-            logger.warning("transmission %s: %s interrupted run(s) marked failed; this run finishes their work",
-                           structure.slug, stale)
         ids = list(pending_occurrences(structure_id=structure.pk, today=dates.today(now))
                    .order_by("pk").values_list("pk", flat=True))
         chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
-        counts = {key: 0 for key in COUNT_KEYS}
-        counts.update(chunks_total=len(chunks), chunks_done=0, chunks_done_ids=[])
-        run = TransmissionRun.objects.create(structure=structure, started_by=user, counts=counts)
+        run = TransmissionRun.objects.create(structure=structure, started_by=user, chunked=True, chunks=chunks,
+                                             progress_at=timezone.now())
+        _take_over(run)
     return run, chunks
 
 
 def chunk_settle(*, run_id: int, chunk_index: int, occurrence_ids: list[int],
                  on_last: Callable[[], None] | None = None) -> bool:
-    """Settle one chunk of a chunked run and add its counts to the run (row-locked, once per
-    chunk index). Returns True when this call completed the last chunk; ``on_last`` (which
-    queues transmission_finish) then runs once the counts are committed."""
-    run = TransmissionRun.objects.select_related("started_by").get(pk=run_id)
-    counts = occurrences_settle(run=run, occurrence_ids=occurrence_ids, user=run.started_by)
+    """Settle one chunk of a chunked run and record it done (row-locked, once per chunk
+    index). Returns True when this call completed the last chunk; ``on_last`` (which queues
+    transmission_finish) then runs once that is committed. A run taken over meanwhile (no
+    longer RUNNING) is left to the run that took it over."""
+    run = TransmissionRun.objects.select_related("started_by").defer("chunks").get(pk=run_id)
+    if run.status != TransmissionRun.Status.RUNNING:
+        return False
+    occurrences_settle(run=run, occurrence_ids=occurrence_ids, user=run.started_by)
     with transaction.atomic():
         run = rows_lock(TransmissionRun.objects.filter(pk=run_id))[0]
-        done_ids = run.counts.setdefault("chunks_done_ids", [])
-        if chunk_index in done_ids:
-            return False   # a redelivery: its changes were counted the first time
-        done_ids.append(chunk_index)
-        for key, value in counts.items():
-            run.counts[key] = run.counts.get(key, 0) + value
-        run.counts["chunks_done"] = len(done_ids)
-        run.save(update_fields=["counts"])
-        last = run.counts["chunks_done"] >= run.counts.get("chunks_total", 0)
+        if run.status != TransmissionRun.Status.RUNNING:
+            # Taken over while this chunk was being settled: its figures must include this chunk's changes.
+            run.counts = run_figures(run=run)
+            run.save(update_fields=["counts"])
+            return False
+        if chunk_index in run.chunks_done:
+            return False   # a redelivery (or the watchdog got there first)
+        run.chunks_done = [*run.chunks_done, chunk_index]
+        run.progress_at = timezone.now()
+        run.save(update_fields=["chunks_done", "progress_at"])
+        last = len(run.chunks_done) >= len(run.chunks)
         if last and on_last is not None:
             transaction.on_commit(on_last)
         return last
 
 
+def chunks_left(run: TransmissionRun) -> list[tuple[int, list[int]]]:
+    """The chunks of a chunked run not recorded as settled: (index, occurrence ids)."""
+    done = set(run.chunks_done)
+    return [(index, ids) for index, ids in enumerate(run.chunks) if index not in done]
+
+
 def transmission_finish(*, run_id: int, now) -> TransmissionRun | None:
-    """Post the consumptions, write the reports and mark a chunked run FINISHED. Idempotent:
-    a run no longer RUNNING (finished, or failed and taken over) is left alone (None)."""
-    with transaction.atomic():
-        run = next(iter(rows_lock(TransmissionRun.objects.select_related("structure").filter(pk=run_id))), None)
-        if run is None or run.status != TransmissionRun.Status.RUNNING:
+    """Post the consumptions, write the reports and mark a chunked run FINISHED, holding the
+    structure's night lock. Idempotent: a run no longer RUNNING (finished, or failed and
+    taken over), or whose structure's lock is held elsewhere (another finish, a serial run,
+    the watchdog), is left alone (None)."""
+    structure_id = TransmissionRun.objects.filter(pk=run_id).values_list("structure_id", flat=True).first()
+    if structure_id is None:
+        return None
+    with night_lock(structure_id) as held, transaction.atomic():
+        if not held:
             return None
-        counts: Counter = Counter(run.counts)
-        _post_and_report(run=run, counts=counts, today=dates.today(now), now=now, dry_run=False)
-        run.counts = dict(counts)
-        run.status = TransmissionRun.Status.FINISHED
-        run.finished_at = timezone.now()
-        run.save(update_fields=["counts", "status", "finished_at"])
+        run = rows_lock(TransmissionRun.objects.select_related("structure").filter(pk=run_id))[0]
+        if run.status != TransmissionRun.Status.RUNNING:
+            return None
+        today = dates.today(now)
+        _post_and_report(run=run, today=today, now=now, dry_run=False)
+        _end(run, status=TransmissionRun.Status.FINISHED, today=today)
     return run

@@ -7,6 +7,8 @@ structure's advisory lock (see reservations.nightly.run). With
 TRANSMISSION_FAN_OUT="chunks" a structure's night is split further:
 ``transmit_structure_chunked`` queues one ``transmit_chunk`` per TRANSMISSION_CHUNK_SIZE
 occurrences and the last chunk done queues ``finish_run`` (consumptions, reports).
+Beat also runs ``transmission_watchdog``, which finishes a night whose work stopped (a
+worker killed mid-chunk; see reservations.nightly.watchdog).
 
 The Celery names (``name=``) are the ones beat (settings.CELERY_BEAT_SCHEDULE) and queued
 messages use: they stay "reservations.tasks.<…>" wherever the functions live.
@@ -23,6 +25,7 @@ from django.utils import timezone
 from portal.models import Structure
 
 from .run import TransmissionBusy, chunk_settle, transmission_chunks_plan, transmission_finish, transmission_run
+from .watchdog import watchdog_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +92,9 @@ def finish_run(run_id: int) -> dict:
         return {"run": run_id, "skipped": "not running"}
     logger.info("transmission %s finished: %s", run.structure.slug, run.counts)
     return {"run": run.pk, **run.counts}
+
+
+@shared_task(name="reservations.tasks.transmission_watchdog")
+def transmission_watchdog() -> list[int]:
+    """Finish the nights whose work stopped; returns the ids of the runs dealt with."""
+    return watchdog_sweep(now=timezone.now())

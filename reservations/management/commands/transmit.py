@@ -3,17 +3,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.models import Structure
-from reservations.nightly.run import COUNT_KEYS, TransmissionBusy, transmission_run
+from reservations.nightly.figures import LABELS
+from reservations.nightly.run import TransmissionBusy, transmission_run
 from reservations.nightly.settle import PER_TRANSACTION
-
-LABELS = {
-    "occurrences": "journées traitées", "cancelled": "annulations appliquées", "accepted": "acceptées",
-    "awaiting_decision": "en attente de traitement", "waiting_list": "mises en liste d'attente", "refused": "refusées",
-    "promoted": "places attribuées depuis la liste d'attente", "consumptions_posted": "consommations passées",
-    "consumptions_not_charged": "absences non facturées",
-    "consumptions_errors": "consommations en erreur (voir les journaux)", "emails_queued": "e-mails mis en file",
-    "emails_no_address": "familles sans adresse e-mail",
-}
 
 
 class Command(BaseCommand):
@@ -49,9 +41,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {exc}")
                 failed = True
                 continue
-            counts = run.counts
-            keys = list(COUNT_KEYS) + [key for key in LABELS if key not in COUNT_KEYS]
-            summary = ", ".join(f"{counts.get(key, 0)} {LABELS[key]}" for key in keys)
+            summary = ", ".join(f"{run.counts.get(key, 0)} {label}" for key, label in LABELS.items())
             self.stdout.write(self.style.SUCCESS(f"  Terminé : {summary}."))
         if failed:
             raise CommandError("Au moins une structure n'a pas été traitée (transmission déjà en cours).")

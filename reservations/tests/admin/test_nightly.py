@@ -1,4 +1,5 @@
-"""Admin pages of the nightly work: launch button and attendance sheet, scoped per structure."""
+"""Admin pages of the nightly work: the runs' figures in words, launch button and attendance
+sheet, scoped per structure."""
 import datetime
 
 import pytest
@@ -9,6 +10,8 @@ from django.utils import timezone
 from accounts.models import StaffMembership
 from accounts.tests.factories import TEST_PASSWORD, ChildFactory, FamilyFactory, StructureFactory, UserFactory
 from reservations.models import Reservation, TransmissionRun
+from reservations.nightly.run import transmission_run
+from reservations.nightly.settle import occurrences_settle
 from reservations.tests.factories import ActivityFactory
 from reservations.tests.transmission_helpers import future_day, request, settled
 
@@ -37,6 +40,30 @@ def test_changelist_offers_both_buttons(staff_client):
     page = staff_client.get(reverse("admin:reservations_transmissionrun_changelist")).content.decode()
     assert LAUNCH in page and SHEET in page
     assert "Lancer la transmission" in page and "Pointer les présences" in page
+
+
+def test_the_runs_figures_are_told_in_words_and_a_dead_run_says_which_run_took_it_over(staff_client, structure):
+    kids = [ChildFactory(family=FamilyFactory(structure=structure)) for _ in range(2)]
+    days = [future_day(ActivityFactory(structure=structure, limited_places=True), places=1, waiting_places=0)
+            for _ in range(2)]
+    for day in days:
+        for order, kid in enumerate(kids):
+            request(child=kid, occurrence=day, order=order)
+    changelist = reverse("admin:reservations_transmissionrun_changelist")
+    # A run whose process died after settling the first day: its figures are counted from its rows.
+    dead = TransmissionRun.objects.create(structure=structure)
+    occurrences_settle(run=dead, occurrence_ids=[days[0].pk])
+    one_day = "1 journées traitées, 1 acceptées, 1 refusées"
+
+    page = staff_client.get(changelist).content.decode()
+    assert one_day in page and "En cours" in page
+
+    rerun = transmission_run(structure=structure, now=timezone.now())
+
+    page = staff_client.get(changelist).content.decode()
+    assert page.count(one_day) == 2 and f"{one_day}, 2 e-mails mis en file" in page
+    assert "Interrompue, reprise par la transmission du" in page
+    assert rerun.counts["emails_queued"] == 2 and "accepted" not in page and "emails_queued" not in page
 
 
 def test_staff_launch_their_structure_only(staff_client, structure):

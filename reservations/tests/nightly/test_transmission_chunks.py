@@ -1,6 +1,6 @@
 """The chunked night (TRANSMISSION_FAN_OUT="chunks"): a structure's occurrences settled by
 several chunk tasks give exactly what the serial run gives; a redelivered chunk changes
-nothing; two chunks settled at the same moment add their counts without losing any."""
+nothing; two chunks settled at the same moment are both recorded, and the run finishes once."""
 import threading
 from collections import Counter
 
@@ -13,6 +13,7 @@ from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFacto
 from billing.models import Consumption
 from notifications.models import OutboxEmail
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
+from reservations.nightly.figures import run_figures
 from reservations.nightly.run import transmission_chunks_plan, transmission_run
 from reservations.nightly.tasks import finish_run, nightly_transmission, transmit_chunk
 from reservations.tests.factories import ActivityFactory
@@ -53,7 +54,7 @@ def outcome(run):
         "emails": sorted(OutboxEmail.objects.filter(run=run).values_list(
             "family_id", "kind", "recipient", "subject", "body_text", "body_html")),
         "consumptions": sorted(Consumption.objects.values_list("source_key", flat=True)),
-        "counts": {key: value for key, value in run.counts.items() if not key.startswith("chunks")},
+        "counts": run.counts,
     }
 
 
@@ -80,7 +81,7 @@ def test_chunked_night_gives_exactly_what_the_serial_run_gives(settings, django_
 
     run = TransmissionRun.objects.get()
     assert run.status == TransmissionRun.Status.FINISHED and run.finished_at is not None
-    assert run.counts["chunks_total"] == 3 and run.counts["chunks_done"] == 3   # 8 days by 3
+    assert len(run.chunks) == 3 and sorted(run.chunks_done) == [0, 1, 2]   # 8 days by 3
     got = outcome(run)
     assert got == expected
     assert expected["counts"]["accepted"] == 10 and expected["counts"]["awaiting_decision"] == 2
@@ -97,23 +98,24 @@ def test_redelivered_chunk_changes_nothing_and_the_run_finishes_once(django_capt
         assert transmit_chunk(run.pk, 0, chunks[0]) is False
     assert callbacks == []
     run.refresh_from_db()
-    first = (dict(run.counts), sorted(ReservationEvent.objects.filter(run=run).values_list("reservation_id", "to_state")),
+    first = (run_figures(run=run), sorted(ReservationEvent.objects.filter(run=run).values_list("reservation_id", "to_state")),
              sorted(Reservation.objects.values_list("pk", "state")))
-    assert run.counts["chunks_done"] == 1 and run.counts["occurrences"] == 4
+    assert run.chunks_done == [0] and first[0]["occurrences"] == 4
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert transmit_chunk(run.pk, 0, chunks[0]) is False   # redelivered
     run.refresh_from_db()
     assert callbacks == []
-    assert (dict(run.counts), sorted(ReservationEvent.objects.filter(run=run).values_list("reservation_id", "to_state")),
+    assert (run_figures(run=run), sorted(ReservationEvent.objects.filter(run=run).values_list("reservation_id", "to_state")),
             sorted(Reservation.objects.values_list("pk", "state"))) == first
+    assert run.chunks_done == [0]
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert transmit_chunk(run.pk, 1, chunks[1]) is True
     assert len(callbacks) >= 1
     run.refresh_from_db()
     assert run.status == TransmissionRun.Status.FINISHED
-    assert run.counts["chunks_done"] == 2 and run.counts["occurrences"] == 8
+    assert run.chunks_done == [0, 1] and run.counts["occurrences"] == 8
     mails = Counter(OutboxEmail.objects.values_list("family_id", flat=True))
     assert len(mails) == 6 and set(mails.values()) == {1}
     finished_at = run.finished_at
@@ -123,7 +125,7 @@ def test_redelivered_chunk_changes_nothing_and_the_run_finishes_once(django_capt
         transmit_chunk(run.pk, 1, chunks[1])
         assert finish_run(run.pk)["skipped"]
     run.refresh_from_db()
-    assert run.finished_at == finished_at and run.counts["chunks_done"] == 2 and run.counts["occurrences"] == 8
+    assert run.finished_at == finished_at and run.chunks_done == [0, 1] and run.counts["occurrences"] == 8
     assert OutboxEmail.objects.count() == 6 and Consumption.objects.count() == 1
     assert not Reservation.objects.filter(state=State.NOT_TRANSMITTED).exists()
 
@@ -135,7 +137,7 @@ def test_two_chunks_settled_at_the_same_moment_add_up():
     barrier = threading.Barrier(2)
     results, errors = {}, []
     # Both threads are brought to the write of the run's counts together: without the row
-    # lock on the run, each would add its chunk to the same old counts and one would be lost.
+    # lock on the run, each would add its index to the same old list of chunks done and one would be lost.
     # With it, the second one waits for the lock, the first one's meeting times out and it goes on.
     meeting, main = threading.Barrier(2), threading.current_thread()
 
@@ -169,7 +171,7 @@ def test_two_chunks_settled_at_the_same_moment_add_up():
     assert sorted(results.values()) == [False, True]    # exactly one of them was the last
     run.refresh_from_db()
     assert run.status == TransmissionRun.Status.FINISHED
-    assert sorted(run.counts["chunks_done_ids"]) == [0, 1] and run.counts["chunks_done"] == 2
+    assert sorted(run.chunks_done) == [0, 1]
     assert run.counts["occurrences"] == DAYS + 1
     assert run.counts["accepted"] == 10 and run.counts["awaiting_decision"] == 2
     assert run.counts["cancelled"] == 3 and run.counts["waiting_list"] == DAYS * 2 and run.counts["refused"] == 11
