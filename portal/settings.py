@@ -6,6 +6,7 @@ refuses to start rather than run with a guessable key.
 """
 
 import os
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -224,6 +225,12 @@ else:
 # django.core.mail.backends.filebased.EmailBackend with EMAIL_FILE_PATH to capture every
 # message in files (a test site) without touching the code.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Portail Famille <no-reply@portail-famille.localhost>")
+# Error reports: with DEBUG off every 500 is e-mailed, traceback included, to ADMINS, e.g.
+# ADMINS="Ops <ops@example.org>, jeanne.martin@example.org" (sent from SERVER_EMAIL).
+ADMINS = [(name, address) for name, address in getaddresses(env_list("ADMINS"))]
+if any("@" not in address for _name, address in ADMINS):
+    raise ImproperlyConfigured('ADMINS must be e-mail addresses separated by commas, e.g. "Ops <ops@example.org>".')
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
@@ -338,6 +345,24 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# /health (portal/health.py): a structure whose last finished night is older than this is late;
+# each network check gives up after HEALTH_TIMEOUT_SECONDS.
+HEALTH_NIGHTLY_MAX_AGE_HOURS = env_int("HEALTH_NIGHTLY_MAX_AGE_HOURS", 26, minimum=1)
+HEALTH_TIMEOUT_SECONDS = env_int("HEALTH_TIMEOUT_SECONDS", 2, minimum=1)
+# Load balancers probe over plain HTTP: /health answers there instead of redirecting to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+
+# Sentry, when SENTRY_DSN is set: errors of the web processes (Django) and of the workers
+# (Celery). No personal data by default: no user, cookie, IP address or request body.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(dsn=SENTRY_DSN, integrations=[DjangoIntegration(), CeleryIntegration()], send_default_pii=False,
+                    environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
 
 LOGGING = {
     "version": 1,

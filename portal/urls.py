@@ -13,5 +13,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("facturation/", include("billing.urls")),
     path("reservations/", include("reservations.urls")),
+    # No trailing slash, no namespace: the address load balancers and monitoring are given.
+    path("health", views.health, name="health"),
     path("", include(portal_patterns)),
 ]

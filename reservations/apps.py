@@ -13,6 +13,12 @@ class ReservationsConfig(AppConfig):
         from .booking.estimates import reservations_estimate
 
         register_estimate_provider(reservations_estimate)
+        # /health reports how long ago each structure's night finished (portal cannot import us).
+        from portal.health import register
+
+        from .nightly.health import nightly_run_age
+
+        register("nightly", nightly_run_age)
         # The Celery tasks live in nightly/ (Celery's autodiscovery only looks at <app>.tasks):
         # importing them registers them in every process, web and worker alike.
         from .nightly import tasks  # noqa: F401

@@ -90,7 +90,10 @@ def _fuzz_fields(rng, names):
 
 def _ask(client, verb, *args, **kwargs):
     response = getattr(client, verb)(*args, **kwargs)
-    assert response.status_code < 500, f"{verb} {args!r:.300} {kwargs!r:.300} -> {response.status_code}"
+    url = args[1] if verb == "generic" else args[0]
+    # /health's 503 is its answer when a part is down (here: the world's runs never finished).
+    designed = url.startswith("/health") and response.status_code == 503
+    assert response.status_code < 500 or designed, f"{verb} {args!r:.300} {kwargs!r:.300} -> {response.status_code}"
     return response
 
 
