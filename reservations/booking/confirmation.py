@@ -8,7 +8,6 @@ or waiting-listed requests become cancellation requests.
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -21,33 +20,38 @@ from reservations.rules.places import hold_of, places_left
 
 from .cart import BookingRefused
 from .results import ConfirmationResult, LineResult, Outcome
-from .summary import changes_since_summary
+from .summary import changes_since_summary, summary_shown
 
 State = Reservation.State
 Kind = ReservationEvent.Kind
 
 
-def cart_confirm(*, family, token, summary_fingerprint: str = "", now: datetime.datetime, user=None) -> ConfirmationResult:
-    """Confirm every cart line in one transaction; the same token replayed records nothing twice.
+def cart_confirm(*, family, token: str, summary_fingerprint: str, now: datetime.datetime, user=None) -> ConfirmationResult:
+    """Confirm every cart line of ``family`` in one transaction ("Valider réellement").
 
-    The result is stored on the CartConfirmation of the token. Raises BookingRefused (a
-    bad or foreign token) or reservations.locking.CartBusy (the days stayed locked too long).
+    ``token`` and ``summary_fingerprint`` are the ``CartSummary.token`` and
+    ``CartSummary.fingerprint`` of a summary shown to this family (``cart_summary``): both
+    are required. ``now`` (aware) is the moment the deadlines are checked against;
+    ``user`` is recorded as the actor of the events (the parent, or staff booking on the
+    family's behalf). The same token replayed records nothing twice and returns the stored
+    result (``replayed=True``).
+
+    Raises SummaryNotShown (a BookingRefused: no summary shown, another family's, or more
+    than an hour old), BookingRefused (a token of another family already used) or
+    reservations.locking.CartBusy (the days stayed locked too long: nothing recorded).
     """
-    try:
-        token = uuid.UUID(str(token))
-    except (TypeError, ValueError):
-        raise BookingRefused(_("Jeton de validation invalide : affichez à nouveau le récapitulatif.")) from None
-    existing = CartConfirmation.objects.filter(token=token).first()
+    shown = summary_shown(family=family, token=token, fingerprint=summary_fingerprint)
+    existing = CartConfirmation.objects.filter(token=shown.confirmation_id).first()
     if existing is not None:
         return _replayed(existing, family)
+    shown.check_fresh()
     with busy_after_timeout():
         try:
             with transaction.atomic():
-                confirmation = CartConfirmation.objects.create(family=family, token=token)
+                confirmation = CartConfirmation.objects.create(family=family, token=shown.confirmation_id)
         except IntegrityError:   # the same token confirmed at the same moment (a double click)
-            return _replayed(CartConfirmation.objects.get(token=token), family)
-        result = _confirm_locked(family=family, confirmation=confirmation, summary_fingerprint=summary_fingerprint,
-                                 now=now, user=user)
+            return _replayed(CartConfirmation.objects.get(token=shown.confirmation_id), family)
+        result = _confirm_locked(family=family, confirmation=confirmation, seen=shown.seen, now=now, user=user)
         confirmation.result = result.to_json()
         confirmation.save(update_fields=["result"])
         return result
@@ -59,7 +63,7 @@ def _replayed(confirmation: CartConfirmation, family) -> ConfirmationResult:
     return ConfirmationResult.from_json(confirmation.result, replayed=True)
 
 
-def _confirm_locked(*, family, confirmation, summary_fingerprint, now, user) -> ConfirmationResult:
+def _confirm_locked(*, family, confirmation, seen, now, user) -> ConfirmationResult:
     """Lock (the family's cart lines, then their days in id order), re-check, write."""
     lines = rows_lock(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity"))
     token = str(confirmation.token)
@@ -72,7 +76,7 @@ def _confirm_locked(*, family, confirmation, summary_fingerprint, now, user) -> 
         start=min(line.occurrence.date for line in lines), end=max(line.occurrence.date for line in lines),
         now=now, occurrence_ids=occurrence_ids,
     )
-    changes = changes_since_summary(ctx, lines, summary_fingerprint)
+    changes = changes_since_summary(ctx, lines, seen)
     ordered = sorted(lines, key=lambda line: (line.occurrence.date, line.occurrence.activity.position, line.occurrence_id,
                                              line.child.first_name, line.id))
     results = [_apply_line(ctx, line, confirmation=confirmation, now=now, user=user) for line in ordered]

@@ -64,8 +64,11 @@ class WeekPatternForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    token = forms.UUIDField()
-    fingerprint = forms.CharField(required=False, max_length=20000)
+    """"Valider réellement": the token and fingerprint the summary issued (both checked by
+    reservations.booking.summary.summary_shown)."""
+
+    token = forms.CharField(max_length=500)
+    fingerprint = forms.CharField(max_length=20000)
 
 
 # --- follow-up page -----------------------------------------------------------------------

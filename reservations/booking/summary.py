@@ -1,7 +1,15 @@
 """The cart's summary ("Valider", DESIGN §4 step 2): two tables, a token, a fingerprint.
 
-Reads only. The signed fingerprint records what the parent was shown, so that the
-confirmation can say what changed since (``changes_since_summary``).
+Reads only. The summary issues what the confirmation requires (``summary_shown``), so a
+cart is confirmed only after its summary was shown:
+
+- the token, signed with the family and the moment it was issued: the confirmation
+  accepts it for SUMMARY_MAX_AGE; the confirmation id inside it makes a replayed form
+  record nothing twice;
+- the fingerprint, signed too and bound to the token: what the parent was shown, line by
+  line, so that the confirmation can say what changed since (``changes_since_summary``).
+
+Nothing is stored at summary time: a summary shown and never confirmed leaves no row.
 """
 from __future__ import annotations
 
@@ -19,7 +27,18 @@ from reservations.rules.availability import BOOK, CANCEL, evaluate, price
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import places_left
 
-FINGERPRINT_SALT = "reservations.cart.summary"
+from .cart import BookingRefused
+
+TOKEN_SALT = "reservations.booking.summary.token"
+FINGERPRINT_SALT = "reservations.booking.summary.fingerprint"
+# How long a summary can be confirmed after it was shown: past that, prices and places
+# may have moved a lot, so the parent reads it again.
+SUMMARY_MAX_AGE = datetime.timedelta(hours=1)
+
+
+class SummaryNotShown(BookingRefused):
+    """Confirming without the token and fingerprint of a summary shown to this family (or
+    with ones too old): nothing is recorded, the parent displays the summary again."""
 
 
 @dataclass
@@ -109,19 +128,51 @@ def cart_summary(*, family, now: datetime.datetime) -> CartSummary:
         seen.append([line.id, line.action, str(cost) if cost is not None else None, status])
     total_b = sum((entry.cost or Decimal("0") for entry in bookings), Decimal("0.00"))
     total_c = sum((entry.cost or Decimal("0") for entry in cancellations), Decimal("0.00"))
+    confirmation_id = str(uuid.uuid4())
     return CartSummary(
         bookings=bookings, cancellations=cancellations, total_bookings=total_b, total_cancellations=total_c,
-        token=str(uuid.uuid4()), fingerprint=signing.dumps(seen, salt=FINGERPRINT_SALT, compress=True),
+        token=signing.dumps({"family": family.pk, "confirmation": confirmation_id}, salt=TOKEN_SALT),
+        fingerprint=signing.dumps({"confirmation": confirmation_id, "lines": seen}, salt=FINGERPRINT_SALT, compress=True),
     )
 
 
-def changes_since_summary(ctx: Context, lines, summary_fingerprint: str) -> list[str]:
-    if not summary_fingerprint:
-        return []
+@dataclass(frozen=True)
+class ShownSummary:
+    """What the confirmation learns from a summary's token and fingerprint."""
+
+    confirmation_id: uuid.UUID        # the idempotency key: one CartConfirmation per summary shown
+    seen: dict                        # line id → [line id, action, cost, status] as shown
+    token: str
+
+    def check_fresh(self) -> None:
+        """Raise SummaryNotShown if the summary was shown more than SUMMARY_MAX_AGE ago."""
+        try:
+            signing.loads(self.token, salt=TOKEN_SALT, max_age=SUMMARY_MAX_AGE)
+        except signing.SignatureExpired:
+            raise SummaryNotShown(_("Ce récapitulatif a plus d'une heure : affichez-le à nouveau avant de valider.")) from None
+
+
+def summary_shown(*, family, token: str, fingerprint: str) -> ShownSummary:
+    """The summary the parent was shown, from the token and fingerprint it issued; raises
+    SummaryNotShown when either is missing, forged, another family's, or from another summary.
+    Its age is checked apart (``ShownSummary.check_fresh``): a confirmed summary replayed
+    later still shows its result."""
+    refused = SummaryNotShown(_("Rien n'a été validé : affichez le récapitulatif avant de valider."))
     try:
-        seen = {row[0]: row for row in signing.loads(summary_fingerprint, salt=FINGERPRINT_SALT)}
-    except (signing.BadSignature, TypeError, ValueError, IndexError):
-        return [_("Le récapitulatif affiché n'a pas pu être comparé ; lisez attentivement le résultat ci-dessous.")]
+        issued = signing.loads(str(token or ""), salt=TOKEN_SALT)
+        shown = signing.loads(str(fingerprint or ""), salt=FINGERPRINT_SALT)
+        confirmation_id = uuid.UUID(str(issued["confirmation"]))
+        seen = {row[0]: row for row in shown["lines"]}
+        same_summary = issued["family"] == family.pk and shown["confirmation"] == str(confirmation_id)
+    except (signing.BadSignature, TypeError, ValueError, KeyError, IndexError):
+        raise refused from None
+    if not same_summary:
+        raise refused
+    return ShownSummary(confirmation_id=confirmation_id, seen=seen, token=str(token))
+
+
+def changes_since_summary(ctx: Context, lines, seen: dict) -> list[str]:
+    """What changed between the summary shown (``seen``, from ``summary_shown``) and now."""
     changes = []
     for line in lines:
         status, _note, cost = _line_status(ctx, line)

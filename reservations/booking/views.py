@@ -218,7 +218,8 @@ def cart_abandon(request):
 def confirm(request):
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        return _refuse(request, _("Récapitulatif expiré : affichez-le à nouveau puis validez."), back=reverse("reservations:cart"))
+        return _refuse(request, _("Rien n'a été validé : affichez le récapitulatif avant de valider."),
+                       back=reverse("reservations:cart"))
     try:
         result = cart_confirm(family=request.family, token=form.cleaned_data["token"],
                               summary_fingerprint=form.cleaned_data["fingerprint"], now=timezone.now(), user=request.user)

@@ -5,7 +5,6 @@ The control runs the same confirmation with the day's lock replaced by nothing (
 here, in the test: production code has no switch for it) and shows the overbooking.
 """
 import threading
-import uuid
 
 import pytest
 from django.db import connection, connections, transaction
@@ -13,6 +12,7 @@ from django.db import connection, connections, transaction
 from accounts.tests.factories import ChildFactory, FamilyFactory
 from reservations import locking
 from reservations.booking import confirmation
+from reservations.booking.summary import cart_summary
 from reservations.models import CartLine, Occurrence, Reservation
 from reservations.tests.booking_world import NOW, make_world
 from reservations.tests.factories import EnrolmentFactory
@@ -44,8 +44,10 @@ def run_together(families):
 
     def confirm(family):
         try:
+            summary = cart_summary(family=family, now=NOW)
             start.wait(timeout=10)
-            result = confirmation.cart_confirm(family=family, token=uuid.uuid4(), now=NOW)
+            result = confirmation.cart_confirm(family=family, token=summary.token, summary_fingerprint=summary.fingerprint,
+                                               now=NOW)
             outcomes.extend(row.outcome for row in result.lines)
         except Exception as error:  # noqa: BLE001 - reported to the test below
             errors.append(error)
@@ -109,8 +111,10 @@ def test_lock_timeout_becomes_a_polite_busy_error(monkeypatch):
     holder.start()
     try:
         assert holding.wait(timeout=10)
+        summary = cart_summary(family=families[0], now=NOW)
         with pytest.raises(locking.CartBusy):
-            confirmation.cart_confirm(family=families[0], token=uuid.uuid4(), now=NOW)
+            confirmation.cart_confirm(family=families[0], token=summary.token, summary_fingerprint=summary.fingerprint,
+                                      now=NOW)
     finally:
         release.set()
         holder.join(timeout=10)

@@ -1,13 +1,15 @@
 """The cart's confirmation ("Valider réellement"): re-checked under lock, recorded once."""
 import datetime
+import uuid
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from reservations.booking import confirmation
 from reservations.booking.cart import BookingRefused, cart_toggle
 from reservations.booking.confirmation import cart_confirm
-from reservations.booking.summary import cart_summary
+from reservations.booking.summary import SUMMARY_MAX_AGE, SummaryNotShown, cart_summary
 from reservations.locking import CartBusy
 from reservations.models import CartConfirmation, CartLine, Reservation, ReservationEvent
 from reservations.tests.booking_world import NOW, make_world
@@ -18,9 +20,9 @@ D = datetime.date
 State = Reservation.State
 
 
-def confirm(world, now=NOW, fingerprint=""):
+def confirm(world, now=NOW):
     summary = cart_summary(family=world.family, now=now)
-    return cart_confirm(family=world.family, token=summary.token, summary_fingerprint=fingerprint or summary.fingerprint,
+    return cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint,
                         now=now, user=world.user)
 
 
@@ -70,12 +72,52 @@ def test_a_token_of_another_family_or_garbage_is_refused():
     world = make_world()
     other = make_world()
     cart_toggle(family=other.family, child=other.children[0], occurrence=other.occurrences[D(2026, 12, 1)], now=NOW)
-    token = cart_summary(family=other.family, now=NOW).token
-    cart_confirm(family=other.family, token=token, now=NOW, user=other.user)
-    with pytest.raises(BookingRefused):
-        cart_confirm(family=world.family, token=token, now=NOW, user=world.user)
-    with pytest.raises(BookingRefused):
-        cart_confirm(family=world.family, token="pas-un-jeton", now=NOW, user=world.user)
+    summary = cart_summary(family=other.family, now=NOW)
+    cart_confirm(family=other.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=other.user)
+    with pytest.raises(SummaryNotShown):
+        cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    with pytest.raises(SummaryNotShown):
+        cart_confirm(family=world.family, token="pas-un-jeton", summary_fingerprint="", now=NOW, user=world.user)
+
+
+def test_confirming_without_the_summary_is_refused_and_records_nothing():
+    """The two steps: a fresh UUID, a token without its fingerprint, a fingerprint of
+    another summary or a forged token never confirm the cart."""
+    world = make_world()
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
+    shown = cart_summary(family=world.family, now=NOW)
+    another = cart_summary(family=world.family, now=NOW)
+    attempts = [
+        (str(uuid.uuid4()), ""),                        # what the old form accepted
+        (str(uuid.uuid4()), shown.fingerprint),
+        (shown.token, ""),
+        (shown.token, another.fingerprint),             # both genuine, not of the same summary
+        (shown.token[:-1] + ("A" if shown.token[-1] != "A" else "B"), shown.fingerprint),
+    ]
+    for token, fingerprint in attempts:
+        with pytest.raises(SummaryNotShown) as refused:
+            cart_confirm(family=world.family, token=token, summary_fingerprint=fingerprint, now=NOW, user=world.user)
+        assert "affichez le récapitulatif avant de valider" in refused.value.message
+    assert not Reservation.objects.exists() and not CartConfirmation.objects.exists()
+    assert CartLine.objects.count() == 1
+
+
+def test_a_summary_older_than_an_hour_is_refused_but_a_confirmed_one_still_replays():
+    world = make_world()
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 2)], now=NOW)
+    with time_machine.travel(NOW, tick=False) as clock:
+        stale = cart_summary(family=world.family, now=NOW)
+        clock.shift(SUMMARY_MAX_AGE + datetime.timedelta(seconds=1))
+        with pytest.raises(SummaryNotShown) as refused:
+            cart_confirm(family=world.family, token=stale.token, summary_fingerprint=stale.fingerprint, now=NOW, user=world.user)
+        assert "affichez-le à nouveau" in refused.value.message and not Reservation.objects.exists()
+        fresh = cart_summary(family=world.family, now=NOW)
+        first = cart_confirm(family=world.family, token=fresh.token, summary_fingerprint=fresh.fingerprint, now=NOW, user=world.user)
+        clock.shift(datetime.timedelta(days=2))
+        again = cart_confirm(family=world.family, token=fresh.token, summary_fingerprint=fresh.fingerprint, now=NOW, user=world.user)
+    assert again.replayed and again.lines == first.lines and len(first.lines) == 2
+    assert Reservation.objects.count() == 2 and CartConfirmation.objects.count() == 1
 
 
 def test_confirm_rechecks_the_deadline_at_that_moment():

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from reservations.booking.cart import cart_toggle
-from reservations.booking.summary import cart_summary
+from reservations.booking.summary import SummaryNotShown, cart_summary, summary_shown
 from reservations.models import Reservation
 from reservations.tests.booking_world import NOW, make_world
 from reservations.tests.factories import ReservationFactory
@@ -27,4 +27,15 @@ def test_summary_has_bookings_and_cancellations_with_server_prices():
     assert [line.date for line in summary.bookings] == [D(2026, 12, 1)]
     assert [line.date for line in summary.cancellations] == [D(2026, 12, 2)]
     assert summary.total_bookings == Decimal("3.59") and summary.bookings[0].child == "Emmy"
-    assert uuid.UUID(summary.token) and summary.fingerprint
+    shown = summary_shown(family=world.family, token=summary.token, fingerprint=summary.fingerprint)
+    assert sorted(shown.seen) == sorted(line.line_id for line in summary.bookings + summary.cancellations)
+
+
+def test_each_summary_issues_its_own_token_for_this_family_only():
+    world, other = make_world(), make_world()
+    first, second = cart_summary(family=world.family, now=NOW), cart_summary(family=world.family, now=NOW)
+    ids = {summary_shown(family=world.family, token=s.token, fingerprint=s.fingerprint).confirmation_id
+           for s in (first, second)}
+    assert len(ids) == 2 and all(isinstance(value, uuid.UUID) for value in ids)
+    with pytest.raises(SummaryNotShown):
+        summary_shown(family=other.family, token=first.token, fingerprint=first.fingerprint)

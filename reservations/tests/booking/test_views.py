@@ -164,12 +164,27 @@ def test_confirm_with_a_garbage_token_is_a_400_and_books_nothing(client_in, worl
     assert response.status_code == 400 and not Reservation.objects.exists()
 
 
+@pytest.mark.parametrize("with_fingerprint", [False, True])
+def test_confirm_without_the_summary_shown_is_a_400_that_says_to_display_it(client_in, world, with_fingerprint):
+    """A fresh UUID (what the form used to accept) never confirms: the summary issues the token."""
+    client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
+    data = {"token": "0b6d4a52-7a57-4b5b-9b5e-2f0c5c8c7e11"}
+    if with_fingerprint:
+        body = client_in.get(reverse("reservations:cart")).content.decode()
+        data["fingerprint"] = re.search(r'name="fingerprint" value="([^"]+)"', body).group(1)
+    response = client_in.post(reverse("reservations:confirm"), data)
+    assert response.status_code == 400
+    assert "affichez le récapitulatif avant de valider" in response.content.decode()
+    assert not Reservation.objects.exists() and not CartConfirmation.objects.exists() and CartLine.objects.count() == 1
+
+
 def test_price_sent_by_the_browser_is_ignored(client_in, world):
     client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "cost": "0.01", "price": "0",
                                                     "occurrence": world.occurrences[D(2026, 12, 1)].id})
     body = client_in.get(reverse("reservations:cart")).content.decode()
     token = re.search(r'name="token" value="([^"]+)"', body).group(1)
-    client_in.post(reverse("reservations:confirm"), {"token": token, "cost": "0.01"})
+    fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', body).group(1)
+    client_in.post(reverse("reservations:confirm"), {"token": token, "fingerprint": fingerprint, "cost": "0.01"})
     assert str(Reservation.objects.get().cost) == "3.59"
 
 
@@ -241,7 +256,7 @@ def test_busy_confirmation_is_a_polite_503(client_in, world, monkeypatch):
         raise CartBusy()
 
     monkeypatch.setattr(views, "cart_confirm", busy)
-    response = client_in.post(reverse("reservations:confirm"), {"token": "0b6d4a52-7a57-4b5b-9b5e-2f0c5c8c7e11"})
+    response = client_in.post(reverse("reservations:confirm"), {"token": "issued", "fingerprint": "by the summary"})
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert "réessayez" in response.content.decode()
 
