@@ -275,8 +275,9 @@ if TRANSMISSION_FAN_OUT not in ("structure", "chunks"):
     raise ImproperlyConfigured('TRANSMISSION_FAN_OUT must be "structure" or "chunks"')
 TRANSMISSION_CHUNK_SIZE = env_int("TRANSMISSION_CHUNK_SIZE", 200, minimum=1)
 # The watchdog (beat, every TRANSMISSION_WATCHDOG_SECONDS) finishes a run that made no progress
-# for TRANSMISSION_STALL_SECONDS: longer than the slowest chunk, or it settles chunks a live
-# worker is still on (harmless: settling twice changes nothing, it only costs time).
+# for TRANSMISSION_STALL_SECONDS: longer than a chunk may wait in the queue and take to settle,
+# or it settles chunks the workers are still on (harmless: settling twice changes nothing, it
+# only costs time).
 TRANSMISSION_WATCHDOG_SECONDS = env_int("TRANSMISSION_WATCHDOG_SECONDS", 300, minimum=1)
 TRANSMISSION_STALL_SECONDS = env_int("TRANSMISSION_STALL_SECONDS", 900, minimum=1)
 try:

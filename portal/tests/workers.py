@@ -22,11 +22,13 @@ def broker_flush() -> None:
 
 
 class Worker:
-    """``celery -A <app> worker`` (solo pool: tasks run in the worker's own process, so
-    killing it kills the task) with the settings module and environment given."""
+    """``celery -A <app> worker`` with the settings module and environment given. The solo
+    pool runs tasks in the worker's own process (killing it kills the task); "prefork" runs
+    them in a child process (one), which can be killed alone."""
 
     def __init__(self, folder: Path, name: str, *, app: str = "portal", env: dict | None = None,
-                 args: tuple[str, ...] = (), settings_module: str = "notifications.tests.worker_settings"):
+                 args: tuple[str, ...] = (), settings_module: str = "notifications.tests.worker_settings",
+                 pool: str = "solo"):
         self.log = folder / f"{name}.log"
         child_env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "DEBUG": "1",
                      "DATABASE_URL": database_url(connection), "CELERY_BROKER_URL": BROKER, "DB_CONN_MAX_AGE": "0",
@@ -34,7 +36,8 @@ class Worker:
         child_env.pop("EMAIL_HOST", None)
         self._output = open(self.log, "w")   # closed in stop()
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "celery"), "-A", app, "worker", "--pool=solo", "--loglevel=INFO",
+            [str(Path(sys.executable).parent / "celery"), "-A", app, "worker", f"--pool={pool}", "--concurrency=1",
+             "--loglevel=INFO",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h", *args],
             cwd=settings.BASE_DIR, env=child_env, stdout=self._output, stderr=subprocess.STDOUT, start_new_session=True)
 
