@@ -18,6 +18,8 @@ def outbox_due_ids(*, untried_before: datetime.datetime, retry_overdue_before: d
     sends again only a row whose sender is dead, see notifications.services)."""
     due = (Q(status=Status.PENDING, attempts=0, created_at__lt=untried_before)
            | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=retry_overdue_before)
+           # tried before attempts were dated (claimed_at): judged by their age
+           | Q(status=Status.PENDING, attempts__gt=0, claimed_at__isnull=True, created_at__lt=retry_overdue_before)
            | Q(status=Status.SENDING))
     rows = OutboxEmail.objects.filter(due)
     if structure_id is not None:

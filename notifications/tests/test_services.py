@@ -150,6 +150,8 @@ def test_due_rows_are_those_no_task_will_send():
     untried_old = row(created_at=now - hour)
     row()                                                                          # untried, fresh
     retry_overdue = row(attempts=2, claimed_at=now - 3 * hour)
+    undated_retry_overdue = row(attempts=1, created_at=now - 3 * hour)                 # tried by the old code
+    row(attempts=1, created_at=now - datetime.timedelta(minutes=30))
     row(attempts=2, claimed_at=now - datetime.timedelta(minutes=5))                # its retry is scheduled
     left_sending = row(status=OutboxEmail.Status.SENDING, attempts=1, claimed_at=now)
     for status in (OutboxEmail.Status.SENT, OutboxEmail.Status.FAILED, OutboxEmail.Status.NO_ADDRESS):
@@ -157,4 +159,4 @@ def test_due_rows_are_those_no_task_will_send():
 
     due = outbox_due_ids(untried_before=now - datetime.timedelta(minutes=10), retry_overdue_before=now - 2 * hour)
 
-    assert due == [untried_old, retry_overdue, left_sending]
+    assert due == [untried_old, retry_overdue, undated_retry_overdue, left_sending]

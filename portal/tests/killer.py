@@ -13,9 +13,11 @@ reachable from the project's own code.
 import argparse
 import functools
 import importlib
+import itertools
 import os
 import signal
 import sys
+import time
 
 
 def _resolve(spec: str):
@@ -91,18 +93,39 @@ def database_url(connection) -> str:
 def run_killed(*, at: str, call: int, when: str, command: list[str], sets: tuple[str, ...] = (), env: dict | None = None,
                timeout: int = 60):
     """Run ``manage.py <command>`` in a child process (the project's settings in development
-    mode on the test database, no broker: tasks run inline) armed to die at that call."""
+    mode on the test database, no broker: tasks run inline) armed to die at that call.
+    Returns once the dead process's database sessions are gone too: PostgreSQL notices a
+    killed client a moment later, and until then its locks are still held."""
     import subprocess
 
     from django.conf import settings
     from django.db import connection
 
+    name = f"killed-{os.getpid()}-{next(_children)}"
     child_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1",
-                 "DATABASE_URL": database_url(connection), "CELERY_BROKER_URL": "", "DB_CONN_MAX_AGE": "0",
-                 **(env or {})}
+                 "DATABASE_URL": f"{database_url(connection)}?application_name={name}", "CELERY_BROKER_URL": "",
+                 "DB_CONN_MAX_AGE": "0", **(env or {})}
     child_env.pop("EMAIL_HOST", None)
     argv = [sys.executable, "-m", "portal.tests.killer", "--at", at, "--call", str(call), "--when", when]
     for assignment in sets:
         argv += ["--set", assignment]
-    return subprocess.run([*argv, "--", *command], cwd=settings.BASE_DIR, env=child_env, capture_output=True,
-                          text=True, timeout=timeout)
+    result = subprocess.run([*argv, "--", *command], cwd=settings.BASE_DIR, env=child_env, capture_output=True,
+                            text=True, timeout=timeout)
+    sessions_gone(connection, application_name=name)
+    return result
+
+
+_children = itertools.count()
+
+
+def sessions_gone(connection, *, application_name: str, timeout: float = 15) -> None:
+    """Wait until no database session of that name is left."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [application_name])
+            if not cursor.fetchone()[0]:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the sessions of {application_name} were still open after {timeout} s")
+            time.sleep(0.05)

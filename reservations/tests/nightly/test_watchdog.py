@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from reservations.locking import ADVISORY_LOCK_CLASS
 from reservations.models import Reservation, TransmissionRun
-from reservations.nightly.run import transmission_chunks_plan, transmission_run
+from reservations.nightly.run import chunk_settle, transmission_chunks_plan, transmission_run
 from reservations.nightly.settle import occurrences_settle
 from reservations.nightly.tasks import transmission_watchdog, transmit_chunk
 from reservations.nightly.watchdog import watchdog_sweep
@@ -63,6 +63,22 @@ def test_a_chunked_night_whose_worker_died_mid_chunk_is_finished_like_an_uninter
     assert watchdog_sweep(now=timezone.now() + datetime.timedelta(hours=1)) == []
     run.refresh_from_db()
     assert run.finished_at == finished_at and outcome(run) == expected
+
+
+def test_a_chunked_night_whose_finish_was_lost_is_finished(settings):
+    settings.TRANSMISSION_STALL_SECONDS = 60
+    structure = build_world()
+    expected = serial_outcome(structure)
+    run, chunks = transmission_chunks_plan(structure=structure, now=timezone.now(), chunk_size=4)
+    # Every chunk settled and recorded, but the finish task died with its worker.
+    assert [chunk_settle(run_id=run.pk, chunk_index=index, occurrence_ids=ids) for index, ids in enumerate(chunks)] == [
+        False, True]
+    fall_silent(run, seconds=61)
+
+    assert watchdog_sweep(now=timezone.now()) == [run.pk]
+
+    run.refresh_from_db()
+    assert run.status == TransmissionRun.Status.FINISHED and outcome(run) == expected
 
 
 def test_a_serial_run_is_left_alone_while_its_process_holds_the_lock_and_rerun_once_it_is_gone(settings):
