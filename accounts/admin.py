@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Message, Structure
 
-from . import services
+from . import invitations, services
+from .admin_import import StructureImportAdminMixin
 from .admin_scope import StructureScopedAdmin
+from .imports import ChildResource, FamilyResource
 from .models import Child, Family, StaffMembership
 
 
@@ -47,13 +49,14 @@ class MessageAdmin(StructureScopedAdmin):
 class ChildInline(admin.TabularInline):
     model = Child
     extra = 0
-    fields = ("first_name", "last_name", "birth_date")
+    fields = ("first_name", "last_name", "birth_date", "group")
     verbose_name = _("enfant")
     verbose_name_plural = _("enfants (consommateurs)")
 
 
 @admin.register(Family)
-class FamilyAdmin(StructureScopedAdmin):
+class FamilyAdmin(StructureImportAdminMixin, StructureScopedAdmin):
+    resource_classes = [FamilyResource]
     list_display = ("number", "payer_name", "structure", "quotient", "email", "phone", "children_count", "logins")
     list_display_links = ("number", "payer_name")
     list_filter = ("structure",)
@@ -74,6 +77,14 @@ class FamilyAdmin(StructureScopedAdmin):
         queryset = super().get_queryset(request).annotate(_children=Count("children", distinct=True))
         return queryset.prefetch_related("users").order_by("payer_name", "id")
 
+    def save_related(self, request, form, formsets, change):
+        """A login newly attached to the family, with no password yet, is invited at once."""
+        before = set(form.instance.users.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        for user in form.instance.users.exclude(pk__in=before):
+            if invitations.invitation_send(user=user, family=form.instance, by=request.user) is not None:
+                self.message_user(request, _("Invitation préparée pour l'identifiant %(login)s.") % {"login": user.username})
+
     @admin.display(description=_("enfants"), ordering="_children")
     def children_count(self, obj):
         return obj._children
@@ -84,11 +95,12 @@ class FamilyAdmin(StructureScopedAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(StructureScopedAdmin):
-    list_display = ("last_name", "first_name", "birth_date", "family", "structure")
+class ChildAdmin(StructureImportAdminMixin, StructureScopedAdmin):
+    resource_classes = [ChildResource]
+    list_display = ("last_name", "first_name", "birth_date", "group", "family", "structure")
     list_display_links = ("last_name", "first_name")
-    list_filter = ("family__structure", ("birth_date", admin.DateFieldListFilter))
-    search_fields = ("first_name", "last_name", "family__payer_name", "family__number")
+    list_filter = ("family__structure", "group", ("birth_date", admin.DateFieldListFilter))
+    search_fields = ("first_name", "last_name", "group", "family__payer_name", "family__number")
     autocomplete_fields = ("family",)
     list_select_related = ("family__structure",)
     date_hierarchy = "birth_date"

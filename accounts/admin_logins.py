@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .admin_invitations import ActivatedFilter, InvitationActionsMixin
 from .admin_scope import StructureScopedAdmin, allowed_structure_ids
 from .models import Family, User
 from .selectors import structure_ids_of_login
@@ -44,7 +45,7 @@ class LoginCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(StructureScopedAdmin, BaseUserAdmin):
+class UserAdmin(InvitationActionsMixin, StructureScopedAdmin, BaseUserAdmin):
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         (_("Récupération du mot de passe"), {
@@ -60,7 +61,8 @@ class UserAdmin(StructureScopedAdmin, BaseUserAdmin):
     )
     list_display = ("username", "last_name", "first_name", "email", "family_list", "has_question", "is_staff", "is_active",
                     "last_login")
-    list_filter = ("is_staff", "is_active", "families__structure")
+    list_filter = (ActivatedFilter, "is_staff", "is_active", "families__structure")
+    actions = ["resend_invitation", "print_activation_letters"]
     search_fields = ("username", "first_name", "last_name", "email", "families__payer_name", "families__number")
     # Staff may not grant themselves or anybody else more rights than the staff group gives.
     superuser_only_fields = ("is_superuser", "groups", "user_permissions")

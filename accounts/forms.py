@@ -113,6 +113,25 @@ class ResetPasswordForm(SetPasswordForm):
         self.helper = _helper(None, _("Enregistrer le nouveau mot de passe"))
 
 
+class ActivationCodeForm(forms.Form):
+    """The printed letter's identifier and one-time code; the password fields follow on the page."""
+
+    identifier = forms.CharField(label=_("Identifiant"), max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}))
+    code = forms.CharField(label=_("Code d'activation"), max_length=30,
+                           help_text=_("Le code imprimé sur la lettre de votre structure, par exemple ABCDE-23456."),
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}))
+
+
+class ActivationPasswordForm(SetPasswordForm):
+    """The password chosen when activating a login (Django's validators apply)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("Mot de passe choisi")
+        self.fields["new_password2"].label = _("Mot de passe choisi (confirmation)")
+
+
 def _helper(action, label) -> FormHelper:
     """Crispy layout: the form tag with CSRF, a hidden action name and one submit button."""
     helper = FormHelper()

@@ -71,6 +71,8 @@ class Child(models.Model):
     first_name = models.CharField(_("prénom"), max_length=100)
     last_name = models.CharField(_("nom"), max_length=100)
     birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    # School and class ("CP - École Jules Ferry"): attendance lists are grouped by it.
+    group = models.CharField(_("groupe (école, classe)"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("enfant")
@@ -101,3 +103,38 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.structure}"
+
+
+class Invitation(models.Model):
+    """A parent's login invited to choose its password: by an e-mailed single-use link, or by a
+    printed letter carrying a one-time activation code (families without an e-mail address).
+
+    Only the latest unused invitation of a login is valid: sending a new one (or printing a new
+    letter) replaces the older ones. Nothing about the password is ever stored here.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        LETTER = "letter", _("lettre")
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="invitations",
+                             verbose_name=_("identifiant"))
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("famille"))
+    channel = models.CharField(_("envoi"), max_length=10, choices=Channel.choices)
+    # The letter's code, hashed like a password: it is shown once, on the printed letter.
+    code_hash = models.CharField(_("code (empreinte)"), max_length=128, blank=True, editable=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("par"))
+    used_at = models.DateTimeField(_("activée le"), null=True, blank=True)
+
+    structure_path = "family__structure"
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_channel_display()}"

@@ -52,6 +52,16 @@ def logins_in_scope(structure_ids) -> QuerySet[User]:
     )
 
 
+def logins_not_activated(structure_ids) -> QuerySet[User]:
+    """Active parents' logins of these structures' families that have never chosen a password
+    (None: every structure). One query; the staff home counts them, the logins list filters them."""
+    families = Family.objects.all() if structure_ids is None else Family.objects.filter(structure__in=structure_ids)
+    return User.objects.filter(
+        Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password=""),
+        pk__in=Family.users.through.objects.filter(family__in=families).values("user_id"), is_active=True,
+    )
+
+
 def structure_ids_of_login(user) -> set[int]:
     """Every structure a login reaches: through its families and its staff memberships."""
     return (set(Family.objects.filter(users=user).values_list("structure_id", flat=True))

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 LOGIN = "login"
 ANSWER = "answer"
 RECOVERY = "recovery"
+ACTIVATION = "activation"   # identifier + code of a printed invitation letter
 
 
 @dataclass(frozen=True)

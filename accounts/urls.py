@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_activation
 
 app_name = "accounts"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("retrouver/", views.recover, name="recover"),
     path("retrouver/choix/", views.recover_routes, name="recover_routes"),
     path("retrouver/nouveau/<uidb64>/<token>/", views.reset_view, name="reset"),
+    path("activer/", views_activation.activate_code, name="activate_code"),
+    path("activer/<str:token>/", views_activation.activate_link, name="activate_link"),
 ]

@@ -9,31 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-import logging
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal.printing import html_to_pdf
+
 from .exports import MONEY, PRICE, QUANTITY, Column, display_cell
 from .money import format_decimal
-
-# WeasyPrint logs every layout step at INFO; keep the server logs for what matters.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
-
-def _url_fetcher_refusing_everything(url, *args, **kwargs):
-    raise ValueError(f"no external resource in printed documents: {url}")
-
-
-def html_to_pdf(html: str) -> bytes:
-    """The PDF of a document rendered from a template extending ``pdf/base.html``.
-
-    Shared by every printed document (billing's histories and receipts, the reservations
-    follow-up) so they all refuse external resources the same way.
-    """
-    from weasyprint import HTML  # imported lazily: it loads Pango/Cairo
-
-    return HTML(string=html, url_fetcher=_url_fetcher_refusing_everything).write_pdf()
 
 
 def render_history_pdf(*, structure, family, title: str, period: str, columns: list[Column], objects: Iterable,

@@ -7,9 +7,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from accounts.signals import invitation_ready
         from reservations.nightly.signals import run_counted, transmission_finished
 
-        from .receivers import on_run_counted, on_transmission_finished
+        from .receivers import on_invitation_ready, on_run_counted, on_transmission_finished
 
         transmission_finished.connect(on_transmission_finished, dispatch_uid="notifications.nightly_reports")
         run_counted.connect(on_run_counted, dispatch_uid="notifications.run_figures")
+        invitation_ready.connect(on_invitation_ready, dispatch_uid="notifications.invitations")

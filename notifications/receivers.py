@@ -1,9 +1,14 @@
-"""notifications listens to reservations (which must not import us)."""
-from django.conf import settings
+"""notifications listens to reservations and accounts (which must not import us)."""
+from functools import partial
 
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from .models import OutboxEmail
 from .reports import reports_write
 from .selectors import outbox_run_figures
-from .tasks import outbox_queue_due_on_commit
+from .tasks import outbox_queue_due_on_commit, send_outbox_email
 
 
 def on_transmission_finished(sender, *, run, now, dry_run, **kwargs) -> None:
@@ -20,3 +25,17 @@ def on_run_counted(sender, *, run, **kwargs) -> dict[str, int]:
     """The night's e-mail figures, counted from the outbox rows it wrote."""
     return outbox_run_figures(run_id=run.pk)
 
+
+def on_invitation_ready(sender, *, invitation, link, days, **kwargs) -> OutboxEmail:
+    """An invitation to choose a password: one outbox row, sent once the invitation commits."""
+    family = invitation.family
+    context = {"family": family, "structure": family.structure, "user": invitation.user, "link": link, "days": days}
+    email = OutboxEmail.objects.create(
+        family=family, kind=OutboxEmail.Kind.INVITATION, recipient=family.email.strip(),
+        subject=" ".join(render_to_string("notifications/email/invitation_subject.txt", context).split()),
+        body_text=render_to_string("notifications/email/invitation.txt", context),
+        body_html=render_to_string("notifications/email/invitation.html", context),
+    )
+    if settings.OUTBOX_AUTO_SEND:
+        transaction.on_commit(partial(send_outbox_email.delay, email.pk))
+    return email

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "import_export",
     # Ours, from the bottom layer up (DESIGN §3); seed_demo runs their demo modules in this order.
     "portal",
     "accounts",
@@ -179,6 +180,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Password reset links (e-mail route and security-answer route) expire after one hour.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
+# Invitations of imported or created parent logins (e-mailed link, printed code) expire after N days.
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 30, minimum=1)
 # E-mail confirmation links expire after two days.
 EMAIL_CONFIRMATION_MAX_AGE = 2 * 24 * 3600
 
@@ -210,6 +213,17 @@ USE_THOUSAND_SEPARATOR = False
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+
+# Staff imports (django-import-export): every import runs in a transaction (the preview is a
+# rolled-back run); the uploaded file waits between preview and confirmation in the cache,
+# shared by every web process (a temporary folder would be local to one of them).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# A cell starting with "=" exported to CSV would run as a formula in the spreadsheet that opens it.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
