@@ -11,10 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Message, Structure
 
 from . import invitations, services
+from .admin_glance import FamilyGlanceMixin
 from .admin_import import StructureImportAdminMixin
 from .admin_scope import StructureScopedAdmin
+from .forms import StaffLoginForm
 from .imports import ChildResource, FamilyResource
 from .models import Child, Family, StaffMembership
+
+# The admin login asks for the second-factor code of logins that use one (accounts.second_factor).
+admin.site.login_form = StaffLoginForm
 
 
 class MessageInline(admin.StackedInline):
@@ -25,7 +30,7 @@ class MessageInline(admin.StackedInline):
 
 @admin.register(Structure)
 class StructureAdmin(StructureScopedAdmin):
-    list_display = ("name", "slug", "contact_email", "contact_phone", "history_months")
+    list_display = ("name", "slug", "contact_email", "contact_phone", "history_months", "staff_second_factor_required")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MessageInline]
@@ -35,6 +40,11 @@ class StructureAdmin(StructureScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        # Staff cannot switch off the protection of their own accounts.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else (*readonly, "staff_second_factor_required")
 
 
 @admin.register(Message)
@@ -55,9 +65,11 @@ class ChildInline(admin.TabularInline):
 
 
 @admin.register(Family)
-class FamilyAdmin(StructureImportAdminMixin, StructureScopedAdmin):
+class FamilyAdmin(FamilyGlanceMixin, StructureImportAdminMixin, StructureScopedAdmin):
     resource_classes = [FamilyResource]
-    list_display = ("number", "payer_name", "structure", "quotient", "email", "phone", "children_count", "logins")
+    change_form_template = "admin/accounts/family/change_form.html"  # with the "Vue d'ensemble" button
+    list_display = ("number", "payer_name", "structure", "quotient", "email", "phone", "children_count", "logins",
+                    "glance_link")
     list_display_links = ("number", "payer_name")
     list_filter = ("structure",)
     search_fields = ("number", "payer_name", "email", "phone", "users__username",
@@ -128,4 +140,4 @@ class StaffMembershipAdmin(StructureScopedAdmin):
         services.staff_user_enrol(user=obj.user)
 
 
-from . import admin_logins  # noqa: E402,F401  (the logins' admin)
+from . import admin_logins, admin_throttle  # noqa: E402,F401  (the logins' admin, the cool-downs in force)

@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Hidden, Submit
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +131,38 @@ class ActivationPasswordForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("Mot de passe choisi")
         self.fields["new_password2"].label = _("Mot de passe choisi (confirmation)")
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin login: identifier, password, and the code of the authenticator application
+    when the login has one (accounts.second_factor); the code is checked after the password."""
+
+    otp_token = forms.CharField(
+        label=_("Code de vérification"), required=False, max_length=12,
+        help_text=_("Les 6 chiffres de votre application d'authentification, si vous en utilisez une."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "otp": _("Code de vérification manquant ou incorrect : saisissez les 6 chiffres affichés par votre application."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        from .second_factor import confirmed_device, token_verify
+
+        device = confirmed_device(user)
+        if device is None:
+            return
+        if not token_verify(user=user, device=device, token=self.cleaned_data.get("otp_token", "")):
+            raise forms.ValidationError(self.error_messages["otp"], code="otp")
+        user.otp_device = device  # django-otp stores it in the session at login
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(label=_("Code de vérification"), max_length=12,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}))
 
 
 def _helper(action, label) -> FormHelper:

@@ -27,3 +27,29 @@ class CurrentFamilyMiddleware:
                 request.family = chosen
                 request.structure = chosen.structure
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Before any admin page, a staff login that must use its second factor has used it.
+
+    A session opened without the code (the parents' login page opens the same session, or an
+    enrolment became required since) is sent to the second-factor page: to type the code of
+    its device, or to enrol one. The login, logout and second-factor pages themselves pass.
+    """
+
+    OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/deuxieme-facteur/", "/admin/jsi18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.shortcuts import redirect
+
+        from .second_factor import second_factor_required
+
+        user = getattr(request, "user", None)
+        if (request.path.startswith("/admin/") and not request.path.startswith(self.OPEN_PATHS)
+                and user is not None and user.is_authenticated and user.is_staff
+                and not user.is_verified() and second_factor_required(user)):
+            return redirect(f"/admin/deuxieme-facteur/?next={request.path}")
+        return self.get_response(request)

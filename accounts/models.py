@@ -138,3 +138,29 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_channel_display()}"
+
+
+class ThrottleLock(models.Model):
+    """A cool-down in force (accounts.throttle), listed so that staff can see and lift it.
+
+    The counters themselves live in the cache under hashed keys; this row is written only when
+    a lock starts. An identifier nobody uses is never stored as typed: the row then names no
+    login, and only superusers see it (like the locks of an address).
+    """
+
+    digest = models.CharField(_("empreinte"), max_length=32, unique=True)
+    scope = models.CharField(_("quoi"), max_length=20)
+    kind = models.CharField(_("compté par"), max_length=4)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                             verbose_name=_("identifiant"))
+    address = models.CharField(_("adresse IP"), max_length=45, blank=True)
+    locked_at = models.DateTimeField(_("bloqué le"), auto_now=True)
+    locked_until = models.DateTimeField(_("bloqué jusqu'au"))
+
+    class Meta:
+        verbose_name = _("connexion bloquée")
+        verbose_name_plural = _("connexions bloquées")
+        ordering = ["-locked_until"]
+
+    def __str__(self):
+        return self.user.username if self.user_id else (self.address or self.digest[:12])

@@ -10,6 +10,7 @@ tells whether an account exists.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import math
@@ -27,6 +28,7 @@ LOGIN = "login"
 ANSWER = "answer"
 RECOVERY = "recovery"
 ACTIVATION = "activation"   # identifier + code of a printed invitation letter
+SECOND_FACTOR = "second_factor"   # the staff's authenticator codes
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def record_failure(items: list[Subject]) -> int:
             count = 1
         if count >= item.limit:
             cache.set(item.lock_key, time.time() + cooldown, cooldown)
+            _remember(item, cooldown)
             # Operators see locks in the logs; the identifier itself is not written out.
             logger.warning("throttle: %s locked for %ss (scope=%s, %s)", item.kind, cooldown, item.scope,
                            item.value if item.kind == "ip" else item._digest[:12])
@@ -117,6 +120,37 @@ def record_failure(items: list[Subject]) -> int:
 def reset(items: list[Subject]) -> None:
     """Forget the failures (after a success); used for the identifier only."""
     cache.delete_many([key for item in items for key in (item.counter_key, item.lock_key)])
+    from .models import ThrottleLock
+
+    ThrottleLock.objects.filter(digest__in=[item._digest for item in items]).delete()
+
+
+def _remember(item: Subject, cooldown: int) -> None:
+    """Record the lock so that staff see it (accounts.admin_throttle); never the identifier as typed."""
+    from django.utils import timezone
+
+    from .models import ThrottleLock, User
+
+    user = None
+    if item.kind == "id":
+        if item.value.startswith("user:"):
+            user = User.objects.filter(pk=item.value.removeprefix("user:")).first() if item.value[5:].isdigit() else None
+        else:
+            user = User.objects.filter(username__iexact=item.value).first()
+    until = timezone.now() + datetime.timedelta(seconds=cooldown)
+    ThrottleLock.objects.update_or_create(digest=item._digest, defaults={
+        "scope": item.scope, "kind": item.kind, "user": user, "address": item.value if item.kind == "ip" else "",
+        "locked_until": until})
+
+
+def unlock(digests) -> int:
+    """Lift locks now (staff): the cache keys and the rows go; returns how many were lifted."""
+    from .models import ThrottleLock
+
+    digests = list(digests)
+    cache.delete_many([f"throttle:{what}:{digest}" for digest in digests for what in ("count", "lock")])
+    deleted, _detail = ThrottleLock.objects.filter(digest__in=digests).delete()
+    return deleted
 
 
 def locked_message(seconds: int) -> str:

@@ -1,7 +1,16 @@
-"""Staff see the outbox of their structures: what was sent, what failed, who has no address."""
+"""Staff see the outbox of their structures: what was sent, what failed, who has no address.
+
+An e-mail's page shows it as the family reads it: the text, and the HTML rendered in a sandboxed
+frame (no script, no link to the admin's origin, no outside resource: the preview's own
+Content-Security-Policy allows only the e-mail's inline styles), never its HTML source.
+"""
 from django.contrib import admin, messages
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts.admin_scope import StructureScopedAdmin
 
@@ -18,9 +27,37 @@ class OutboxEmailAdmin(StructureScopedAdmin):
     list_select_related = ("family", "run")
     search_fields = ("recipient", "subject", "family__payer_name", "family__number")
     date_hierarchy = "created_at"
-    readonly_fields = ("family", "run", "kind", "recipient", "subject", "body_text", "body_html", "status", "attempts",
-                       "claimed_at", "message_id", "last_error", "created_at", "sent_at")
+    fields = ("family", "run", "kind", "recipient", "subject", "status", "attempts", "claimed_at", "message_id", "last_error",
+              "created_at", "sent_at", "text_version", "html_preview")
+    readonly_fields = fields
     actions = ["send_again"]
+
+    def get_urls(self):
+        own = [path("<path:object_id>/apercu/", self.admin_site.admin_view(self.preview_view),
+                    name="notifications_outboxemail_preview")]
+        return own + super().get_urls()
+
+    @admin.display(description=_("texte"))
+    def text_version(self, email):
+        return format_html('<pre class="email-text">{}</pre>', email.body_text)
+
+    @admin.display(description=_("aperçu HTML"))
+    def html_preview(self, email):
+        if not email.body_html:
+            return _("Pas de version HTML.")
+        url = reverse("admin:notifications_outboxemail_preview", args=[email.pk])
+        return format_html('<iframe class="email-preview" sandbox="" src="{}" title="{}" referrerpolicy="no-referrer">'
+                           '</iframe>', url, _("Aperçu de l'e-mail tel que la famille le voit"))
+
+    @xframe_options_sameorigin
+    def preview_view(self, request, object_id):
+        email = self.get_object(request, object_id)
+        if email is None or not self.has_view_permission(request, email):
+            raise Http404
+        response = HttpResponse(email.body_html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                               "frame-ancestors 'self'")
+        return response
 
     def has_add_permission(self, request):
         return False

@@ -15,3 +15,5 @@ class NotificationsConfig(AppConfig):
         transmission_finished.connect(on_transmission_finished, dispatch_uid="notifications.nightly_reports")
         run_counted.connect(on_run_counted, dispatch_uid="notifications.run_figures")
         invitation_ready.connect(on_invitation_ready, dispatch_uid="notifications.invitations")
+        # The staff home's panel about e-mails (accounts.staff_panels).
+        from . import staff_home, staff_panels  # noqa: F401

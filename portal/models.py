@@ -18,6 +18,11 @@ class Structure(models.Model):
         default=2,
         help_text=_("Nombre de mois visibles dans les historiques, mois en cours compris (2 = mois en cours et précédent)."),
     )
+    staff_second_factor_required = models.BooleanField(
+        _("deuxième facteur obligatoire pour le personnel"), default=False,
+        help_text=_("Le personnel de la structure saisit, en plus du mot de passe, le code d'une application "
+                    "d'authentification pour entrer dans l'administration."),
+    )
 
     class Meta:
         verbose_name = _("structure")

@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "import_export",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Ours, from the bottom layer up (DESIGN §3); seed_demo runs their demo modules in this order.
     "portal",
     "accounts",
@@ -128,6 +130,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The staff's second factor: django-otp marks a verified session; ours asks for it before the admin.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.CurrentFamilyMiddleware",
@@ -192,6 +197,10 @@ THROTTLE_COOLDOWN_SECONDS = env_int("THROTTLE_COOLDOWN_SECONDS", 900, minimum=1)
 THROTTLE_IP_MAX_FAILURES = env_int("THROTTLE_IP_MAX_FAILURES", 4 * THROTTLE_MAX_FAILURES, minimum=1)
 # Recovery requests ("Le retrouver", step 1) per IP within the cool-down window.
 THROTTLE_RECOVERY_MAX_REQUESTS = env_int("THROTTLE_RECOVERY_MAX_REQUESTS", 10, minimum=1)
+# Second factor (TOTP) for the admin: always for superusers when on; staff per structure (Structure flag).
+SUPERUSER_SECOND_FACTOR_REQUIRED = env_bool("SUPERUSER_SECOND_FACTOR_REQUIRED", False)
+# The name shown in the authenticator application next to the login.
+OTP_TOTP_ISSUER = "Portail Famille"
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -7,6 +7,7 @@ waiting mark. Waiting places taken = waiting-listed + not transmitted with the m
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child, Family
@@ -193,7 +194,8 @@ class TransmissionRun(models.Model):
         indexes = [models.Index(fields=["structure", "status", "-finished_at"])]
 
     def __str__(self):
-        return f"{self.structure} — {self.started_at:%d/%m/%Y %H:%M}"
+        # Europe/Paris, as everywhere staff read a time (the outbox listed runs in UTC beside local times).
+        return f"{self.structure} — {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}" if self.started_at else str(self.structure)
 
 
 class CartConfirmation(models.Model):
@@ -211,7 +213,7 @@ class CartConfirmation(models.Model):
         verbose_name_plural = _("validations de panier")
 
     def __str__(self):
-        return f"{self.family} — {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.family} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}" if self.created_at else str(self.family)
 
 
 class Reservation(models.Model):

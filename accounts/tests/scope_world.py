@@ -12,7 +12,9 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from accounts.models import StaffMembership
+from django.utils import timezone
+
+from accounts.models import StaffMembership, ThrottleLock
 from accounts.services import staff_user_enrol
 from accounts.tests.factories import ChildFactory, FamilyFactory, MessageFactory, StructureFactory, UserFactory
 from billing.models import Payment
@@ -88,8 +90,11 @@ def _structure_rows(label):
                                         recipient=family.email, subject=f"Compte rendu {label}", body_text=label,
                                         status=OutboxEmail.Status.FAILED)
     message = MessageFactory(structure=structure, title=f"Information {label}")
+    lock = ThrottleLock.objects.create(digest=f"{slug}-lock", scope="login", kind="id", user=parent,
+                                       locked_until=timezone.now() + datetime.timedelta(hours=1))
     rows = [structure, staff, membership, parent, family, child, wallet, tariff, rate, rule, activity, enrolment, occurrence,
-            closure, run, confirmation, reservation, event, cart_line, payment, allocation, consumption, outbox, message]
+            closure, run, confirmation, reservation, event, cart_line, payment, allocation, consumption, outbox, message,
+            lock]
     return structure, rows
 
 

@@ -19,6 +19,7 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin_scope import StructureScopedAdmin, has_scope_rule
 from accounts.tests.scope_world import MARKER, build_world
@@ -27,6 +28,8 @@ PROJECT_APPS = ("portal", "accounts", "billing", "reservations", "notifications"
 # Admins staff may not use at all, and why; every other admin must be a StructureScopedAdmin.
 SUPERUSER_ONLY = {
     Group: "groups and permissions are the superuser's (sync_staff_group); the staff group has no auth rights",
+    TOTPDevice: "second-factor devices: staff enrol their own on the 'Deuxième facteur' page; only a superuser "
+                "resets someone's (the staff group has no otp rights)",
 }
 ADMINS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 STAFF_ADMINS = [(model, model_admin) for model, model_admin in ADMINS if model not in SUPERUSER_ONLY]

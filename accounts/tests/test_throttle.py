@@ -1,7 +1,11 @@
+import pytest
 import time_machine
 from django.test import RequestFactory, override_settings
 
 from accounts import throttle
+
+# A lock is recorded in the database (accounts.ThrottleLock) for staff to see and lift.
+pytestmark = pytest.mark.django_db
 
 
 def _request(remote="203.0.113.7", forwarded=None):
