@@ -140,4 +140,4 @@ class StaffMembershipAdmin(StructureScopedAdmin):
         services.staff_user_enrol(user=obj.user)
 
 
-from . import admin_logins, admin_throttle  # noqa: E402,F401  (the logins' admin, the cool-downs in force)
+from . import admin_devices, admin_logins, admin_throttle  # noqa: E402,F401  (second-factor devices, logins, cool-downs)

@@ -10,6 +10,8 @@ import csv
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
@@ -83,6 +85,13 @@ class StructureImportAdminMixin(ImportExportMixin):
         form = kwargs.get("form")
         structure = form.cleaned_data.get("structure") if form is not None and form.is_bound and form.is_valid() else None
         return {**super().get_import_resource_kwargs(request, **kwargs), "structure": structure, "user": request.user}
+
+    def get_export_queryset(self, request):
+        """The list as filtered; a filter the list does not know is a 400, as on the list itself."""
+        try:
+            return super().get_export_queryset(request)
+        except IncorrectLookupParameters as error:
+            raise BadRequest(_("Ce filtre n'existe pas dans la liste : exportez depuis la liste filtrée.")) from error
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
