@@ -4,7 +4,6 @@ django-otp's own admin (QR code pages, key display) is replaced: a device is enr
 owner on the "Deuxième facteur" page, never shown to anyone else.
 """
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 if admin.site.is_registered(TOTPDevice):
