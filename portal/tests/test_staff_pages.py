@@ -94,7 +94,7 @@ def test_staff_home_says_what_needs_doing_in_their_structure_only(staff, town, o
     assert "famille sans adresse" in page
     assert "1</strong> identifiant de famille pas encore activé" in page
     # The last night, in words.
-    assert "12 demandes acceptées" in page and "40 consommations passées" in page and "consumptions_posted" not in page
+    assert "12 acceptées" in page and "40 consommations passées" in page and "consumptions_posted" not in page
     assert "Mairie de CarteVille" in page and "Association Les Cambianes" not in page
     # The links lead to lists showing exactly those rows.
     occurrences = staff.get(reverse("admin:reservations_occurrence_changelist") + "?attente=places_libres")

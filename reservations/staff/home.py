@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from accounts.staff_panels import Panel, TodoItem, register_home_panel
 from portal.models import Structure
 from reservations.models import Occurrence, Reservation, TransmissionRun
-from reservations.nightly.count_words import count_words
+from reservations.nightly.figures import figures_text
 from reservations.rules.places import with_place_counts
 
 State = Reservation.State
@@ -54,7 +54,7 @@ def last_runs_panel(*, request, structure_ids) -> Panel | None:
     runs = TransmissionRun.objects.in_bulk([structure.last_run for structure in structures if structure.last_run])
     latest = {run.structure_id: run for run in runs.values()}
     rows = [{"structure": structure, "run": latest.get(structure.pk),
-             "words": count_words(latest[structure.pk].counts) if structure.pk in latest else []}
+             "words": figures_text(latest[structure.pk].counts) if structure.pk in latest else ""}
             for structure in structures]
     if not rows:
         return None
