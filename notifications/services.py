@@ -50,7 +50,7 @@ class OutboxSendError(Exception):
 
 def outbox_send(*, email_id: int) -> str:
     """Send one e-mail that is pending (or left "sending" by a dead process); returns its
-    status afterwards, or "locked" when another process is sending it right now.
+    status afterwards, "locked" when another process is sending it right now, or "missing".
 
     A transient failure puts the row back to pending with the error and raises
     OutboxSendError for the task to retry; any other failure marks it failed (staff see it).
