@@ -23,7 +23,7 @@ def worker(tmp_path):
     mail_dir = tmp_path / "mails"
     mail_dir.mkdir()
     process = Worker(tmp_path, "h5-test", env={"EMAIL_FILE_PATH": str(mail_dir),
-                                               "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"})
+                                               "EMAIL_BACKEND": "notifications.tests.maildir_backend.MaildirBackend"})
     try:
         process.wait_ready()
         yield mail_dir, process.log

@@ -23,7 +23,7 @@ from reservations.nightly.run import transmission_run
 from reservations.tests.nightly.test_transmission_chunks import build_world, outcome
 
 NIGHT = {"TRANSMISSION_FAN_OUT": "chunks", "TRANSMISSION_CHUNK_SIZE": "3", "CELERY_VISIBILITY_TIMEOUT": "3600",
-         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}
+         "EMAIL_BACKEND": "notifications.tests.maildir_backend.MaildirBackend"}
 STALLING = "reservations.tests.nightly.stalling_worker"
 FINISHED_WITHIN = 45   # seconds after the kill: a worker start, the stall time, a watchdog tick, the finish
 
