@@ -8,7 +8,10 @@ January 2017 for Emmy GUIDE reproduces the guide's screens: the month's consumpt
 total 152,07 €, payments of 29/01 (INTERNET 150,00) and 01/02 (CHEQUE 50,00), and the
 balances Accueil de Loisirs 0,00 / Accueil Périscolaire -13,53 / Restauration -71,60
 (Montant dû 85,13). The recent months' lines are matched by payments of the same
-amount, so they do not change those balances.
+amount, so they do not change those balances. A day the nightly run has already charged
+from a booking gets no history line (reservations.demo marks the bookings the history
+charges as posted): each day is charged once, and the night moves the balance only by
+the days it posts.
 """
 import datetime
 from decimal import Decimal
@@ -80,7 +83,12 @@ def _tariffs(carteville, cambianes):
 
 
 def _consume(key, *, family, child, wallet, day, label, unit_price, quantity):
+    """One history line, unless the night has charged that day already (from a booking):
+    the history stops where the night's postings start, a day is never charged twice."""
     quantity = D(quantity)
+    if Consumption.objects.filter(family=family, child=child, day=day, activity_label=label).exclude(
+            source_key__startswith="demo:").exists():
+        return
     Consumption.objects.get_or_create(source_key=key, defaults={
         "family": family, "child": child, "wallet": wallet, "day": day, "activity_label": label,
         "unit_price": unit_price, "quantity": quantity, "total": (unit_price * quantity).quantize(D("0.01")),

@@ -22,7 +22,7 @@ from .catalogue import (
     CAMBIANES_ACTIVITIES, CARTEVILLE_ACTIVITIES, SCHOOL_ACTIVITIES, activities, age_group, closures, deadline_rules,
     enrol, occurrences, saturday_from,
 )
-from .scenario import cambianes_scenario, carteville_scenario
+from .scenario import bookings_already_in_history, cambianes_scenario, carteville_scenario
 
 
 def seed(*, stdout) -> None:
@@ -89,6 +89,8 @@ def seed(*, stdout) -> None:
         for name in CAMBIANES_ACTIVITIES:
             enrol(child, cb[name[0]], start=enrol_start, end=enrol_end)
     cambianes_scenario(cambianes, cb, today=today, now=now)
+    for structure in (carteville, cambianes):
+        bookings_already_in_history(structure, today=today, now=now)
 
     stdout.write(f"  réservations : {len(cv) + len(cb)} activités, journées du {start:%d/%m/%Y} au {end:%d/%m/%Y}, "
                  "demandes de démonstration pour GUIDE et DUPONT")

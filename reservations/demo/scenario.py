@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Family
+from billing.models import Consumption
 from billing.pricing import NoRateError, quote
 from reservations.models import Occurrence, Reservation, ReservationEvent, TransmissionRun
 from reservations.rules.availability import windows
@@ -189,3 +190,24 @@ def cambianes_scenario(structure, a, *, today, now):
         s.reserve(amalia, a["Mercredi journée"], day, State.ACCEPTED)
     for day in wednesdays[1:2]:
         s.reserve(paolo, a["Mercredi journée"], day, State.NOT_TRANSMITTED)
+
+
+def bookings_already_in_history(structure, *, today, now) -> int:
+    """Mark as posted the past accepted bookings that billing's demo history already charges.
+
+    The demo's history (billing.demo) charges the school days up to yesterday; the night
+    posts the accepted bookings of past days. Without this, a day booked in the scenario
+    was charged twice after ``manage.py transmit``. The history stops where the night's
+    postings start: a day is charged by one of them, never both (billing.demo skips the
+    days the night has posted already). Returns how many bookings were marked.
+    """
+    pending = list(Reservation.objects.filter(
+        family__structure=structure, state=State.ACCEPTED, consumption_posted_at__isnull=True, occurrence__date__lt=today,
+    ).values_list("pk", "family_id", "child_id", "occurrence__date", "occurrence__activity__name"))
+    if not pending:
+        return 0
+    charged = set(Consumption.objects.filter(
+        family__structure=structure, source_key__startswith="demo:", day__gte=min(row[3] for row in pending), day__lt=today,
+    ).values_list("family_id", "child_id", "day", "activity_label"))
+    settled = [pk for pk, *key in pending if tuple(key) in charged]
+    return Reservation.objects.filter(pk__in=settled).update(consumption_posted_at=now)

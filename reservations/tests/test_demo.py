@@ -1,12 +1,16 @@
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.apps import apps
 from django.core.management import call_command
+from django.db.models import Count
 
 from accounts.models import Family
+from billing.models import Consumption
+from billing.selectors import balance_summary
 from reservations.booking import selectors
 from reservations.models import Closure, Occurrence, Reservation
 from reservations.rules import states
@@ -80,3 +84,35 @@ def test_the_demo_loads_on_any_day_and_stays_idempotent(moment):
         call_command("seed_demo", stdout=io.StringIO())
         assert counts() == first
     assert Reservation.objects.exists()
+
+
+def guide_owes() -> Decimal:
+    guide = Family.objects.get(structure__slug="carteville", number="000123")
+    return balance_summary(family=guide, until=datetime.date(2027, 12, 31)).amount_due
+
+
+def charged_twice() -> list:
+    """(family, child, day, label) charged by more than one line (corrections aside)."""
+    return list(Consumption.objects.filter(correction_of__isnull=True, corrections__isnull=True)
+                .values("family_id", "child_id", "day", "activity_label").annotate(lines=Count("id"))
+                .filter(lines__gt=1).values_list("family_id", "child_id", "day", "activity_label"))
+
+
+def test_the_readmes_demo_steps_charge_each_day_once_and_the_night_leaves_the_balance_alone():
+    # README: make run (seed_demo), then `manage.py transmit`; days later the night runs again.
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+        assert guide_owes() == Decimal("85.13")
+        call_command("transmit", stdout=io.StringIO())
+        assert charged_twice() == []
+        assert guide_owes() == Decimal("85.13")     # the night only settled what the history already charged
+    later = NOW + datetime.timedelta(days=7)
+    with time_machine.travel(later, tick=False):
+        call_command("transmit", stdout=io.StringIO())
+        guide = Family.objects.get(structure__slug="carteville", number="000123")
+        new_lines = Consumption.objects.filter(family=guide, source_key__startswith="reservation:")
+        assert new_lines.exists()                    # the days booked in the scenario, now past
+        assert guide_owes() == Decimal("85.13") + sum(line.total for line in new_lines)
+        call_command("seed_demo", stdout=io.StringIO())   # a rerun a week later: history grows, never twice
+        assert charged_twice() == []
+        assert guide_owes() == Decimal("85.13") + sum(line.total for line in new_lines)
