@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reservations.models import CartLine, Enrolment, Reservation
+from reservations.rules import deadlines
 from reservations.rules.availability import windows
 from reservations.rules.closures import closed_days
 from reservations.rules.context import WORKING_DAYS_LOOKBACK, Context
@@ -75,6 +76,11 @@ class Row:
     @property
     def occurrence(self):
         return self.reservation.occurrence
+
+    @property
+    def cancel_deadline_text(self) -> str:
+        """ "jeudi 3 décembre à 23:59" (a deadline at 00:00 is the end of the day before)."""
+        return deadlines.format_deadline(self.cancel_deadline) if self.cancel_deadline else ""
 
 STATE_ICONS = {
     State.NOT_TRANSMITTED: ("…", "text-bg-secondary"),

@@ -17,6 +17,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core import signing
 from django.utils.translation import gettext as _
@@ -53,6 +54,7 @@ class SummaryLine:
     cost_text: str
     status: str          # "ok", "waiting", or the French reason it would not go through now
     note: str
+    warning: str = ""    # a booking that could not be cancelled once confirmed says so
 
 
 @dataclass
@@ -91,23 +93,30 @@ def _cart_context(*, family, now) -> tuple[list[CartLine], Context | None]:
     return lines, ctx
 
 
-def _line_status(ctx: Context, line: CartLine) -> tuple[str, str, Decimal | None]:
-    """(status, note, cost) of a cart line now: status "ok" / "waiting" or the reason it fails."""
+class LineStatus(NamedTuple):
+    status: str                 # "ok" / "waiting" / the French reason it would fail now
+    note: str
+    cost: Decimal | None
+    final_once_booked: bool     # a booking that could not be cancelled once confirmed
+
+
+def _line_status(ctx: Context, line: CartLine) -> LineStatus:
+    """What a cart line would give if confirmed now."""
     occurrence = ctx.occurrences.get(line.occurrence_id)
     if occurrence is None:
-        return _("Journée introuvable."), "", None
+        return LineStatus(_("Journée introuvable."), "", None, False)
     slot = evaluate(ctx, occurrence, line.child_id)
     if line.action == CANCEL:
         reservation = slot.reservation
-        return (slot.cancel_reason or "ok"), "", (reservation.cost if reservation else None)
+        return LineStatus(slot.cancel_reason or "ok", "", reservation.cost if reservation else None, False)
     quoted = price(ctx, occurrence, arrival=line.arrival_time)
     cost = quoted.total if quoted else None
     if slot.book_reason:
-        return slot.book_reason, "", cost
+        return LineStatus(slot.book_reason, "", cost, False)
     left, _waiting = places_left(occurrence)
     if left is not None and left <= 0:
-        return "waiting", _("Sera mise en liste d'attente (plus de place)."), cost
-    return "ok", "", cost
+        return LineStatus("waiting", _("Sera mise en liste d'attente (plus de place)."), cost, slot.final_once_booked)
+    return LineStatus("ok", "", cost, slot.final_once_booked)
 
 
 def cart_summary(*, family, now: datetime.datetime) -> CartSummary:
@@ -115,14 +124,16 @@ def cart_summary(*, family, now: datetime.datetime) -> CartSummary:
     lines, ctx = _cart_context(family=family, now=now)
     bookings, cancellations, seen = [], [], []
     for line in lines:
-        status, note, cost = _line_status(ctx, line)
+        status, note, cost, final = _line_status(ctx, line)
         if status not in ("ok", "waiting") and not note:
             note = status
+        warning = _("Une fois validée, cette réservation ne pourra plus être annulée (délai d'annulation dépassé).") if final else ""
         occurrence = line.occurrence
         entry = SummaryLine(
             line_id=line.id, date=occurrence.date, activity=occurrence.activity.name, child=line.child.first_name,
             arrival=line.arrival_time or occurrence.arrival_time, departure=occurrence.departure_time,
             cost=cost, cost_text=format_money(cost) if cost is not None else _("tarif non défini"), status=status, note=note,
+            warning=warning,
         )
         (bookings if line.action == BOOK else cancellations).append(entry)
         seen.append([line.id, line.action, str(cost) if cost is not None else None, status])
@@ -175,7 +186,7 @@ def changes_since_summary(ctx: Context, lines, seen: dict) -> list[str]:
     """What changed between the summary shown (``seen``, from ``summary_shown``) and now."""
     changes = []
     for line in lines:
-        status, _note, cost = _line_status(ctx, line)
+        status, _note, cost, _final = _line_status(ctx, line)
         label = f"{line.occurrence.date:%d/%m/%Y} {line.occurrence.activity.name} ({line.child.first_name})"
         before = seen.get(line.id)
         if before is None:

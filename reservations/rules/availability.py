@@ -52,6 +52,8 @@ class Slot:
     cost: Decimal | None
     cost_text: str
     cost_explanation: str
+    # Booked now, it could not be cancelled any more (the cancellation deadline is past).
+    final_once_booked: bool = False
 
     @property
     def activity(self):
@@ -163,17 +165,23 @@ def price(ctx: Context, occurrence: Occurrence, *, arrival: datetime.time | None
 
 
 def deadline_text(ctx: Context, *, hold, book_reason_text, cancel_reason_text, window: Windows) -> str:
+    """Until when the day can be changed, in the parent's words; never a cancellation date
+    already past (a day still bookable after its cancellation deadline says it plainly)."""
     today = ctx.today
     if hold is not None:
         if cancel_reason_text is None:
-            return _("Annulable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(window.cancel_deadline, today=today)}
-        return cancel_reason_text
+            return _("Annulable jusqu'au %(moment)s") % {
+                "moment": deadlines.format_deadline(window.cancel_deadline, today=today)}
+        # A held day has no cancellation pending (hold_of): the only reason left is the deadline.
+        return _("Ne peut plus être annulée : le délai d'annulation est dépassé.")
     if book_reason_text is None:
+        book = deadlines.format_deadline(window.book_deadline, today=today)
+        if ctx.now > window.cancel_deadline:
+            return _("Réservable jusqu'au %(book)s ; ne pourra plus être annulée.") % {"book": book}
         if window.book_deadline == window.cancel_deadline:
-            return _("Modifiable jusqu'au %(moment)s") % {"moment": deadlines.format_moment(window.book_deadline, today=today)}
+            return _("Modifiable jusqu'au %(moment)s") % {"moment": book}
         return _("Réservable jusqu'au %(book)s, annulable jusqu'au %(cancel)s") % {
-            "book": deadlines.format_moment(window.book_deadline, today=today),
-            "cancel": deadlines.format_moment(window.cancel_deadline, today=today)}
+            "book": book, "cancel": deadlines.format_deadline(window.cancel_deadline, today=today)}
     return book_reason_text
 
 
@@ -207,6 +215,7 @@ def evaluate(ctx: Context, occurrence: Occurrence, child_id: int) -> Slot:
         deadline_text=deadline_text(ctx, hold=hold, book_reason_text=book_text, cancel_reason_text=cancel_text,
                                     window=window),
         cost=cost, cost_text=format_money(cost) if cost is not None else _("tarif non défini"), cost_explanation=explanation,
+        final_once_booked=hold is None and ctx.now > window.cancel_deadline,
     )
 
 

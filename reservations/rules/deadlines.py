@@ -164,8 +164,21 @@ def rule_from_model(rule) -> Rule:
     return UntilStart()
 
 
+def format_deadline(moment: datetime.datetime, *, today: datetime.date | None = None) -> str:
+    """A deadline in words: the last minute the change is allowed.
+
+    A deadline at 00:00 is the end of the day before: "jusqu'au vendredi 4 à 00:00" reads
+    as Friday, so it is written "jeudi 3 à 23:59" (seed style, never a time past midnight).
+    """
+    moment = moment.astimezone(PARIS)
+    if moment.time() == MIDNIGHT:
+        moment = local(moment.date() - datetime.timedelta(days=1), END_OF_DAY)
+    return format_moment(moment, today=today)
+
+
 def format_moment(moment: datetime.datetime, *, today: datetime.date | None = None) -> str:
-    """ "mardi 14 à 23:59" (the month is added when it is not the current one)."""
+    """ "mardi 14 à 23:59" (the month is added when it is not the current one); an opening
+    time as it is. Deadlines go through ``format_deadline``."""
     moment = moment.astimezone(PARIS)
     day_text = f"{WEEKDAY_NAMES[moment.weekday()]} {moment.day}"
     if today is None or (moment.year, moment.month) != (today.year, today.month):

@@ -12,7 +12,7 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .deadlines import format_moment
+from .deadlines import format_deadline, format_moment
 
 
 class Refusal(StrEnum):
@@ -36,8 +36,17 @@ class Refusal(StrEnum):
         return str(_MESSAGES[self]) % {
             "day": day.strftime("%d/%m/%Y"), "activity": activity,
             "reason": closed_reason or _("journée fermée"),
-            "moment": format_moment(moment, today=today) if moment is not None else "",
+            "moment": _moment_text(self, moment, today=today),
         }
+
+
+def _moment_text(refusal: Refusal, moment: datetime.datetime | None, *, today: datetime.date) -> str:
+    """An opening as it is; a deadline as the last minute allowed (00:00 → the day before at 23:59)."""
+    if moment is None:
+        return ""
+    if refusal in (Refusal.TOO_LATE_TO_BOOK, Refusal.TOO_LATE_TO_CANCEL):
+        return format_deadline(moment, today=today)
+    return format_moment(moment, today=today)
 
 
 _MESSAGES = {

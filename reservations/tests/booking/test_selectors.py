@@ -6,10 +6,10 @@ from django.utils import translation
 
 from reservations.booking.cart import cart_toggle
 from reservations.booking.selectors import availability_check, calendar_day, calendar_month
-from reservations.models import Reservation
+from reservations.models import DeadlineRule, Reservation
 from reservations.rules import states
 from reservations.tests.booking_world import NOW, make_activity, make_world
-from reservations.tests.factories import EnrolmentFactory, OccurrenceFactory, ReservationFactory
+from reservations.tests.factories import DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, ReservationFactory
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -128,3 +128,42 @@ def test_places_count_accepted_awaiting_and_not_transmitted_but_not_cancelled():
     view = calendar_day(family=world.family, child=world.children[0], day=D(2026, 12, 1), now=NOW)
     slot = view.slots[0]
     assert (slot.places_left, slot.waiting_left) == (1, 0)
+
+
+def two_rule_world():
+    """The town's rule: "réservation jusqu'à la veille 09:00 ; annulation jusqu'à 7 jours avant"."""
+    world = make_world()
+    cancel_rule = DeadlineRuleFactory(structure=world.structure, name="7 jours avant", kind=DeadlineRule.Kind.DAYS_BEFORE,
+                                      days=7, at_time=datetime.time(0, 0))
+    world.activity.cancellation_rule = cancel_rule
+    world.activity.save(update_fields=["cancellation_rule"])
+    return world
+
+
+def test_a_day_still_bookable_but_no_longer_cancellable_says_so_and_shows_no_past_date():
+    world = two_rule_world()
+    child = world.children[0]
+    # Thursday 26 November, 10:00. Tuesday 1 December: bookable until Monday 30 at 09:00, cancellable
+    # until 24 November 00:00 (already past).
+    view = calendar_month(family=world.family, child=child, month=D(2026, 12, 1), activity=world.activity, now=NOW)
+    slot = cell(view, D(2026, 12, 1)).slot
+    assert slot.state is states.OPEN
+    assert slot.deadline_text == "Réservable jusqu'au lundi 30 à 09:00 ; ne pourra plus être annulée."
+    assert "24" not in slot.deadline_text
+    # Thursday 10 December: cancellable until Thursday 3 at 00:00, written as the end of Wednesday 2.
+    later = cell(view, D(2026, 12, 10)).slot
+    assert later.deadline_text == ("Réservable jusqu'au mercredi 9 décembre à 09:00, "
+                                   "annulable jusqu'au mercredi 2 décembre à 23:59")
+    # The day page says the same.
+    day = calendar_day(family=world.family, child=child, day=D(2026, 12, 1), now=NOW)
+    assert day.slots[0].deadline_text == slot.deadline_text
+
+
+def test_a_booked_day_past_its_cancellation_deadline_gives_no_past_date():
+    world = two_rule_world()
+    child = world.children[0]
+    ReservationFactory(family=world.family, child=child, occurrence=world.occurrences[D(2026, 12, 1)], state=State.ACCEPTED)
+    view = calendar_month(family=world.family, child=child, month=D(2026, 12, 1), activity=world.activity, now=NOW)
+    slot = cell(view, D(2026, 12, 1)).slot
+    assert slot.state is states.BOOKED_LOCKED
+    assert slot.deadline_text == "Ne peut plus être annulée : le délai d'annulation est dépassé."

@@ -6,8 +6,8 @@ import pytest
 from reservations.models import DeadlineRule
 from reservations.rules.closures import public_holidays_between
 from reservations.rules.deadlines import (
-    PARIS, BeforePeriod, DaysBefore, FixedDate, HoursBefore, OpeningWindow, UntilStart, WeeklyCutoff, format_moment,
-    rule_from_model, working_days_before,
+    PARIS, BeforePeriod, DaysBefore, FixedDate, HoursBefore, OpeningWindow, UntilStart, WeeklyCutoff, format_deadline,
+    format_moment, rule_from_model, working_days_before,
 )
 
 D = datetime.date
@@ -137,3 +137,15 @@ def test_format_moment_in_plain_french_words():
     with translation.override("fr"):
         assert format_moment(paris(2026, 4, 14, 23, 59), today=D(2026, 4, 2)) == "mardi 14 à 23:59"
         assert format_moment(paris(2026, 4, 14, 23, 59), today=D(2026, 3, 2)) == "mardi 14 avril à 23:59"
+
+
+def test_a_deadline_at_midnight_is_written_as_the_end_of_the_day_before():
+    # "15 jours pleins avant" gives 00:00 on a Friday: the parent has until Thursday evening.
+    from django.utils import translation
+    with translation.override("fr"):
+        assert format_deadline(paris(2026, 12, 4, 0, 0), today=D(2026, 12, 1)) == "jeudi 3 à 23:59"
+        assert format_deadline(paris(2026, 12, 1, 0, 0), today=D(2026, 11, 20)) == "lundi 30 à 23:59"
+        assert format_deadline(paris(2027, 1, 1, 0, 0), today=D(2026, 11, 20)) == "jeudi 31 décembre à 23:59"
+        assert format_deadline(paris(2026, 12, 4, 9, 0), today=D(2026, 12, 1)) == "vendredi 4 à 09:00"
+        # An opening time is a start, not an end: it stays as it is.
+        assert format_moment(paris(2026, 12, 4, 0, 0), today=D(2026, 12, 1)) == "vendredi 4 à 00:00"
