@@ -5,6 +5,7 @@ waiting mark. Waiting places taken = waiting-listed + not transmitted with the m
 (DESIGN §4). A live reservation is one that still holds (or asks for) a place.
 """
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -138,17 +139,35 @@ class Occurrence(models.Model):
 
 
 class Closure(models.Model):
-    """Days a structure's activities cannot be booked (public holidays are added automatically)."""
+    """Days a structure's activities cannot be booked (public holidays are added automatically).
+
+    Two different things, said per closure by ``effect``: a day that only closes the
+    activities (school holidays close the canteen) is unbookable but does not move the
+    other days' deadlines; a day the structure itself does not work is also skipped by
+    "N jours ouvrés" rules, like a weekend or a public holiday.
+    """
 
     class Kind(models.TextChoices):
         SCHOOL_HOLIDAYS = "school_holidays", _("Vacances scolaires")
         CLOSURE = "closure", _("Fermeture de la structure")
+
+    class Effect(models.TextChoices):
+        ACTIVITIES_ONLY = "activities_only", _("Ferme les activités seulement : les délais des autres jours ne bougent pas")
+        NON_WORKING = "non_working", _("Jours non ouvrés de la structure : sautés par les délais en jours ouvrés")
+
+    # When staff leave the effect empty: school holidays close activities, the structure works.
+    DEFAULT_EFFECT = {Kind.SCHOOL_HOLIDAYS: Effect.ACTIVITIES_ONLY, Kind.CLOSURE: Effect.NON_WORKING}
 
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="closures", verbose_name=_("structure"))
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     label = models.CharField(_("libellé"), max_length=120)
     start_date = models.DateField(_("du"))
     end_date = models.DateField(_("au"))
+    effect = models.CharField(
+        _("effet sur les délais"), max_length=20, choices=Effect.choices, blank=True,
+        help_text=_("Vide : selon le type (vacances scolaires : ferme les activités seulement ; "
+                    "fermeture de la structure : jours non ouvrés)."),
+    )
 
     class Meta:
         verbose_name = _("fermeture")
@@ -157,6 +176,15 @@ class Closure(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.start_date:%d/%m/%Y} – {self.end_date:%d/%m/%Y})"
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("La date de fin est avant la date de début.")})
+
+    def save(self, *args, **kwargs):
+        if not self.effect:
+            self.effect = self.DEFAULT_EFFECT.get(self.kind, self.Effect.ACTIVITIES_ONLY)
+        super().save(*args, **kwargs)
 
 
 class TransmissionRun(models.Model):

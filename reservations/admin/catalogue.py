@@ -168,8 +168,9 @@ class EnrolmentAdmin(StructureScopedAdmin):
 
 @admin.register(Closure)
 class ClosureAdmin(StructureScopedAdmin):
-    list_display = ("label", "kind", "start_date", "end_date", "structure")
-    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "kind")
+    list_display = ("label", "kind", "effect", "start_date", "end_date", "structure")
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "kind", "effect")
+    fields = ("structure", "kind", "label", "start_date", "end_date", "effect")
     search_fields = ("label",)
     date_hierarchy = "start_date"
 

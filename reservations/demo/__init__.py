@@ -42,8 +42,10 @@ def seed(*, stdout) -> None:
     cv = activities(carteville, CARTEVILLE_ACTIVITIES, deadline_rules(carteville))
     cv_holidays = closures(carteville, start, end)
     pedagogic_day = saturday_from(today + datetime.timedelta(days=21)) - datetime.timedelta(days=1)   # a Friday
+    # The school is closed, the town hall works: the canteen's "J-2 hors week-end" still counts that Friday.
     Closure.objects.get_or_create(structure=carteville, kind=Closure.Kind.CLOSURE, label="Journée pédagogique",
-                                  defaults={"start_date": pedagogic_day, "end_date": pedagogic_day})
+                                  defaults={"start_date": pedagogic_day, "end_date": pedagogic_day,
+                                            "effect": Closure.Effect.ACTIVITIES_ONLY})
     occurrences(cv, CARTEVILLE_ACTIVITIES, start=start, end=end, holidays=cv_holidays)
     # Days generated before the closure was decided: they stay, shown as closed.
     pedagogic = Closure.objects.get(structure=carteville, kind=Closure.Kind.CLOSURE, label="Journée pédagogique")

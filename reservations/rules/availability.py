@@ -72,8 +72,10 @@ class Slot:
 
 
 def _rule_arguments(ctx: Context, occurrence: Occurrence) -> dict:
-    closed = ctx.closed.for_activity(occurrence.activity) if ctx.closed else {}
-    return {"period_start": occurrence.period_start, "start_time": occurrence.arrival_time, "closed_days": closed}
+    # Working days skip what the structure does not work, not what only closes this activity.
+    non_working = ctx.closed.non_working if ctx.closed else {}
+    return {"period_start": occurrence.period_start, "start_time": occurrence.arrival_time,
+            "non_working_days": non_working}
 
 
 class Windows(NamedTuple):

@@ -1,7 +1,11 @@
 """Closed days of a structure: French public holidays ∪ its Closure rows, one query per range.
 
-School holidays close only the activities marked ``closed_during_school_holidays``;
-a "closure" row closes every activity of the structure.
+Two questions, two answers. Is the day bookable? (``for_activity``): school holidays close
+only the activities marked ``closed_during_school_holidays``, a "closure" row closes every
+activity, public holidays close everything. Is the day worked? (``non_working``, what "N
+jours ouvrés" rules skip besides weekends): public holidays and the closures whose effect
+is NON_WORKING — never the days that only close an activity, such as school holidays for
+the canteen, so the first day after the holidays keeps a deadline a few days before it.
 """
 from __future__ import annotations
 
@@ -39,6 +43,8 @@ class ClosedDays:
     public: dict = field(default_factory=dict)
     closures: dict = field(default_factory=dict)
     school: dict = field(default_factory=dict)
+    # Days the structure does not work: skipped by "N working days" rules (date → reason).
+    non_working: dict = field(default_factory=dict)
 
     def for_activity(self, activity) -> dict[datetime.date, str]:
         """date → reason, for one activity (cached per school-holiday flag)."""
@@ -64,12 +70,16 @@ def closed_days(*, structure_id: int, start: datetime.date, end: datetime.date) 
         day: _("Jour férié : %(name)s") % {"name": name} for day, name in public_holidays_between(start, end).items()
     }
     rows = Closure.objects.filter(structure_id=structure_id, start_date__lte=end, end_date__gte=start).values_list(
-        "kind", "label", "start_date", "end_date",
+        "kind", "label", "start_date", "end_date", "effect",
     )
-    for kind, label, first, last in rows:
+    result.non_working.update(result.public)
+    for kind, label, first, last, effect in rows:
         target = result.school if kind == Closure.Kind.SCHOOL_HOLIDAYS else result.closures
+        non_working = (effect or Closure.DEFAULT_EFFECT.get(kind)) == Closure.Effect.NON_WORKING
         day = max(first, start)
         while day <= min(last, end):
             target.setdefault(day, label)
+            if non_working:
+                result.non_working.setdefault(day, label)
             day += datetime.timedelta(days=1)
     return result

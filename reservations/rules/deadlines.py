@@ -1,7 +1,7 @@
 """Deadline rules: until when a day can be booked or cancelled (DESIGN §5).
 
 Each rule is a small frozen dataclass with
-``deadline_for(occurrence_date, *, period_start=None, start_time=None, closed_days) -> datetime``
+``deadline_for(occurrence_date, *, period_start=None, start_time=None, non_working_days) -> datetime``
 returning an aware datetime in Europe/Paris: the last moment the change is allowed.
 
 Day-based rules build a *local* wall-clock datetime with zoneinfo (so "the day before at
@@ -30,12 +30,13 @@ def occurrence_start(day: datetime.date, start_time: datetime.time | None) -> da
     return local(day, start_time or MIDNIGHT)
 
 
-def is_working_day(day: datetime.date, closed_days) -> bool:
-    return day.weekday() < 5 and day not in closed_days
+def is_working_day(day: datetime.date, non_working_days) -> bool:
+    return day.weekday() < 5 and day not in non_working_days
 
 
-def working_days_before(day: datetime.date, count: int, closed_days) -> datetime.date:
-    """The date `count` working days before `day` (weekends and closed days skipped)."""
+def working_days_before(day: datetime.date, count: int, non_working_days) -> datetime.date:
+    """The date `count` working days before `day` (weekends and the structure's non-working
+    days skipped: public holidays and its own closures; not school holidays)."""
     current = day
     remaining = count
     # A school year has far fewer consecutive closed days than the longest period; the bound
@@ -44,22 +45,22 @@ def working_days_before(day: datetime.date, count: int, closed_days) -> datetime
         if remaining <= 0:
             return current
         current -= datetime.timedelta(days=1)
-        if is_working_day(current, closed_days):
+        if is_working_day(current, non_working_days):
             remaining -= 1
     return current
 
 
 @dataclass(frozen=True)
 class DaysBefore:
-    """N days before the day at HH:MM; "working" days skip weekends, public holidays and closures."""
+    """N days before the day at HH:MM; "working" days skip weekends and non-working days."""
 
     days: int
     at_time: datetime.time = END_OF_DAY
     working_days: bool = False
 
-    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
         if self.working_days:
-            day = working_days_before(occurrence_date, self.days, closed_days)
+            day = working_days_before(occurrence_date, self.days, non_working_days)
         else:
             day = occurrence_date - datetime.timedelta(days=self.days)
         return local(day, self.at_time)
@@ -72,7 +73,7 @@ class WeeklyCutoff:
     weekday: int
     at_time: datetime.time = END_OF_DAY
 
-    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
         monday = occurrence_date - datetime.timedelta(days=occurrence_date.weekday())
         previous_monday = monday - datetime.timedelta(days=7)
         return local(previous_monday + datetime.timedelta(days=self.weekday), self.at_time)
@@ -84,7 +85,7 @@ class HoursBefore:
 
     hours: int
 
-    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
         start_utc = occurrence_start(occurrence_date, start_time).astimezone(datetime.timezone.utc)
         return (start_utc - datetime.timedelta(hours=self.hours)).astimezone(PARIS)
 
@@ -95,7 +96,7 @@ class BeforePeriod:
 
     days: int
 
-    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
         first = period_start or occurrence_date
         return local(first - datetime.timedelta(days=self.days), MIDNIGHT)
 
@@ -106,7 +107,7 @@ class FixedDate:
 
     deadline: datetime.datetime
 
-    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
         value = self.deadline
         if value.tzinfo is None:
             value = value.replace(tzinfo=PARIS)
@@ -117,7 +118,7 @@ class FixedDate:
 class UntilStart:
     """No rule: bookable / cancellable until the occurrence starts."""
 
-    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, closed_days=frozenset()):
+    def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
         return occurrence_start(occurrence_date, start_time)
 
 

@@ -39,3 +39,16 @@ def test_closure_rows_are_clipped_to_the_range():
     ClosureFactory(structure=structure, start_date=D(2026, 12, 1), end_date=D(2027, 3, 1))
     closed = closed_days(structure_id=structure.id, start=D(2026, 12, 20), end=D(2026, 12, 31))
     assert min(closed.closures) == D(2026, 12, 20) and max(closed.closures) == D(2026, 12, 31)
+
+
+def test_non_working_days_are_public_holidays_and_the_structures_own_non_working_closures():
+    structure = StructureFactory()
+    ClosureFactory(structure=structure, kind=Closure.Kind.SCHOOL_HOLIDAYS, label="Vacances de la Toussaint",
+                   start_date=D(2026, 10, 17), end_date=D(2026, 11, 1))
+    ClosureFactory(structure=structure, kind=Closure.Kind.CLOSURE, label="Pont", start_date=D(2026, 11, 10), end_date=D(2026, 11, 10))
+    ClosureFactory(structure=structure, kind=Closure.Kind.CLOSURE, label="Journée pédagogique", start_date=D(2026, 11, 13),
+                   end_date=D(2026, 11, 13), effect=Closure.Effect.ACTIVITIES_ONLY)
+    closed = closed_days(structure_id=structure.id, start=D(2026, 10, 1), end=D(2026, 11, 30))
+    assert set(closed.non_working) == {D(2026, 11, 1), D(2026, 11, 10), D(2026, 11, 11)}   # Toussaint, Pont, Armistice
+    canteen = ActivityFactory(structure=structure, closed_during_school_holidays=True)
+    assert {D(2026, 10, 20), D(2026, 11, 13)} <= set(closed.for_activity(canteen))         # closed, yet worked

@@ -20,15 +20,15 @@ def paris(y, m, d, hh=0, mm=0):
 
 def test_days_before_is_the_day_before_at_the_given_time():
     rule = DaysBefore(days=1, at_time=T(9, 0))
-    assert rule.deadline_for(D(2026, 11, 26), closed_days=set()) == paris(2026, 11, 25, 9, 0)
+    assert rule.deadline_for(D(2026, 11, 26), non_working_days=set()) == paris(2026, 11, 25, 9, 0)
 
 
 def test_days_before_keeps_wall_clock_time_across_spring_dst_change():
     # 29 March 2026: clocks go 02:00 → 03:00. "2 days before at 09:00" for Monday 30 March.
-    deadline = DaysBefore(days=2, at_time=T(9, 0)).deadline_for(D(2026, 3, 30), closed_days=set())
+    deadline = DaysBefore(days=2, at_time=T(9, 0)).deadline_for(D(2026, 3, 30), non_working_days=set())
     assert deadline == paris(2026, 3, 28, 9, 0)
     assert deadline.utcoffset() == datetime.timedelta(hours=1)
-    monday = DaysBefore(days=0, at_time=T(9, 0)).deadline_for(D(2026, 3, 30), closed_days=set())
+    monday = DaysBefore(days=0, at_time=T(9, 0)).deadline_for(D(2026, 3, 30), non_working_days=set())
     assert monday.utcoffset() == datetime.timedelta(hours=2)
     # Wall-clock 09:00 both days: 48 h apart on the calendar, 47 real hours.
     assert monday.astimezone(datetime.timezone.utc) - deadline.astimezone(datetime.timezone.utc) == datetime.timedelta(hours=47)
@@ -37,7 +37,7 @@ def test_days_before_keeps_wall_clock_time_across_spring_dst_change():
 def test_days_before_in_working_days_skips_the_weekend():
     # Monday 23 Nov 2026, J-2 working days at 12:00 → Thursday 19.
     rule = DaysBefore(days=2, at_time=T(12, 0), working_days=True)
-    assert rule.deadline_for(D(2026, 11, 23), closed_days=set()) == paris(2026, 11, 19, 12, 0)
+    assert rule.deadline_for(D(2026, 11, 23), non_working_days=set()) == paris(2026, 11, 19, 12, 0)
 
 
 def test_working_days_skip_public_holidays_11_november():
@@ -45,7 +45,7 @@ def test_working_days_skip_public_holidays_11_november():
     closed = public_holidays_between(D(2026, 11, 1), D(2026, 11, 30))
     assert D(2026, 11, 11) in closed
     rule = DaysBefore(days=1, at_time=T(18, 0), working_days=True)
-    assert rule.deadline_for(D(2026, 11, 12), closed_days=closed) == paris(2026, 11, 10, 18, 0)
+    assert rule.deadline_for(D(2026, 11, 12), non_working_days=closed) == paris(2026, 11, 10, 18, 0)
 
 
 def test_working_days_skip_1_may_and_a_closure_day():
@@ -54,38 +54,38 @@ def test_working_days_skip_1_may_and_a_closure_day():
     closed[D(2026, 4, 30)] = "Fermeture"
     assert working_days_before(D(2026, 5, 4), 1, closed) == D(2026, 4, 29)
     rule = DaysBefore(days=1, at_time=T(9, 0), working_days=True)
-    assert rule.deadline_for(D(2026, 5, 4), closed_days=closed) == paris(2026, 4, 29, 9, 0)
+    assert rule.deadline_for(D(2026, 5, 4), non_working_days=closed) == paris(2026, 4, 29, 9, 0)
 
 
 def test_calendar_days_do_not_skip_anything():
     rule = DaysBefore(days=2, at_time=T(12, 0), working_days=False)
-    assert rule.deadline_for(D(2026, 11, 23), closed_days={D(2026, 11, 21)}) == paris(2026, 11, 21, 12, 0)
+    assert rule.deadline_for(D(2026, 11, 23), non_working_days={D(2026, 11, 21)}) == paris(2026, 11, 21, 12, 0)
 
 
 def test_weekly_cutoff_is_tuesday_of_the_previous_week_for_the_whole_week():
     rule = WeeklyCutoff(weekday=1, at_time=T(23, 59))
     for day in range(30, 37):  # Monday 30 Nov → Sunday 6 Dec 2026
         occurrence = D(2026, 11, 30) + datetime.timedelta(days=day - 30)
-        assert rule.deadline_for(occurrence, closed_days=set()) == paris(2026, 11, 24, 23, 59)
+        assert rule.deadline_for(occurrence, non_working_days=set()) == paris(2026, 11, 24, 23, 59)
 
 
 def test_weekly_cutoff_across_autumn_dst_change():
     # Week of Monday 2 Nov 2026; previous Tuesday 27 Oct is after the 25 Oct change (UTC+1).
-    deadline = WeeklyCutoff(weekday=1, at_time=T(23, 59)).deadline_for(D(2026, 11, 4), closed_days=set())
+    deadline = WeeklyCutoff(weekday=1, at_time=T(23, 59)).deadline_for(D(2026, 11, 4), non_working_days=set())
     assert deadline == paris(2026, 10, 27, 23, 59)
     assert deadline.utcoffset() == datetime.timedelta(hours=1)
 
 
 def test_hours_before_counts_real_hours_across_autumn_dst():
     # Monday 26 Oct 2026 07:30 (UTC+1); 72 real hours before is Friday 23 Oct 08:30 (UTC+2).
-    deadline = HoursBefore(hours=72).deadline_for(D(2026, 10, 26), start_time=T(7, 30), closed_days=set())
+    deadline = HoursBefore(hours=72).deadline_for(D(2026, 10, 26), start_time=T(7, 30), non_working_days=set())
     assert deadline == paris(2026, 10, 23, 8, 30)
     assert deadline.utcoffset() == datetime.timedelta(hours=2)
 
 
 def test_hours_before_counts_real_hours_across_spring_dst():
     # Monday 30 March 2026 07:30 (UTC+2); 48 real hours before is Saturday 28 March 06:30 (UTC+1).
-    deadline = HoursBefore(hours=48).deadline_for(D(2026, 3, 30), start_time=T(7, 30), closed_days=set())
+    deadline = HoursBefore(hours=48).deadline_for(D(2026, 3, 30), start_time=T(7, 30), non_working_days=set())
     assert deadline == paris(2026, 3, 28, 6, 30)
 
 
@@ -93,21 +93,21 @@ def test_before_period_is_n_full_days_before_the_first_day_at_midnight():
     rule = BeforePeriod(days=15)
     # Holidays start Monday 19 Oct 2026; every day of the period shares the deadline.
     for day in (D(2026, 10, 19), D(2026, 10, 27)):
-        assert rule.deadline_for(day, period_start=D(2026, 10, 19), closed_days=set()) == paris(2026, 10, 4, 0, 0)
+        assert rule.deadline_for(day, period_start=D(2026, 10, 19), non_working_days=set()) == paris(2026, 10, 4, 0, 0)
 
 
 def test_before_period_without_a_period_uses_the_day_itself():
-    assert BeforePeriod(days=2).deadline_for(D(2026, 10, 19), closed_days=set()) == paris(2026, 10, 17)
+    assert BeforePeriod(days=2).deadline_for(D(2026, 10, 19), non_working_days=set()) == paris(2026, 10, 17)
 
 
 def test_fixed_date_is_returned_in_paris_time():
     fixed = datetime.datetime(2026, 6, 30, 10, 0, tzinfo=datetime.timezone.utc)
-    deadline = FixedDate(deadline=fixed).deadline_for(D(2026, 7, 10), closed_days=set())
+    deadline = FixedDate(deadline=fixed).deadline_for(D(2026, 7, 10), non_working_days=set())
     assert deadline == fixed and deadline.tzinfo == PARIS and deadline.hour == 12
 
 
 def test_no_rule_means_until_the_occurrence_starts():
-    assert UntilStart().deadline_for(D(2026, 12, 1), start_time=T(7, 30), closed_days=set()) == paris(2026, 12, 1, 7, 30)
+    assert UntilStart().deadline_for(D(2026, 12, 1), start_time=T(7, 30), non_working_days=set()) == paris(2026, 12, 1, 7, 30)
 
 
 def test_opening_window_days_ahead_and_date_take_the_later():
