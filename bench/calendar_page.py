@@ -55,7 +55,7 @@ def fill():
     from accounts.models import Child, Family, User
     from billing.models import Tariff, TariffRate, Wallet
     from portal.models import Structure
-    from reservations.models import Activity, CartLine, Closure, DeadlineRule, Enrolment, Occurrence, Reservation
+    from reservations.models import Activity, CartLine, Closure, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation
 
     rng = random.Random(42)
     structure = Structure.objects.create(name="Mairie de Bench", slug="bench")
@@ -65,10 +65,10 @@ def fill():
                                     at_time=datetime.time(9)),
         DeadlineRule.objects.create(structure=structure, name="J-2 ouvrés 12:00", kind="days_before", days=2,
                                     at_time=datetime.time(12), working_days=True),
-        DeadlineRule.objects.create(structure=structure, name="Mardi 23:59", kind="weekly_cutoff", weekday=1,
-                                    at_time=datetime.time(23, 59)),
+        DeadlineRule.objects.create(structure=structure, name="Mardi 23:59", kind="weekly_cutoff"),
         DeadlineRule.objects.create(structure=structure, name="72 h", kind="hours_before", hours=72),
     ]
+    DeadlineCutoff.objects.create(rule=rules[2], weekday=1, at_time=datetime.time(23, 59), covers=list(range(7)))
     start, end = school_year(timezone.localdate())
     Closure.objects.create(structure=structure, kind="school_holidays", label="Vacances de la Toussaint",
                            start_date=datetime.date(start.year, 10, 17), end_date=datetime.date(start.year, 11, 1))

@@ -5,7 +5,7 @@ waiting mark. Waiting places taken = waiting-listed + not transmitted with the m
 (DESIGN §4). A live reservation is one that still holds (or asks for) a place.
 """
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,15 +13,21 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child, Family
 from billing.models import Tariff, Wallet
+from portal.dates import WEEKDAY_NAMES, weekday_choices
 from portal.models import Structure
+from reservations.rules.validation import covers_error, rule_errors
 
 
 class DeadlineRule(models.Model):
-    """Until when a day can be booked or cancelled; interpreted by reservations.rules.deadlines."""
+    """Until when a day can be booked or cancelled; interpreted by reservations.rules.deadlines.
+
+    ``clean()`` refuses what cannot mean anything (reservations.rules.validation); a weekly
+    rule's cut-offs are its DeadlineCutoff lines, checked together by the admin's inline.
+    """
 
     class Kind(models.TextChoices):
         DAYS_BEFORE = "days_before", _("N jours avant, à une heure donnée")
-        WEEKLY_CUTOFF = "weekly_cutoff", _("Avant un jour de la semaine précédente, pour toute la semaine")
+        WEEKLY_CUTOFF = "weekly_cutoff", _("Avant un jour de la semaine, pour les jours qu'il couvre (limites hebdomadaires)")
         HOURS_BEFORE = "hours_before", _("N heures avant le début")
         BEFORE_PERIOD = "before_period", _("N jours pleins avant le premier jour de la période")
         FIXED_DATE = "fixed_date", _("Jusqu'à une date et heure fixes")
@@ -35,9 +41,6 @@ class DeadlineRule(models.Model):
         help_text=_("Compter en jours ouvrés : week-ends, jours fériés et fermetures ne comptent pas."),
     )
     at_time = models.TimeField(_("heure limite"), null=True, blank=True)
-    weekday = models.PositiveSmallIntegerField(
-        _("jour de la semaine limite"), null=True, blank=True, help_text=_("0 = lundi … 6 = dimanche."),
-    )
     hours = models.PositiveIntegerField(_("nombre d'heures"), null=True, blank=True)
     fixed_deadline = models.DateTimeField(_("date limite fixe"), null=True, blank=True)
 
@@ -48,6 +51,38 @@ class DeadlineRule(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        errors = rule_errors(kind=self.kind, days=self.days, working_days=self.working_days, at_time=self.at_time,
+                             hours=self.hours, fixed_deadline=self.fixed_deadline)
+        if errors:
+            raise ValidationError({field or NON_FIELD_ERRORS: message for field, message in errors.items()})
+
+
+class DeadlineCutoff(models.Model):
+    """One line of a weekly rule: "vendredi 09:00 pour lundi et mardi" (reservations.rules.deadlines.WeeklyCutoff)."""
+
+    rule = models.ForeignKey(DeadlineRule, on_delete=models.CASCADE, related_name="cutoffs", verbose_name=_("règle"))
+    weekday = models.PositiveSmallIntegerField(_("jour limite"), choices=weekday_choices)
+    at_time = models.TimeField(_("heure limite"))
+    # The weekdays (0 = Monday … 6 = Sunday) whose days close at this cut-off.
+    covers = models.JSONField(_("pour les jours"), default=list)
+
+    structure_path = "rule__structure"
+
+    class Meta:
+        verbose_name = _("limite hebdomadaire")
+        verbose_name_plural = _("limites hebdomadaires")
+        ordering = ["rule", "id"]
+
+    def __str__(self):
+        days = ", ".join(str(WEEKDAY_NAMES[day]) for day in sorted(self.covers or []) if 0 <= day <= 6)
+        return f"{WEEKDAY_NAMES[self.weekday]} {self.at_time:%H:%M} → {days}"
+
+    def clean(self):
+        error = covers_error(self.covers)
+        if error:
+            raise ValidationError({"covers": error})
 
 
 class Activity(models.Model):
@@ -120,8 +155,6 @@ class Occurrence(models.Model):
     departure_time = models.TimeField(_("heure de départ"))
     places = models.PositiveIntegerField(_("places"), default=0)
     waiting_places = models.PositiveIntegerField(_("places en liste d'attente"), default=0)
-    # First day of the period it belongs to (holidays), for "N days before the period" rules.
-    period_start = models.DateField(_("premier jour de la période"), null=True, blank=True)
     # Closed by staff (a strike, a trip cancelled): nothing can be booked and the night refuses its requests.
     is_closed = models.BooleanField(_("fermée"), default=False)
 

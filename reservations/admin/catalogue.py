@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import StructureScopedAdmin
 from portal.dates import weekday_choices
-from reservations.models import Activity, Closure, DeadlineRule, Enrolment, Occurrence, Reservation
+from reservations.models import Activity, Closure, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation
 from reservations.rules.places import with_place_counts
+from reservations.rules.validation import cutoff_lines_errors
 from reservations.staff.services import StaffActionError, occurrences_generate
 
 from .filters import PeriodFilter, WaitingWithPlacesFilter
@@ -27,22 +28,68 @@ from .filters import PeriodFilter, WaitingWithPlacesFilter
 State = Reservation.State
 
 
+WEEKDAYS = weekday_choices()
+
+
+class CutoffForm(forms.ModelForm):
+    """One line "vendredi 09:00 pour lundi et mardi": the covered days are ticked by name."""
+
+    covers = forms.TypedMultipleChoiceField(label=_("pour les jours"), choices=WEEKDAYS, coerce=int,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = DeadlineCutoff
+        fields = ("weekday", "at_time", "covers")
+
+
+class CutoffFormSet(forms.BaseInlineFormSet):
+    """The rule's lines together: only for a weekly rule, at least one, no day covered twice."""
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        lines = [form.cleaned_data["covers"] for form in self.forms
+                 if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        errors = cutoff_lines_errors(kind=self.instance.kind, lines=lines)
+        if errors:
+            raise forms.ValidationError(errors)
+
+
+class CutoffInline(admin.TabularInline):
+    model = DeadlineCutoff
+    form = CutoffForm
+    formset = CutoffFormSet
+    extra = 1
+    verbose_name = _("limite hebdomadaire")
+    verbose_name_plural = _("limites hebdomadaires (type « Avant un jour de la semaine » : "
+                            "« vendredi 09:00 pour lundi et mardi ; mardi 09:00 pour jeudi et vendredi »)")
 
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(StructureScopedAdmin):
-    list_display = ("name", "kind", "days", "working_days", "at_time", "weekday", "hours", "fixed_deadline", "structure")
+    list_display = ("name", "kind", "days", "working_days", "at_time", "hours", "fixed_deadline", "cutoff_lines", "structure")
     list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "kind")
     search_fields = ("name",)
+    inlines = [CutoffInline]
     fieldsets = (
         (None, {"fields": ("structure", "name", "kind")}),
         (_("Paramètres (selon le type)"), {
-            "fields": ("days", "working_days", "at_time", "weekday", "hours", "fixed_deadline"),
+            "fields": ("days", "working_days", "at_time", "hours", "fixed_deadline"),
             "description": _("N jours avant : nombre de jours + heure (jours ouvrés ou non). "
-                             "Avant un jour de la semaine : jour de la semaine + heure. N heures avant : nombre d'heures. "
-                             "Avant la période : nombre de jours pleins. Date fixe : date limite."),
+                             "N heures avant : nombre d'heures. Avant la période : nombre de jours pleins. "
+                             "Date fixe : date limite. Avant un jour de la semaine : les limites ci-dessous "
+                             "(chaque jour couvert ferme le dernier jour limite avant le premier jour qu'elle "
+                             "couvre dans sa semaine). Les champs qui ne servent pas au type restent vides."),
         }),
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("cutoffs")
+
+    @admin.display(description=_("limites hebdomadaires"))
+    def cutoff_lines(self, obj):
+        return " ; ".join(str(line) for line in obj.cutoffs.all()) or "—"
 
 
 class EnrolmentForm(forms.ModelForm):
@@ -212,9 +259,9 @@ class OccurrenceAdmin(StructureScopedAdmin):
     date_hierarchy = "date"
     search_fields = ("activity__name",)
     ordering = ("date", "activity__position", "activity__name")
-    fields = ("activity", "date", "arrival_time", "departure_time", "places", "waiting_places", "period_start",
+    fields = ("activity", "date", "arrival_time", "departure_time", "places", "waiting_places", "holiday_period",
               "is_closed", "waiting_list")
-    readonly_fields = ("waiting_list",)
+    readonly_fields = ("holiday_period", "waiting_list")
     inlines = [ReservationInline]
 
     def get_queryset(self, request):
@@ -242,6 +289,18 @@ class OccurrenceAdmin(StructureScopedAdmin):
         url = reverse("admin:reservations_reservation_changelist")
         return format_html('<a href="{}?occurrence__id__exact={}&amp;state__exact={}">{}</a>', url, obj.pk,
                            State.AWAITING_DECISION, obj.awaiting)
+
+    @admin.display(description=_("période de vacances"))
+    def holiday_period(self, obj):
+        """The school holidays the day belongs to, from the closures (what "N jours pleins avant
+        la période" counts from), whether the day was generated or added by hand."""
+        if obj.pk is None:
+            return _("Selon les fermetures « Vacances scolaires » de la structure.")
+        holidays = Closure.objects.filter(structure_id=obj.activity.structure_id, kind=Closure.Kind.SCHOOL_HOLIDAYS,
+                                          start_date__lte=obj.date, end_date__gte=obj.date).order_by("start_date").first()
+        if holidays is None:
+            return _("Hors vacances scolaires.")
+        return _("%(label)s, à partir du %(first)s") % {"label": holidays.label, "first": holidays.start_date.strftime("%d/%m/%Y")}
 
     @admin.display(description=_("liste d'attente, dans l'ordre"))
     def waiting_list(self, obj):

@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 
 from billing.models import Tariff, TariffRate, Wallet
-from reservations.models import Activity, Closure, DeadlineRule, Enrolment
+from reservations.models import Activity, Closure, DeadlineCutoff, DeadlineRule, Enrolment
 from reservations.staff.services import occurrences_generate
 
 T = datetime.time
@@ -23,18 +23,24 @@ RULES = {
     "La veille à 09:00": {"kind": DeadlineRule.Kind.DAYS_BEFORE, "days": 1, "at_time": T(9, 0)},
     "J-2 à 12:00 hors week-end (jours ouvrés)": {"kind": DeadlineRule.Kind.DAYS_BEFORE, "days": 2, "at_time": T(12, 0),
                                                   "working_days": True},
-    "Avant mardi 23:59 pour la semaine suivante": {"kind": DeadlineRule.Kind.WEEKLY_CUTOFF, "weekday": 1, "at_time": T(23, 59)},
+    "Avant mardi 23:59 pour la semaine suivante": {"kind": DeadlineRule.Kind.WEEKLY_CUTOFF},
     "72 heures avant": {"kind": DeadlineRule.Kind.HOURS_BEFORE, "hours": 72},
     "15 jours pleins avant les vacances": {"kind": DeadlineRule.Kind.BEFORE_PERIOD, "days": 15},
+    "Vendredi 09:00 pour lundi et mardi ; mardi 09:00 pour jeudi et vendredi": {"kind": DeadlineRule.Kind.WEEKLY_CUTOFF},
 }
-VEILLE, J2, MARDI, H72, VACANCES = RULES
+# Weekly rules' lines: (cut-off weekday, time, weekdays covered); 0 = Monday.
+CUTOFFS = {
+    "Avant mardi 23:59 pour la semaine suivante": [(1, T(23, 59), list(range(7)))],
+    "Vendredi 09:00 pour lundi et mardi ; mardi 09:00 pour jeudi et vendredi": [(4, T(9, 0), [0, 1]), (1, T(9, 0), [3, 4])],
+}
+VEILLE, J2, MARDI, H72, VACANCES, DEUX_LIMITES = RULES
 
 # name → wallet, tariff, days ("school", "wednesday", "holidays"), fields
 CARTEVILLE_ACTIVITIES = [
     ("Restauration Scolaire", "Restauration", "Restauration Scolaire", "school", {
         "arrival_time": T(11, 45), "departure_time": T(13, 30), "booking_rule": J2, "cancellation_rule": J2}),
     ("Garderie Matin Scolaire", "Accueil Périscolaire", "Garderie", "school", {
-        "arrival_time": T(7, 30), "departure_time": T(8, 30), "booking_rule": VEILLE, "cancellation_rule": J2}),
+        "arrival_time": T(7, 30), "departure_time": T(8, 30), "booking_rule": DEUX_LIMITES, "cancellation_rule": DEUX_LIMITES}),
     ("Garderie Soir Scolaire", "Accueil Périscolaire", "Garderie", "school", {
         "arrival_time": T(16, 30), "departure_time": T(18, 30), "booking_rule": VEILLE, "cancellation_rule": J2}),
     ("Gouter", "Accueil Périscolaire", "Gouter", "school", {
@@ -97,7 +103,10 @@ def school_holidays(first_year: int, last_year: int) -> list[tuple[str, datetime
 def deadline_rules(structure) -> dict[str, DeadlineRule]:
     rules = {}
     for name, fields in RULES.items():
-        rules[name], _ = DeadlineRule.objects.get_or_create(structure=structure, name=name, defaults=fields)
+        rules[name], created = DeadlineRule.objects.get_or_create(structure=structure, name=name, defaults=fields)
+        if created:
+            DeadlineCutoff.objects.bulk_create(DeadlineCutoff(rule=rules[name], weekday=weekday, at_time=at_time, covers=covers)
+                                               for weekday, at_time, covers in CUTOFFS.get(name, ()))
     return rules
 
 

@@ -72,10 +72,12 @@ class Slot:
 
 
 def _rule_arguments(ctx: Context, occurrence: Occurrence) -> dict:
-    # Working days skip what the structure does not work, not what only closes this activity.
-    non_working = ctx.closed.non_working if ctx.closed else {}
-    return {"period_start": occurrence.period_start, "start_time": occurrence.arrival_time,
-            "non_working_days": non_working}
+    # Working days skip what the structure does not work, not what only closes this activity;
+    # the holidays a day belongs to come from the closures, however the day was created.
+    if ctx.closed is None:
+        return {"period_start": None, "start_time": occurrence.arrival_time, "non_working_days": {}}
+    return {"period_start": ctx.closed.period_start(occurrence.date), "start_time": occurrence.arrival_time,
+            "non_working_days": ctx.closed.non_working}
 
 
 class Windows(NamedTuple):

@@ -45,6 +45,8 @@ class ClosedDays:
     school: dict = field(default_factory=dict)
     # Days the structure does not work: skipped by "N working days" rules (date → reason).
     non_working: dict = field(default_factory=dict)
+    # School-holiday day → the first day of those holidays (for "N jours pleins avant la période").
+    holiday_starts: dict = field(default_factory=dict)
 
     def for_activity(self, activity) -> dict[datetime.date, str]:
         """date → reason, for one activity (cached per school-holiday flag)."""
@@ -62,6 +64,14 @@ class ClosedDays:
     def reason(self, activity, day: datetime.date) -> str | None:
         return self.for_activity(activity).get(day)
 
+    def period_start(self, day: datetime.date) -> datetime.date | None:
+        """The first day of the school holidays the day belongs to (None: not in holidays).
+
+        Read from the closures, whoever created the day (generated or added by hand) and
+        whenever the holidays were entered or moved.
+        """
+        return self.holiday_starts.get(day)
+
 
 def closed_days(*, structure_id: int, start: datetime.date, end: datetime.date) -> ClosedDays:
     """Closed days of a structure between two dates (inclusive), in one query."""
@@ -76,10 +86,13 @@ def closed_days(*, structure_id: int, start: datetime.date, end: datetime.date) 
     for kind, label, first, last, effect in rows:
         target = result.school if kind == Closure.Kind.SCHOOL_HOLIDAYS else result.closures
         non_working = (effect or Closure.DEFAULT_EFFECT.get(kind)) == Closure.Effect.NON_WORKING
+        holidays = kind == Closure.Kind.SCHOOL_HOLIDAYS
         day = max(first, start)
         while day <= min(last, end):
             target.setdefault(day, label)
             if non_working:
                 result.non_working.setdefault(day, label)
+            if holidays:
+                result.holiday_starts.setdefault(day, first)
             day += datetime.timedelta(days=1)
     return result

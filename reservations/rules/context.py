@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from billing.models import TariffRate
 from portal import dates
-from reservations.models import Activity, CartLine, Enrolment, Occurrence, Reservation
+from reservations.models import Activity, CartLine, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation
 
 from . import deadlines
 from .closures import ClosedDays, closed_days
@@ -36,6 +36,7 @@ class Context:
     reservations: dict = field(default_factory=dict)         # (child_id, occurrence_id) → live Reservation
     cart: dict = field(default_factory=dict)                 # (child_id, occurrence_id) → CartLine
     closed: ClosedDays | None = None
+    cutoffs: dict = field(default_factory=dict)              # weekly DeadlineRule id → (Cutoff, ...)
     _rules: dict = field(default_factory=dict)
 
     @property
@@ -48,11 +49,32 @@ class Context:
     def rules(self, activity):
         if activity.id not in self._rules:
             self._rules[activity.id] = (
-                deadlines.rule_from_model(activity.booking_rule),
-                deadlines.rule_from_model(activity.cancellation_rule),
+                deadlines.rule_from_model(activity.booking_rule, cutoffs=self.cutoffs_of(activity.booking_rule)),
+                deadlines.rule_from_model(activity.cancellation_rule, cutoffs=self.cutoffs_of(activity.cancellation_rule)),
                 deadlines.opening_from_activity(activity),
             )
         return self._rules[activity.id]
+
+    def cutoffs_of(self, rule) -> tuple:
+        """A weekly rule's lines: loaded with the context, or here once per rule (contexts
+        built by hand: the follow-up page, the demo)."""
+        if rule is None or rule.kind != DeadlineRule.Kind.WEEKLY_CUTOFF:
+            return ()
+        if rule.id not in self.cutoffs:
+            load_cutoffs(self, [rule.id])
+        return self.cutoffs[rule.id]
+
+
+def load_cutoffs(ctx: Context, rule_ids) -> None:
+    """The cut-off lines of these weekly rules, in one query."""
+    rule_ids = sorted(set(rule_ids) - set(ctx.cutoffs))
+    if not rule_ids:
+        return
+    rows: dict[int, list] = {rule_id: [] for rule_id in rule_ids}
+    for rule_id, *line in DeadlineCutoff.objects.filter(rule_id__in=rule_ids).order_by("rule_id", "id").values_list(
+            "rule_id", "weekday", "at_time", "covers"):
+        rows[rule_id].append(line)
+    ctx.cutoffs.update((rule_id, deadlines.cutoffs_from_rows(lines)) for rule_id, lines in rows.items())
 
 
 def load_context(
@@ -123,4 +145,7 @@ def load_context(
         ctx.reservations[(reservation.child_id, reservation.occurrence_id)] = reservation
 
     ctx.closed = closed_days(structure_id=family.structure_id, start=start - WORKING_DAYS_LOOKBACK, end=end)
+    # Weekly rules' lines: one more query, only when such a rule is in use.
+    load_cutoffs(ctx, [rule.id for activity in activities.values() for rule in (activity.booking_rule, activity.cancellation_rule)
+                       if rule is not None and rule.kind == DeadlineRule.Kind.WEEKLY_CUTOFF])
     return ctx

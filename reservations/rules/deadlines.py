@@ -66,17 +66,45 @@ class DaysBefore:
         return local(day, self.at_time)
 
 
+def last_weekday_before(day: datetime.date, weekday: int) -> datetime.date:
+    """The last date strictly before ``day`` falling on ``weekday`` (0 = Monday)."""
+    return day - datetime.timedelta(days=(day.weekday() - weekday - 1) % 7 + 1)
+
+
 @dataclass(frozen=True)
-class WeeklyCutoff:
-    """Before <weekday> HH:MM of the previous week, for the whole next week (0 = Monday)."""
+class Cutoff:
+    """One line of a weekly rule: "vendredi 09:00 pour lundi et mardi" (weekday 4, 09:00, {0, 1})."""
 
     weekday: int
-    at_time: datetime.time = END_OF_DAY
+    at_time: datetime.time
+    covers: frozenset[int]
+
+
+@dataclass(frozen=True)
+class WeeklyCutoff:
+    """Weekly cut-offs: "vendredi 09:00 pour lundi et mardi ; mardi 09:00 pour jeudi et vendredi".
+
+    A covered day closes on the line's weekday and time, the last one before the first of
+    the days that line covers in the day's week (Monday to Sunday): Monday and Tuesday on
+    the Friday before, Thursday and Friday on that week's Tuesday; "mardi 23:59 pour toute la
+    semaine" is the previous week's Tuesday. A day no line covers closes at the nearest
+    cut-off before it.
+    """
+
+    cutoffs: tuple[Cutoff, ...]
+
+    @classmethod
+    def whole_week(cls, weekday: int, at_time: datetime.time = END_OF_DAY) -> WeeklyCutoff:
+        """ "Avant <weekday> HH:MM pour toute la semaine suivante"."""
+        return cls((Cutoff(weekday, at_time, frozenset(range(7))),))
 
     def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
-        monday = occurrence_date - datetime.timedelta(days=occurrence_date.weekday())
-        previous_monday = monday - datetime.timedelta(days=7)
-        return local(previous_monday + datetime.timedelta(days=self.weekday), self.at_time)
+        weekday = occurrence_date.weekday()
+        for cutoff in self.cutoffs:
+            if weekday in cutoff.covers:
+                first_covered = occurrence_date - datetime.timedelta(days=weekday - min(cutoff.covers))
+                return local(last_weekday_before(first_covered, cutoff.weekday), cutoff.at_time)
+        return max(local(last_weekday_before(occurrence_date, cutoff.weekday), cutoff.at_time) for cutoff in self.cutoffs)
 
 
 @dataclass(frozen=True)
@@ -145,15 +173,22 @@ def opening_from_activity(activity) -> OpeningWindow:
     return OpeningWindow(days_ahead=activity.opens_days_ahead, opens_on=activity.opens_on)
 
 
-def rule_from_model(rule) -> Rule:
-    """Turn a DeadlineRule row (or None) into its rule object."""
+def cutoffs_from_rows(rows) -> tuple[Cutoff, ...]:
+    """(weekday, at_time, covers) rows of DeadlineCutoff → the rule's lines, in a stable order."""
+    return tuple(Cutoff(weekday, at_time, frozenset(covers)) for weekday, at_time, covers in rows if covers)
+
+
+def rule_from_model(rule, *, cutoffs: tuple[Cutoff, ...] = ()) -> Rule:
+    """Turn a DeadlineRule row (or None) into its rule object; a weekly rule needs its
+    cut-off lines (``cutoffs``, loaded by reservations.rules.context)."""
     if rule is None:
         return UntilStart()
     kind = rule.kind
     if kind == "days_before":
         return DaysBefore(days=rule.days or 0, at_time=rule.at_time or END_OF_DAY, working_days=rule.working_days)
     if kind == "weekly_cutoff":
-        return WeeklyCutoff(weekday=rule.weekday if rule.weekday is not None else 1, at_time=rule.at_time or END_OF_DAY)
+        # A rule saved without lines (the admin refuses it) is no deadline at all.
+        return WeeklyCutoff(cutoffs) if cutoffs else UntilStart()
     if kind == "hours_before":
         return HoursBefore(hours=rule.hours or 0)
     if kind == "before_period":

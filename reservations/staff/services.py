@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal.dates import MAX_PERIOD_DAYS
 from reservations.locking import occurrences_lock, rows_lock
-from reservations.models import Activity, Closure, Occurrence, Reservation, ReservationEvent
+from reservations.models import Activity, Occurrence, Reservation, ReservationEvent
 from reservations.rules.closures import closed_days
 
 State = Reservation.State
@@ -76,11 +76,6 @@ def occurrences_generate(
         locked = rows_lock(Activity.objects.filter(pk=activity.pk))[0]
         closed = closed_days(structure_id=locked.structure_id, start=start, end=end).for_activity(locked)
         existing = set(Occurrence.objects.filter(activity=locked, date__gte=start, date__lte=end).values_list("date", flat=True))
-        holidays_periods = list(
-            Closure.objects.filter(
-                structure_id=locked.structure_id, kind=Closure.Kind.SCHOOL_HOLIDAYS, start_date__lte=end, end_date__gte=start,
-            ).values_list("start_date", "end_date")
-        )
         to_create, skipped = [], []
         day = start
         while day <= end:
@@ -90,10 +85,9 @@ def occurrences_generate(
                 elif day in closed:
                     skipped.append((day, closed[day]))
                 else:
-                    period_start = next((first for first, last in holidays_periods if first <= day <= last), None)
                     to_create.append(Occurrence(
                         activity=locked, date=day, arrival_time=locked.arrival_time, departure_time=locked.departure_time,
-                        places=locked.default_places, waiting_places=locked.default_waiting_places, period_start=period_start,
+                        places=locked.default_places, waiting_places=locked.default_waiting_places,
                     ))
             day += datetime.timedelta(days=1)
         created = Occurrence.objects.bulk_create(to_create)

@@ -8,7 +8,8 @@ from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFacto
 from billing.tests import factories as billing_factories
 from billing.tests.factories import TariffFactory  # noqa: F401 (re-exported: booking_world imports it from here)
 from reservations.models import (
-    Activity, CartLine, Closure, DeadlineRule, Enrolment, Occurrence, Reservation, ReservationEvent, TransmissionRun,
+    Activity, CartLine, Closure, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation, ReservationEvent,
+    TransmissionRun,
 )
 
 
@@ -37,6 +38,18 @@ class DeadlineRuleFactory(factory.django.DjangoModelFactory):
     kind = DeadlineRule.Kind.DAYS_BEFORE
     days = 1
     at_time = datetime.time(9, 0)
+
+
+class DeadlineCutoffFactory(factory.django.DjangoModelFactory):
+    """A weekly rule's line; the default is "mardi 23:59 pour toute la semaine suivante"."""
+
+    class Meta:
+        model = DeadlineCutoff
+
+    rule = factory.SubFactory(DeadlineRuleFactory, kind=DeadlineRule.Kind.WEEKLY_CUTOFF, days=None, at_time=None)
+    weekday = 1
+    at_time = datetime.time(23, 59)
+    covers = factory.LazyFunction(lambda: list(range(7)))
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):

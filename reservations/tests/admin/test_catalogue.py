@@ -5,9 +5,16 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import TEST_PASSWORD, StaffMembershipFactory, StructureFactory, UserFactory
-from reservations.models import Occurrence, Reservation, ReservationEvent
-from reservations.tests.factories import ActivityFactory, OccurrenceFactory, ReservationFactory
+from accounts.tests.factories import (
+    TEST_PASSWORD, ChildFactory, FamilyFactory, StaffMembershipFactory, StructureFactory, UserFactory,
+)
+from reservations.models import Closure, DeadlineRule, Occurrence, Reservation, ReservationEvent
+from reservations.rules.availability import windows
+from reservations.rules.context import load_context
+from reservations.rules.deadlines import PARIS
+from reservations.tests.factories import (
+    ActivityFactory, ClosureFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, ReservationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 State = Reservation.State
@@ -207,3 +214,36 @@ def test_attendance_is_read_only_once_the_consumption_is_posted(staff_client, st
     response = staff_client.get(reverse("admin:reservations_reservation_change", args=[reservation.pk]))
     assert response.status_code == 200
     assert 'name="attendance"' not in response.text
+
+
+def test_a_holiday_day_added_by_hand_takes_its_holiday_period_from_the_closures(staff_client, structure):
+    # The leisure centre's rule: « réservation jusqu'à 15 jours pleins avant le premier jour des vacances ».
+    rule = DeadlineRuleFactory(structure=structure, name="15 jours pleins avant les vacances",
+                               kind=DeadlineRule.Kind.BEFORE_PERIOD, days=15, at_time=None)
+    centre = ActivityFactory(structure=structure, name="Vacances - Cambianes 6-12 ans", closed_during_school_holidays=False,
+                             booking_rule=rule, cancellation_rule=rule)
+    holidays = ClosureFactory(structure=structure, kind=Closure.Kind.SCHOOL_HOLIDAYS, label="Vacances de Noël",
+                              start_date=datetime.date(2026, 12, 19), end_date=datetime.date(2027, 1, 3))
+    response = staff_client.post(reverse("admin:reservations_occurrence_add"), {
+        "activity": centre.pk, "date": "2026-12-28", "arrival_time": "08:30", "departure_time": "17:30",
+        "places": "12", "waiting_places": "2", "reservations-TOTAL_FORMS": "0", "reservations-INITIAL_FORMS": "0"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    day = Occurrence.objects.get(activity=centre, date=datetime.date(2026, 12, 28))
+    page = staff_client.get(reverse("admin:reservations_occurrence_change", args=[day.pk]))
+    assert "Vacances de Noël, à partir du 19/12/2026" in page.text
+
+    family = FamilyFactory(structure=structure)
+    child = ChildFactory(family=family)
+    EnrolmentFactory(child=child, activity=centre, start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2027, 7, 4))
+    now = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=PARIS)
+
+    def deadline():
+        ctx = load_context(family=family, child_ids=[child.id], start=day.date, end=day.date, now=now)
+        return windows(ctx, ctx.occurrences[day.pk])[1]
+
+    # 19 December − 15 full days = 4 December at 00:00 (the end of Thursday 3), not 13 December.
+    assert deadline() == datetime.datetime(2026, 12, 4, 0, 0, tzinfo=PARIS)
+    # The holidays are moved a week earlier in the admin: the day follows them.
+    holidays.start_date = datetime.date(2026, 12, 12)
+    holidays.save()
+    assert deadline() == datetime.datetime(2026, 11, 27, 0, 0, tzinfo=PARIS)

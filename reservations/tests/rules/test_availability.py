@@ -9,7 +9,8 @@ from reservations.rules.availability import day_state, evaluate
 from reservations.rules.context import load_context
 from reservations.tests.booking_world import NOW, make_activity, make_world
 from reservations.tests.factories import (
-    CartLineFactory, ClosureFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, ReservationFactory,
+    CartLineFactory, ClosureFactory, DeadlineCutoffFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory,
+    ReservationFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +26,11 @@ def test_aggregate_day_state_matches_the_full_evaluation_in_every_situation():
     rules = [
         DeadlineRuleFactory(structure=structure, kind=DeadlineRule.Kind.DAYS_BEFORE, days=2, at_time=datetime.time(12),
                             working_days=True),
-        DeadlineRuleFactory(structure=structure, kind=DeadlineRule.Kind.WEEKLY_CUTOFF, weekday=1, at_time=datetime.time(23, 59)),
+        DeadlineCutoffFactory(rule__structure=structure, covers=[0, 1, 2], weekday=4, at_time=datetime.time(9)).rule,
         DeadlineRuleFactory(structure=structure, kind=DeadlineRule.Kind.HOURS_BEFORE, hours=72),
     ]
+    # « Vendredi 09:00 pour lundi, mardi, mercredi ; mardi 09:00 pour jeudi et vendredi »
+    DeadlineCutoffFactory(rule=rules[1], weekday=1, at_time=datetime.time(9), covers=[3, 4])
     extra = [
         make_activity(structure, name="Accueil du matin", rule=rules[0], places=0, arrival_time=datetime.time(7, 30)),
         make_activity(structure, name="Mercredi loisirs", rule=rules[1], places=1, waiting=0, opens_days_ahead=20),

@@ -6,8 +6,8 @@ import pytest
 from reservations.models import DeadlineRule
 from reservations.rules.closures import public_holidays_between
 from reservations.rules.deadlines import (
-    PARIS, BeforePeriod, DaysBefore, FixedDate, HoursBefore, OpeningWindow, UntilStart, WeeklyCutoff, format_deadline,
-    format_moment, rule_from_model, working_days_before,
+    PARIS, BeforePeriod, Cutoff, DaysBefore, FixedDate, HoursBefore, OpeningWindow, UntilStart, WeeklyCutoff, format_deadline,
+    cutoffs_from_rows, format_moment, rule_from_model, working_days_before,
 )
 
 D = datetime.date
@@ -63,7 +63,7 @@ def test_calendar_days_do_not_skip_anything():
 
 
 def test_weekly_cutoff_is_tuesday_of_the_previous_week_for_the_whole_week():
-    rule = WeeklyCutoff(weekday=1, at_time=T(23, 59))
+    rule = WeeklyCutoff.whole_week(1, T(23, 59))
     for day in range(30, 37):  # Monday 30 Nov → Sunday 6 Dec 2026
         occurrence = D(2026, 11, 30) + datetime.timedelta(days=day - 30)
         assert rule.deadline_for(occurrence, non_working_days=set()) == paris(2026, 11, 24, 23, 59)
@@ -71,7 +71,7 @@ def test_weekly_cutoff_is_tuesday_of_the_previous_week_for_the_whole_week():
 
 def test_weekly_cutoff_across_autumn_dst_change():
     # Week of Monday 2 Nov 2026; previous Tuesday 27 Oct is after the 25 Oct change (UTC+1).
-    deadline = WeeklyCutoff(weekday=1, at_time=T(23, 59)).deadline_for(D(2026, 11, 4), non_working_days=set())
+    deadline = WeeklyCutoff.whole_week(1, T(23, 59)).deadline_for(D(2026, 11, 4), non_working_days=set())
     assert deadline == paris(2026, 10, 27, 23, 59)
     assert deadline.utcoffset() == datetime.timedelta(hours=1)
 
@@ -119,13 +119,36 @@ def test_opening_window_days_ahead_and_date_take_the_later():
 
 @pytest.mark.parametrize(("fields", "expected"), [
     ({"kind": "days_before", "days": 2, "at_time": T(12, 0), "working_days": True}, DaysBefore(2, T(12, 0), True)),
-    ({"kind": "weekly_cutoff", "weekday": 1, "at_time": T(23, 59)}, WeeklyCutoff(1, T(23, 59))),
     ({"kind": "hours_before", "hours": 72}, HoursBefore(72)),
     ({"kind": "before_period", "days": 15}, BeforePeriod(15)),
     ({"kind": "fixed_date", "fixed_deadline": paris(2026, 6, 30, 12)}, FixedDate(paris(2026, 6, 30, 12))),
 ])
 def test_rule_from_model_converts_every_kind(fields, expected):
     assert rule_from_model(DeadlineRule(name="r", **fields)) == expected
+
+
+def test_rule_from_model_reads_a_weekly_rules_lines():
+    rule = DeadlineRule(name="r", kind="weekly_cutoff")
+    lines = ((4, T(9, 0), [0, 1]), (1, T(9, 0), [3, 4]))
+    assert rule_from_model(rule, cutoffs=cutoffs_from_rows(lines)) == WeeklyCutoff((
+        Cutoff(4, T(9, 0), frozenset({0, 1})), Cutoff(1, T(9, 0), frozenset({3, 4}))))
+    assert rule_from_model(rule) == UntilStart()     # no line (the admin refuses it): no deadline
+
+
+def test_two_cutoffs_a_week_friday_for_monday_and_tuesday_tuesday_for_thursday_and_friday():
+    # « Vendredi 09:00 pour lundi et mardi ; mardi 09:00 pour jeudi et vendredi » (week of Monday 7 Dec 2026).
+    rule = WeeklyCutoff((Cutoff(4, T(9, 0), frozenset({0, 1})), Cutoff(1, T(9, 0), frozenset({3, 4}))))
+    expected = {
+        D(2026, 12, 7): paris(2026, 12, 4, 9, 0),    # Monday → the Friday before
+        D(2026, 12, 8): paris(2026, 12, 4, 9, 0),    # Tuesday → the same Friday
+        D(2026, 12, 10): paris(2026, 12, 8, 9, 0),   # Thursday → that week's Tuesday
+        D(2026, 12, 11): paris(2026, 12, 8, 9, 0),   # Friday → the same Tuesday
+        D(2026, 12, 9): paris(2026, 12, 8, 9, 0),    # Wednesday, not covered: the nearest cut-off before it
+    }
+    for day, deadline in expected.items():
+        assert rule.deadline_for(day, non_working_days=set()) == deadline, day
+    # Across the autumn change: Monday 26 Oct 2026 closes Friday 23 Oct 09:00 summer time.
+    assert rule.deadline_for(D(2026, 10, 26), non_working_days=set()).utcoffset() == datetime.timedelta(hours=2)
 
 
 def test_rule_from_model_without_rule_is_until_start():

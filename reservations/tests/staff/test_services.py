@@ -71,7 +71,7 @@ def test_generation_skips_public_holidays_and_closures_and_says_why():
     assert reasons[datetime.date(2026, 5, 15)] == "Pont de l'Ascension"
 
 
-def test_school_holidays_close_only_activities_marked_so_and_set_the_period_start():
+def test_school_holidays_close_only_activities_marked_so():
     school = ActivityFactory(closed_during_school_holidays=True)
     holidays_activity = ActivityFactory(structure=school.structure, closed_during_school_holidays=False)
     ClosureFactory(structure=school.structure, kind=Closure.Kind.SCHOOL_HOLIDAYS, label="Vacances de la Toussaint",
@@ -83,7 +83,6 @@ def test_school_holidays_close_only_activities_marked_so_and_set_the_period_star
 
     assert created_school == [] and len(skipped_school) == 5
     assert len(created_holidays) == 5 and skipped_holidays == []
-    assert {o.period_start for o in created_holidays} == {datetime.date(2026, 10, 17)}
 
 
 def test_generation_is_idempotent_and_keeps_existing_days_untouched():
