@@ -1,29 +1,23 @@
-"""Staff admin of what can be booked: deadline rules, activities and enrolments, closures,
-days (occurrences) with their capacities and waiting lists.
+"""Staff admin of what can be booked: deadline rules, activities and enrolments, closures.
 
 Every class is scoped to the staff member's structures (StructureScopedAdmin). Days are
-generated through reservations.staff.services (locks, closures skipped).
+generated through reservations.staff.services (locks, closures skipped); the days
+themselves, their capacities and waiting lists are in reservations.admin.days.
 """
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import StructureScopedAdmin
 from portal.dates import weekday_choices
-from reservations.models import Activity, Closure, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation
-from reservations.rules.places import with_place_counts
+from reservations.models import Activity, Closure, DeadlineCutoff, DeadlineRule, Enrolment, Reservation
 from reservations.rules.validation import cutoff_lines_errors
 from reservations.staff.services import StaffActionError, occurrences_generate
 
-from .filters import PeriodFilter, WaitingWithPlacesFilter
 
 State = Reservation.State
 
@@ -220,100 +214,3 @@ class ClosureAdmin(StructureScopedAdmin):
     fields = ("structure", "kind", "label", "start_date", "end_date", "effect")
     search_fields = ("label",)
     date_hierarchy = "start_date"
-
-
-class ReservationInline(admin.TabularInline):
-    """The occurrence's requests in submission order (the waiting list's order), read only."""
-
-    model = Reservation
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ("submitted_at", "child", "family", "state", "waiting_mark", "cancel_requested_at", "arrival_time",
-              "departure_time", "cost")
-    readonly_fields = fields
-    ordering = ("submitted_at", "id")
-    verbose_name_plural = _("demandes (par ordre d'arrivée)")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("child", "family")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Occurrence)
-class OccurrenceAdmin(StructureScopedAdmin):
-    structure_path = "activity__structure"
-    # Opens on today and the days to come (PeriodFilter); the weekday beside the date; fits 1366 px.
-    list_display = ("day", "activity", "places", "waiting_places", "places_taken", "waiting_count", "requests_count",
-                    "is_closed")
-    list_display_links = ("day",)
-    list_editable = ("places", "waiting_places")
-    list_filter = (PeriodFilter, WaitingWithPlacesFilter, ("activity__structure", admin.RelatedOnlyFieldListFilter),
-                   ("activity", admin.RelatedOnlyFieldListFilter), "is_closed")
-    list_select_related = ("activity",)
-    date_hierarchy = "date"
-    search_fields = ("activity__name",)
-    ordering = ("date", "activity__position", "activity__name")
-    fields = ("activity", "date", "arrival_time", "departure_time", "places", "waiting_places", "holiday_period",
-              "is_closed", "waiting_list")
-    readonly_fields = ("holiday_period", "waiting_list")
-    inlines = [ReservationInline]
-
-    def get_queryset(self, request):
-        queryset = with_place_counts(super().get_queryset(request))
-        return queryset.annotate(
-            awaiting=Count("reservations", filter=Q(reservations__state=State.AWAITING_DECISION)),
-        )
-
-    @admin.display(description=_("jour"), ordering="date")
-    def day(self, obj):
-        return date_format(obj.date, "D d/m/Y")
-
-    @admin.display(description=_("places prises"), ordering="taken")
-    def places_taken(self, obj):
-        return obj.taken
-
-    @admin.display(description=_("liste d'attente"), ordering="waiting_taken")
-    def waiting_count(self, obj):
-        return obj.waiting_taken
-
-    @admin.display(description=_("en attente réponse"), ordering="awaiting")
-    def requests_count(self, obj):
-        if not obj.awaiting:
-            return 0
-        url = reverse("admin:reservations_reservation_changelist")
-        return format_html('<a href="{}?occurrence__id__exact={}&amp;state__exact={}">{}</a>', url, obj.pk,
-                           State.AWAITING_DECISION, obj.awaiting)
-
-    @admin.display(description=_("période de vacances"))
-    def holiday_period(self, obj):
-        """The school holidays the day belongs to, from the closures (what "N jours pleins avant
-        la période" counts from), whether the day was generated or added by hand."""
-        if obj.pk is None:
-            return _("Selon les fermetures « Vacances scolaires » de la structure.")
-        holidays = Closure.objects.filter(structure_id=obj.activity.structure_id, kind=Closure.Kind.SCHOOL_HOLIDAYS,
-                                          start_date__lte=obj.date, end_date__gte=obj.date).order_by("start_date").first()
-        if holidays is None:
-            return _("Hors vacances scolaires.")
-        return _("%(label)s, à partir du %(first)s") % {"label": holidays.label, "first": holidays.start_date.strftime("%d/%m/%Y")}
-
-    @admin.display(description=_("liste d'attente, dans l'ordre"))
-    def waiting_list(self, obj):
-        if obj.pk is None:
-            return "—"
-        waiting = obj.reservations.filter(
-            Q(state=State.WAITING_LIST) | Q(state=State.NOT_TRANSMITTED, waiting_mark=True)
-        ).select_related("child", "family").order_by("submitted_at", "id")
-        if not waiting:
-            return _("Personne en liste d'attente.")
-        rows = format_html_join(
-            "", "<li>{} — {} ({}) — {} {}</li>",
-            ((r.child, r.family.payer_name, r.family.number, r.get_state_display(), timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M"))
-             for r in waiting),
-        )
-        return format_html("<ol>{}</ol>", rows)

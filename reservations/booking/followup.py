@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import OuterRef, Subquery
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reservations.models import CartLine, Enrolment, Reservation
+from reservations.models import CartLine, Enrolment, Reservation, ReservationEvent
+from reservations.nightly.plan import FAMILY_REASONS
 from reservations.rules import deadlines
 from reservations.rules.availability import windows
 from reservations.rules.closures import closed_days
@@ -94,6 +96,9 @@ STATE_ICONS = {
 
 def state_label(reservation: Reservation) -> str:
     label = reservation.get_state_display()
+    reason = getattr(reservation, "refusal_note", "")
+    if reservation.state == State.REFUSED and reason in FAMILY_REASONS:
+        label = _("%(state)s — %(reason)s") % {"state": label, "reason": _(reason)}
     if reservation.state == State.NOT_TRANSMITTED and reservation.waiting_mark:
         label = _("%(state)s — mise en liste d'attente") % {"state": label}
     if reservation.cancel_requested_at is not None and reservation.state in Reservation.LIVE_STATES:
@@ -107,6 +112,9 @@ def followup_rows(*, family, filters: Filters, now: datetime.datetime) -> list[R
         family=family, occurrence__date__gte=filters.start, occurrence__date__lte=filters.end,
     ).select_related(
         "child", "occurrence__activity__booking_rule", "occurrence__activity__cancellation_rule",
+    ).annotate(refusal_note=Subquery(   # why the night refused it, told to the family
+        ReservationEvent.objects.filter(reservation=OuterRef("pk"), to_state=State.REFUSED).order_by("-at", "-id")
+        .values("note")[:1]),
     ).order_by("occurrence__date", "occurrence__activity__position", "occurrence__activity__name", "child__first_name", "id")
     if filters.kind in Kind.STATES:
         queryset = queryset.filter(state__in=Kind.STATES[filters.kind])

@@ -127,7 +127,9 @@ def cart_summary(*, family, now: datetime.datetime) -> CartSummary:
         status, note, cost, final = _line_status(ctx, line)
         if status not in ("ok", "waiting") and not note:
             note = status
-        warning = _("Une fois validée, cette réservation ne pourra plus être annulée (délai d'annulation dépassé).") if final else ""
+        warning = ""
+        if final:
+            warning = _("Une fois validée, cette réservation ne pourra plus être annulée (délai d'annulation dépassé).")
         occurrence = line.occurrence
         entry = SummaryLine(
             line_id=line.id, date=occurrence.date, activity=occurrence.activity.name, child=line.child.first_name,

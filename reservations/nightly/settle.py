@@ -96,19 +96,25 @@ def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> Non
             )
 
 
+def _count(states) -> Coalesce:
+    return Coalesce(Subquery(
+        Reservation.objects.filter(occurrence=OuterRef("pk"), state__in=states).order_by()
+        .values("occurrence").annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
 def pending_occurrences(*, structure_id: int, today):
     """Occurrences of a structure with something to do: requests, cancellation requests,
-    or (from today on) a waiting list and a free place."""
+    or (from today on) a waiting list with a free place, or longer than its places (staff
+    lowered them)."""
     live = Reservation.objects.filter(occurrence=OuterRef("pk"))
     movement = live.filter(Q(state=State.NOT_TRANSMITTED) | Q(
         cancel_requested_at__isnull=False, state__in=[State.ACCEPTED, State.WAITING_LIST, State.AWAITING_DECISION]))
-    accepted = Coalesce(Subquery(
-        Reservation.objects.filter(occurrence=OuterRef("pk"), state__in=[State.ACCEPTED, State.AWAITING_DECISION]).order_by()
-        .values("occurrence").annotate(n=Count("pk")).values("n")[:1]), 0)
+    accepted = _count([State.ACCEPTED, State.AWAITING_DECISION])
     return (Occurrence.objects.filter(activity__structure_id=structure_id)
             .alias(has_movement=Exists(movement), has_waiting=Exists(live.filter(state=State.WAITING_LIST)))
             .filter(Q(has_movement=True) | Q(has_waiting=True, date__gte=today, is_closed=False) & (
-                Q(activity__limited_places=False) | Q(places__gt=accepted))))
+                Q(activity__limited_places=False) | Q(places__gt=accepted)
+                | Q(activity__limited_places=True, waiting_places__lt=_count([State.WAITING_LIST])))))
 
 
 def pending_count(*, structure, today) -> int:

@@ -146,6 +146,6 @@ def load_context(
 
     ctx.closed = closed_days(structure_id=family.structure_id, start=start - WORKING_DAYS_LOOKBACK, end=end)
     # Weekly rules' lines: one more query, only when such a rule is in use.
-    load_cutoffs(ctx, [rule.id for activity in activities.values() for rule in (activity.booking_rule, activity.cancellation_rule)
-                       if rule is not None and rule.kind == DeadlineRule.Kind.WEEKLY_CUTOFF])
+    rules = [rule for activity in activities.values() for rule in (activity.booking_rule, activity.cancellation_rule)]
+    load_cutoffs(ctx, [rule.id for rule in rules if rule is not None and rule.kind == DeadlineRule.Kind.WEEKLY_CUTOFF])
     return ctx

@@ -45,7 +45,8 @@ def test_non_working_days_are_public_holidays_and_the_structures_own_non_working
     structure = StructureFactory()
     ClosureFactory(structure=structure, kind=Closure.Kind.SCHOOL_HOLIDAYS, label="Vacances de la Toussaint",
                    start_date=D(2026, 10, 17), end_date=D(2026, 11, 1))
-    ClosureFactory(structure=structure, kind=Closure.Kind.CLOSURE, label="Pont", start_date=D(2026, 11, 10), end_date=D(2026, 11, 10))
+    ClosureFactory(structure=structure, kind=Closure.Kind.CLOSURE, label="Pont", start_date=D(2026, 11, 10),
+                   end_date=D(2026, 11, 10))
     ClosureFactory(structure=structure, kind=Closure.Kind.CLOSURE, label="Journée pédagogique", start_date=D(2026, 11, 13),
                    end_date=D(2026, 11, 13), effect=Closure.Effect.ACTIVITIES_ONLY)
     closed = closed_days(structure_id=structure.id, start=D(2026, 10, 1), end=D(2026, 11, 30))
