@@ -1,6 +1,7 @@
 """Logins, families, children and staff membership."""
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -51,6 +52,9 @@ class Family(models.Model):
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
     address = models.TextField(_("adresse"), blank=True)
     users = models.ManyToManyField("accounts.User", related_name="families", blank=True, verbose_name=_("identifiants"))
+    # The language its parents last chose on the site (switcher or login): the nightly
+    # report is written in it. Empty: the site's default (French).
+    language = models.CharField(_("langue des e-mails"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
     class Meta:
         verbose_name = _("famille")

@@ -35,6 +35,14 @@ STAFF_SAFE_DELETE = {
 }
 
 
+def families_language_set(*, user: User, language: str) -> int:
+    """Remember the language a parent chose (or logged in with) on each of their families:
+    the nightly report is written in it. An unknown language changes nothing."""
+    if language not in dict(settings.LANGUAGES):
+        return 0
+    return Family.objects.filter(users=user).exclude(language=language).update(language=language)
+
+
 class EmailConfirmationError(Exception):
     """The link is broken, expired, or has been used already."""
 

@@ -4,8 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from . import services, throttle
 from .forms import (
@@ -54,7 +56,9 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         throttle.reset([item for item in self.throttle_subjects if item.kind == "id"])
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        services.families_language_set(user=form.get_user(), language=translation.get_language())
+        return response
 
     def _locked(self, seconds):
         form = self.get_form_class()(self.request)
@@ -62,6 +66,16 @@ class LoginView(auth_views.LoginView):
 
 
 logout_view = auth_views.LogoutView.as_view()
+
+
+@require_POST
+def language_switch(request):
+    """The footer's switcher: Django's set_language (cookie, safe redirect), and for a
+    logged-in parent the choice kept on their families for the e-mails sent at night."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        services.families_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 def admin_login(request):

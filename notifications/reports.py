@@ -1,11 +1,22 @@
 """The report of the night: one e-mail per family with movements (seed, "Exemple de mail reçu").
 
 Called when a transmission run has settled its structure (reservations.nightly.signals.
-transmission_finished). A family's report tells every event not reported yet: the
-requests and cancellation requests received, what the night made of them, waiting-list
-promotions, and the staff's decisions taken during the day. Events of a run that died
-half-way are told by the run that finishes its work. Per chunk of families, in one
-transaction: the outbox row is written and the events get ``reported_in = run`` — a
+transmission_finished). A family's report tells every event not reported yet, in three
+parts whose counts each add up to their own lines:
+
+- the movements received (seed wording): the new requests and the cancellation requests,
+  and what the night made of each — so "N mouvements reçus" is also the sum of the
+  accepted, awaiting, waiting-listed, cancelled and refused lines below it. A request
+  withdrawn before the night never reached the structure: neither it nor its withdrawal
+  is told;
+- the earlier requests the night answered again: waiting-list places given, waiting lists
+  cut by staff (reservations.nightly.plan);
+- the staff's decisions taken during the day, under their own heading.
+
+Written in the family's language (Family.language: the last one its parents chose on the
+site), with the cost of each accepted day and the structure's contact. Events of a run
+that died half-way are told by the run that finishes its work. Per chunk of families, in
+one transaction: the outbox row is written and the events get ``reported_in = run`` — a
 family's events are never told twice, and the outbox row is unique per family and run.
 """
 from __future__ import annotations
@@ -13,6 +24,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import NamedTuple
 
@@ -21,12 +33,15 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Child, Family
+from billing.money import format_money
 from portal.models import Structure
 from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
+from reservations.nightly.plan import FAMILY_REASONS
 
 from .models import OutboxEmail
 
@@ -34,6 +49,45 @@ State = Reservation.State
 FAMILY_CHUNK = 200
 Kind = ReservationEvent.Kind
 OUTCOME_ORDER = (State.ACCEPTED, State.AWAITING_DECISION, State.WAITING_LIST, State.CANCELLED, State.REFUSED)
+RECEIVED, EARLIER, STAFF = "received", "earlier", "staff"     # the report's parts, in order
+WITHDRAWN = "withdrawn"
+
+
+def _outcome_texts() -> dict:
+    """The seed's count lines, by outcome (translated when called)."""
+    return {
+        State.ACCEPTED: lambda n: ngettext("%(n)s réservation a été acceptée", "%(n)s réservations ont été acceptées", n),
+        State.AWAITING_DECISION: lambda n: ngettext(
+            "%(n)s réservation est en attente de traitement par nos services",
+            "%(n)s réservations sont en attente de traitement par nos services", n),
+        State.WAITING_LIST: lambda n: ngettext("%(n)s réservation a été mise en liste d'attente",
+                                               "%(n)s réservations ont été mises en liste d'attente", n),
+        State.CANCELLED: lambda n: ngettext("%(n)s réservation a été annulée", "%(n)s réservations ont été annulées", n),
+        State.REFUSED: lambda n: ngettext("%(n)s réservation a été refusée", "%(n)s réservations ont été refusées", n),
+    }
+
+
+@dataclass
+class ReportLine:
+    """One line of the detail: a day, a child, an activity and what became of the request."""
+
+    part: str
+    date: datetime.date
+    child: str
+    activity: str
+    state: str
+    outcome: str
+    reason: str = ""
+    cost: Decimal | None = None      # shown for an accepted day
+    promoted: bool = False
+
+    @property
+    def day(self) -> str:
+        return self.date.strftime("%d/%m/%Y")
+
+    @property
+    def cost_text(self) -> str:
+        return format_money(self.cost) if self.cost is not None and self.state == State.ACCEPTED else ""
 
 
 @dataclass
@@ -41,48 +95,59 @@ class Report:
     family: Family
     structure: Structure
     counts: Counter = field(default_factory=Counter)
-    rows: list = field(default_factory=list)
+    lines: list = field(default_factory=list)
 
     @property
     def greeting(self) -> str:
         return " ".join(part for part in (self.family.civility.strip(), self.family.payer_name.strip()) if part)
 
+    def count(self, part: str, state: str) -> int:
+        return sum(1 for line in self.lines if line.part == part and line.state == state)
+
     def summary(self) -> list[dict]:
-        """The lines of the seed's example, only those that apply, singular and plural right."""
-        counts, lines = self.counts, []
-        received = counts["new_requests"] + counts["cancel_requests"]
+        """The parts that apply, each {"heading", "lines": [{"text", "sub"}]}; every count is
+        the number of its detail lines, singular and plural right."""
+        texts, parts = _outcome_texts(), []
+        received = self.counts["new_requests"] + self.counts["cancel_requests"]
         if received:
             sub = []
-            if counts["new_requests"]:
+            if self.counts["new_requests"]:
                 sub.append(ngettext("%(n)s nouvelle demande de réservation", "%(n)s nouvelles demandes de réservation",
-                                    counts["new_requests"]) % {"n": counts["new_requests"]})
-            if counts["cancel_requests"]:
+                                    self.counts["new_requests"]) % {"n": self.counts["new_requests"]})
+            if self.counts["cancel_requests"]:
                 sub.append(ngettext("%(n)s demande d'annulation", "%(n)s demandes d'annulation",
-                                    counts["cancel_requests"]) % {"n": counts["cancel_requests"]})
-            lines.append({"text": ngettext(
+                                    self.counts["cancel_requests"]) % {"n": self.counts["cancel_requests"]})
+            lines = [{"text": ngettext(
                 "%(n)s mouvement sur vos demandes de réservations a été reçu, dont :",
                 "%(n)s mouvements sur vos demandes de réservations ont été reçus, dont :", received) % {"n": received},
-                "sub": sub})
-        texts = {
-            State.ACCEPTED: lambda n: ngettext("%(n)s réservation a été acceptée", "%(n)s réservations ont été acceptées", n),
-            State.AWAITING_DECISION: lambda n: ngettext(
-                "%(n)s réservation est en attente de traitement par nos services",
-                "%(n)s réservations sont en attente de traitement par nos services", n),
-            State.WAITING_LIST: lambda n: ngettext("%(n)s réservation a été mise en liste d'attente",
-                                                   "%(n)s réservations ont été mises en liste d'attente", n),
-            State.CANCELLED: lambda n: ngettext("%(n)s réservation a été annulée", "%(n)s réservations ont été annulées", n),
-            State.REFUSED: lambda n: ngettext("%(n)s réservation a été refusée", "%(n)s réservations ont été refusées", n),
-        }
-        for state in OUTCOME_ORDER:
-            if counts[state]:
-                sub = []
-                if state == State.ACCEPTED and counts["promoted"]:
-                    sub.append(ngettext(
-                        "dont %(n)s place en liste d'attente qui vous a été attribuée",
-                        "dont %(n)s places en liste d'attente qui vous ont été attribuées",
-                        counts["promoted"]) % {"n": counts["promoted"]})
-                lines.append({"text": texts[state](counts[state]) % {"n": counts[state]}, "sub": sub})
-        return lines
+                "sub": sub}]
+            lines += self._outcome_lines(RECEIVED, texts)
+            parts.append({"heading": "", "lines": lines})
+        earlier = []
+        promoted = sum(1 for line in self.lines if line.part == EARLIER and line.promoted)
+        if promoted:
+            earlier.append({"text": ngettext("%(n)s place en liste d'attente vous a été attribuée",
+                                             "%(n)s places en liste d'attente vous ont été attribuées", promoted)
+                            % {"n": promoted}, "sub": []})
+        earlier += self._outcome_lines(EARLIER, texts, skip_promoted=True)
+        if earlier:
+            parts.append({"heading": _("Suite de vos demandes précédentes :"), "lines": earlier})
+        staff = self._outcome_lines(STAFF, texts)
+        if staff:
+            parts.append({"heading": _("Décisions de nos services sur vos demandes en attente :"), "lines": staff})
+        return parts
+
+    def _outcome_lines(self, part: str, texts: dict, *, skip_promoted: bool = False) -> list[dict]:
+        counts = Counter(line.state for line in self.lines if line.part == part and not (skip_promoted and line.promoted))
+        return [{"text": texts[state](counts[state]) % {"n": counts[state]}, "sub": []}
+                for state in OUTCOME_ORDER if counts[state]]
+
+    def detail(self) -> list[dict]:
+        """The detail lines by part, each part with its title."""
+        titles = {RECEIVED: _("Demandes reçues"), EARLIER: _("Suite de vos demandes précédentes"),
+                  STAFF: _("Décisions de nos services")}
+        return [{"title": titles[part], "lines": lines} for part in (RECEIVED, EARLIER, STAFF)
+                if (lines := [line for line in self.lines if line.part == part])]
 
 
 class EventRow(NamedTuple):
@@ -90,36 +155,45 @@ class EventRow(NamedTuple):
 
     pk: int
     family_id: int
+    reservation_id: int
     kind: str
     from_state: str
     to_state: str
     run_id: int | None
     actor_id: int | None
+    note: str
     date: datetime.date
     child: str
     activity: str
+    cost: Decimal
 
 
-EVENT_FIELDS = ("pk", "reservation__family_id", "kind", "from_state", "to_state", "run_id", "actor_id",
-                "reservation__occurrence__date", "reservation__child__first_name", "reservation__occurrence__activity__name")
+EVENT_FIELDS = ("pk", "reservation__family_id", "reservation_id", "kind", "from_state", "to_state", "run_id", "actor_id",
+                "note", "reservation__occurrence__date", "reservation__child__first_name",
+                "reservation__occurrence__activity__name", "reservation__cost")
 
 
 def outcome_labels() -> dict:
-    """The detail column's words, translated once per batch of reports."""
+    """The detail column's words (translated when called: once per language and batch)."""
     return {
         "promoted": _("Acceptée : votre place en liste d'attente vous a été attribuée"),
         "staff_accepted": _("Acceptée par nos services"), "staff_refused": _("Refusée par nos services"),
+        WITHDRAWN: _("Annulée"),
         State.ACCEPTED: _("Acceptée"), State.AWAITING_DECISION: _("En attente de traitement par nos services"),
         State.WAITING_LIST: _("Mise en liste d'attente"), State.CANCELLED: _("Annulée"), State.REFUSED: _("Refusée"),
     }
 
 
-def outcome_label(event: EventRow, labels: dict) -> str:
-    if event.kind == Kind.PROMOTED:
-        return labels["promoted"]
-    if event.run_id is None and event.actor_id is not None and event.to_state in (State.ACCEPTED, State.REFUSED):
-        return labels["staff_accepted" if event.to_state == State.ACCEPTED else "staff_refused"]
-    return labels.get(event.to_state, event.to_state)
+def _is_staff_decision(event: EventRow) -> bool:
+    return event.run_id is None and event.kind in (Kind.ACCEPTED, Kind.REFUSED) and event.to_state != event.from_state
+
+
+def _line(part: str, event: EventRow, labels: dict, *, outcome_key=None) -> ReportLine:
+    reason = _(event.note) if event.note in FAMILY_REASONS else ""
+    promoted = event.kind == Kind.PROMOTED
+    key = outcome_key or ("promoted" if promoted else event.to_state)
+    return ReportLine(part=part, date=event.date, child=event.child, activity=event.activity, state=event.to_state,
+                      outcome=labels.get(key, event.to_state), reason=reason, cost=event.cost, promoted=promoted)
 
 
 def reportable_events(*, run: TransmissionRun):
@@ -134,30 +208,39 @@ def report_build(*, family, structure, events: list[EventRow], labels: dict | No
     """The report of one family from its events (in order); None when nothing is worth telling."""
     labels = labels or outcome_labels()
     report = Report(family=family, structure=structure)
+    by_reservation: dict[int, list[EventRow]] = defaultdict(list)
     for event in events:
-        if event.kind == Kind.REQUESTED:
+        by_reservation[event.reservation_id].append(event)
+    for reservation_events in by_reservation.values():
+        kinds = {event.kind for event in reservation_events}
+        if Kind.REQUESTED in kinds and Kind.CANCELLED_BEFORE_TRANSMISSION in kinds:
+            continue   # asked and withdrawn the same day: nothing reached the structure
+        answers = [event for event in reservation_events if event.run_id is not None and event.to_state in OUTCOME_ORDER
+                   and event.from_state != event.to_state]
+        for event in reservation_events:
+            if _is_staff_decision(event):
+                key = "staff_accepted" if event.to_state == State.ACCEPTED else "staff_refused"
+                report.lines.append(_line(STAFF, event, labels, outcome_key=key))
+        if Kind.REQUESTED in kinds and answers:
             report.counts["new_requests"] += 1
-            continue
-        if event.kind == Kind.CANCEL_REQUESTED:
-            report.counts["cancel_requests"] += 1
-            continue
-        if event.kind == Kind.CANCELLED_BEFORE_TRANSMISSION:
-            report.counts["cancel_requests"] += 1
-        if event.to_state not in OUTCOME_ORDER or event.from_state == event.to_state:
-            continue
-        report.counts[event.to_state] += 1
-        promoted = event.kind == Kind.PROMOTED
-        if promoted:
-            report.counts["promoted"] += 1
-        report.rows.append({
-            "date": event.date, "day": event.date.strftime("%d/%m/%Y"), "child": event.child,
-            "activity": event.activity, "outcome": outcome_label(event, labels), "state": event.to_state,
-            "promoted": promoted,
-        })
-    if not report.rows and not (report.counts["new_requests"] or report.counts["cancel_requests"]):
+            report.lines.append(_line(RECEIVED, answers[-1], labels))
+        elif kinds & {Kind.CANCEL_REQUESTED, Kind.CANCELLED_BEFORE_TRANSMISSION}:
+            cancelled = [event for event in reservation_events if event.to_state == State.CANCELLED]
+            if cancelled:
+                report.counts["cancel_requests"] += 1
+                report.lines.append(_line(RECEIVED, cancelled[-1], labels))
+        elif answers:
+            report.lines.append(_line(EARLIER, answers[-1], labels))
+    if not report.lines:
         return None
-    report.rows.sort(key=lambda row: (row["date"], row["child"], row["activity"]))
+    report.lines.sort(key=lambda line: (line.date, line.child, line.activity))
     return report
+
+
+def family_language(family) -> str:
+    """The language the family's parents last chose on the site (French by default)."""
+    language = getattr(family, "language", "") or ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def followup_url() -> str:
@@ -175,7 +258,8 @@ def report_subject(structure) -> str:
 def report_render(report: Report, *, link: str | None = None, subject: str | None = None) -> tuple[str, str, str]:
     """(subject, text, html) from templates/notifications/email/report_*."""
     context = {"report": report, "greeting": report.greeting, "structure": report.structure,
-               "summary": report.summary(), "rows": report.rows, "followup_url": link or followup_url()}
+               "summary": report.summary(), "detail": report.detail(), "followup_url": link or followup_url(),
+               "language": translation.get_language()}
     subject = subject or report_subject(report.structure)
     text = render_to_string("notifications/email/report.txt", context)
     html = render_to_string("notifications/email/report.html", context)
@@ -201,10 +285,10 @@ def _claim_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventR
                     FROM {tables["Reservation"]} AS r
                     WHERE e.reservation_id = r.id AND e.reported_in_id IS NULL AND r.family_id = ANY(%(families)s)
                       AND (e.run_id = %(run)s OR e.at <= %(started)s)
-                    RETURNING e.id, r.family_id, e.kind, e.from_state, e.to_state, e.run_id, e.actor_id, e.at,
-                              r.occurrence_id, r.child_id)
-                SELECT told.id, told.family_id, told.kind, told.from_state, told.to_state, told.run_id, told.actor_id,
-                       o.date, c.first_name, a.name
+                    RETURNING e.id, r.family_id, e.reservation_id, e.kind, e.from_state, e.to_state, e.run_id,
+                              e.actor_id, e.note, e.at, r.occurrence_id, r.child_id, r.cost)
+                SELECT told.id, told.family_id, told.reservation_id, told.kind, told.from_state, told.to_state,
+                       told.run_id, told.actor_id, told.note, o.date, c.first_name, a.name, told.cost
                 FROM told
                 JOIN {Occurrence._meta.db_table} AS o ON o.id = told.occurrence_id
                 JOIN {Activity._meta.db_table} AS a ON a.id = o.activity_id
@@ -226,9 +310,8 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
     structure = run.structure
     queue = queue and settings.OUTBOX_AUTO_SEND
     counts = Counter(emails_queued=0, emails_no_address=0)
-    labels = outcome_labels()
     link = followup_url()
-    subject_line = report_subject(structure)
+    by_language: dict[str, tuple[dict, str]] = {}     # language → (labels, subject), computed once
     # One pass over the unreported events (index on reported_in) for the families to tell.
     family_ids = sorted(set(reportable_events(run=run).order_by().values_list("reservation__family_id", flat=True)
                             .distinct().iterator(chunk_size=10_000)))
@@ -248,10 +331,15 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
                 if not family_events:
                     continue
                 family = families[family_id]
-                report = report_build(family=family, structure=structure, events=family_events, labels=labels)
-                if report is None:
-                    continue
-                subject, text, html = report_render(report, link=link, subject=subject_line)
+                with translation.override(family_language(family)):
+                    language = translation.get_language()
+                    if language not in by_language:
+                        by_language[language] = (outcome_labels(), report_subject(structure))
+                    labels, subject_line = by_language[language]
+                    report = report_build(family=family, structure=structure, events=family_events, labels=labels)
+                    if report is None:
+                        continue
+                    subject, text, html = report_render(report, link=link, subject=subject_line)
                 recipient = (family.email or "").strip()
                 rows.append(OutboxEmail(
                     family=family, run=run, kind=OutboxEmail.Kind.NIGHTLY_REPORT, recipient=recipient, subject=subject,

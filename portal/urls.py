@@ -9,6 +9,7 @@ urlpatterns = [
     # The admin's login page goes through the same throttling as the parents' login.
     path("admin/", include("accounts.admin_urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("accounts.language_urls")),   # set_language, remembered for the e-mails
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("accounts.urls")),
     path("facturation/", include("billing.urls")),

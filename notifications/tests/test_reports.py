@@ -5,15 +5,21 @@ import html
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory, UserFactory
 from notifications.models import OutboxEmail
+from notifications.reports import reports_write
+from reservations.booking.cart import cart_toggle
+from reservations.booking.confirmation import cart_confirm
+from reservations.booking.summary import cart_summary
 from reservations.models import Reservation, ReservationEvent
 from reservations.nightly.run import transmission_run
 from reservations.staff.services import reservation_decide
-from reservations.tests.factories import ActivityFactory
+from reservations.tests.factories import ActivityFactory, EnrolmentFactory, TransmissionRunFactory
 from reservations.tests.transmission_helpers import cancel_request, future_day, request, settled
 
 State = Reservation.State
@@ -117,6 +123,7 @@ def test_second_example_staff_decisions_of_the_day_6_refused_4_accepted(structur
         "- 4 réservations ont été acceptées",
         "- 6 réservations ont été refusées",
     ]
+    assert "Décisions de nos services sur vos demandes en attente :" in body.splitlines()
     assert "mouvement" not in body
     assert body.count("Refusée par nos services") == 6 and body.count("Acceptée par nos services") == 4
 
@@ -136,12 +143,16 @@ def test_singular_lines_and_promotion_named_explicitly(structure, dupont, django
 
     email = OutboxEmail.objects.get(family=family)
     lines = email.body_text.splitlines()
-    assert "- 1 mouvement sur vos demandes de réservations a été reçu, dont :" in lines
-    assert "  * 1 nouvelle demande de réservation" in lines
-    assert "- 2 réservations ont été acceptées" in lines
-    assert "  * dont 1 place en liste d'attente qui vous a été attribuée" in lines
+    # The promotion is not one of the movements received: it is told under its own heading.
+    assert summary_lines(email.body_text) == [
+        "- 1 mouvement sur vos demandes de réservations a été reçu, dont :",
+        "  * 1 nouvelle demande de réservation",
+        "- 1 réservation a été acceptée",
+        "- 1 place en liste d'attente vous a été attribuée",
+    ]
+    assert lines[lines.index("- 1 place en liste d'attente vous a été attribuée") - 1] == "Suite de vos demandes précédentes :"
     promoted_line = (f"- {day.date:%d/%m/%Y} · Paolo · Accueil de Loisirs : Acceptée : "
-                     "votre place en liste d'attente vous a été attribuée")
+                     "votre place en liste d'attente vous a été attribuée — 3,59\u00a0€")
     assert promoted_line in lines
     assert "votre place en liste d'attente vous a été attribuée" in html.unescape(email.body_html)
     assert Reservation.objects.get(pk=promoted.pk).state == State.ACCEPTED
@@ -187,3 +198,128 @@ def test_staff_decision_after_the_run_waits_for_the_next_report(structure, dupon
     assert "- 1 réservation est en attente de traitement par nos services" in first.body_text.splitlines()
     assert summary_lines(second.body_text) == [
         "- 1 réservation a été acceptée"]
+
+
+def parts(text):
+    """The summary's parts: heading ('' for the movements received) → its count lines."""
+    found, current = {}, None
+    for line in text.split("\nDétail :")[0].splitlines()[3:]:
+        if line.startswith(("- ", "  * ")):
+            found.setdefault(current or "", []).append(line)
+        elif line.strip():
+            current = line
+    return found
+
+
+def number(line):
+    return int(line.split()[1])
+
+
+def test_every_count_is_explained_by_its_own_lines_when_staff_decided_during_the_day(
+        structure, dupont, django_capture_on_commit_callbacks):
+    # The issue's case: 5 new requests and 1 cancellation request tonight, and one request
+    # accepted by staff during the day. It said "6 mouvements reçus" then "6 acceptées, 1 annulée".
+    family, amalia, paolo = dupont
+    canteen = ActivityFactory(structure=structure, name="Restauration Scolaire")
+    for order, day in enumerate(future_day_list(canteen, 5)):
+        request(child=amalia, occurrence=day, order=order)
+    cancel_request(settled(child=paolo, occurrence=future_day(canteen)))
+    holidays = ActivityFactory(structure=structure, name="Vacances", needs_staff_decision=True)
+    asked = settled(child=paolo, occurrence=future_day(holidays), state=State.AWAITING_DECISION, cost="12.40")
+    reservation_decide(reservation=asked, accept=True, user=UserFactory(username="agent", is_staff=True))
+
+    night(structure, django_capture_on_commit_callbacks)
+
+    body = OutboxEmail.objects.get(family=family).body_text
+    found = parts(body)
+    assert found[""] == [
+        "- 6 mouvements sur vos demandes de réservations ont été reçus, dont :",
+        "  * 5 nouvelles demandes de réservation",
+        "  * 1 demande d'annulation",
+        "- 5 réservations ont été acceptées",
+        "- 1 réservation a été annulée",
+    ]
+    assert found["Décisions de nos services sur vos demandes en attente :"] == ["- 1 réservation a été acceptée"]
+    # Movements received = new requests + cancellation requests = the outcomes below them.
+    received, new, cancels, *outcomes = found[""]
+    assert number(received) == number(new) + number(cancels) == sum(number(line) for line in outcomes)
+    # Each part's count is the number of its detail lines.
+    detail = body.split("\nDétail :\n")[1]
+    received_lines = detail.split("Demandes reçues\n")[1].split("\n\n")[0].splitlines()
+    staff_lines = detail.split("Décisions de nos services\n")[1].split("\n\n")[0].splitlines()
+    assert len(received_lines) == 6 and len(staff_lines) == 1
+    assert staff_lines[0].endswith("Vacances : Acceptée par nos services — 12,40\u00a0€")
+    assert all(line.endswith("Acceptée — 3,59\u00a0€") for line in received_lines if "Restauration" in line
+               and "Annulée" not in line)
+
+
+def test_a_request_withdrawn_before_the_night_is_not_a_movement(structure, dupont, django_capture_on_commit_callbacks):
+    family, amalia, _paolo = dupont
+    canteen = ActivityFactory(structure=structure, name="Restauration Scolaire")
+    kept, withdrawn = future_day(canteen), future_day(canteen)
+    EnrolmentFactory(child=amalia, activity=canteen, start_date=kept.date - datetime.timedelta(days=30),
+                     end_date=withdrawn.date)
+    def confirm():   # "Valider" then "Valider réellement"
+        summary = cart_summary(family=family, now=timezone.now())
+        cart_confirm(family=family, token=summary.token, summary_fingerprint=summary.fingerprint, now=timezone.now())
+
+    for day in (kept, withdrawn):
+        cart_toggle(family=family, child=amalia, occurrence=day, now=timezone.now())
+    confirm()
+    cart_toggle(family=family, child=amalia, occurrence=withdrawn, now=timezone.now())
+    confirm()
+
+    night(structure, django_capture_on_commit_callbacks)
+
+    body = OutboxEmail.objects.get(family=family).body_text
+    assert parts(body)[""] == [
+        "- 1 mouvement sur vos demandes de réservations a été reçu, dont :",
+        "  * 1 nouvelle demande de réservation",
+        "- 1 réservation a été acceptée",
+    ]
+    assert f"{withdrawn.date:%d/%m/%Y}" not in body
+
+
+def test_the_report_is_written_in_the_familys_language_with_the_structures_contact(
+        structure, dupont, django_capture_on_commit_callbacks):
+    family, amalia, _paolo = dupont
+    structure.contact_email, structure.contact_phone = "enfance@carteville.fr", "01 23 45 67 89"
+    structure.save()
+    family.language = "en"
+    family.save(update_fields=["language"])
+    french = FamilyFactory(structure=structure, email="martin@example.org")
+    canteen = ActivityFactory(structure=structure, name="Restauration Scolaire")
+    request(child=amalia, occurrence=future_day(canteen))
+    request(child=ChildFactory(family=french), occurrence=future_day(canteen))
+
+    night(structure, django_capture_on_commit_callbacks)
+
+    english = OutboxEmail.objects.get(family=family)
+    assert english.subject == "Report on your booking requests — Mairie de CarteVille"
+    assert "- 1 change to your booking requests has been received, including:" in english.body_text.splitlines()
+    assert "- 1 booking has been accepted" in english.body_text.splitlines()
+    assert '<html lang="en">' in english.body_html
+    assert "Phone: 01 23 45 67 89" in english.body_text and "enfance@carteville.fr" in english.body_html
+    assert "réservation" not in english.body_text
+    other = OutboxEmail.objects.get(family=french)
+    assert "- 1 réservation a été acceptée" in other.body_text.splitlines()
+    assert "Téléphone : 01 23 45 67 89" in other.body_text and '<html lang="fr">' in other.body_html
+
+
+def test_reports_are_built_from_data_fetched_per_chunk_not_per_family(structure):
+    canteen = ActivityFactory(structure=structure)
+
+    def queries_for(count):
+        run = TransmissionRunFactory(structure=structure)
+        for index in range(count):   # a request answered by this run, French and English families
+            family = FamilyFactory(structure=structure, email="f@example.org", language=["fr", "en"][index % 2])
+            asked = request(child=ChildFactory(family=family), occurrence=future_day(canteen))
+            Reservation.objects.filter(pk=asked.pk).update(state=State.ACCEPTED)
+            ReservationEvent.objects.create(reservation=asked, kind=ReservationEvent.Kind.ACCEPTED, run=run,
+                                            from_state=State.NOT_TRANSMITTED, to_state=State.ACCEPTED)
+        with CaptureQueriesContext(connection) as captured:
+            written = reports_write(run=run, queue=False)
+        assert written["emails_queued"] == count
+        return len(captured)
+
+    assert queries_for(3) == queries_for(9)

@@ -154,6 +154,7 @@ def test_staff_accepts_a_request_raises_a_capacity_and_records_a_payment(page, c
     reports = [m for m in mail.outbox[sent_before:] if m.to == ["denis.guide@example.org"]]
     assert len(reports) == 1
     body = " ".join(reports[0].body.split())
-    assert "2 réservations ont été acceptées" in body
-    assert "dont 1 place en liste d'attente qui vous a été attribuée" in body
+    # Each under its own heading: the place the night gave, the staff's decision of the day.
+    assert "Suite de vos demandes précédentes : - 1 place en liste d'attente vous a été attribuée" in body
+    assert "Décisions de nos services sur vos demandes en attente : - 1 réservation a été acceptée" in body
     parent_page.context.close()
