@@ -69,7 +69,7 @@ def consumption_columns(*, with_family: bool = False) -> list[Column]:
 
 def payment_columns(*, with_family: bool = False) -> list[Column]:
     columns = [
-        Column(_("Date"), DATE, 12, lambda p: p.date),
+        Column(_("Date Règl."), DATE, 12, lambda p: p.date),   # the user guide's heading
         Column(_("Mode règlement"), TEXT, 16, lambda p: p.get_mode_display()),
         Column(_("N° pièce"), TEXT, 22, lambda p: p.piece_number),
         Column(_("Nom payeur"), TEXT, 24, lambda p: p.payer_name),

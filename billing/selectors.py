@@ -80,6 +80,45 @@ class Month:
         return self.key
 
 
+@dataclass(frozen=True)
+class Period:
+    """A run of whole months, from ``first`` to ``last`` included (the payments history)."""
+
+    first: Month
+    last: Month
+
+    @classmethod
+    def single(cls, month: Month) -> Period:
+        return cls(month, month)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return self.first.first_day
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.last.last_day
+
+    @property
+    def key(self) -> str:
+        """'2017-01' or '2017-01_2017-02' (file names)."""
+        return self.first.key if self.first == self.last else f"{self.first.key}_{self.last.key}"
+
+    @property
+    def label(self) -> str:
+        """'Janvier 2017 - Février 2017' as in the user guide ('Janvier 2017' for one month)."""
+        return self.first.label if self.first == self.last else f"{self.first.label} - {self.last.label}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def default_payment_period(months: list[Month]) -> Period:
+    """The current and previous months (seed: "sur le mois en cours et le mois précédent"),
+    within the months the structure lets parents consult (``months``: newest first)."""
+    return Period(months[min(1, len(months) - 1)], months[0])
+
+
 def allowed_months(structure, *, today: datetime.date | None = None) -> list[Month]:
     """The months a parent may consult, newest first: the current one and
     `structure.history_months - 1` before it (2 = current and previous)."""
@@ -93,13 +132,13 @@ def is_month_allowed(structure, month: Month, *, today: datetime.date | None = N
     return months[-1] <= month <= months[0]
 
 
-# --- Month lines ------------------------------------------------------------------------
+# --- History lines ----------------------------------------------------------------------
 
 @dataclass
-class MonthLines:
-    """What a history page, an export or a print shows for one month."""
+class HistoryLines:
+    """What a history page, an export or a print shows: a month of consumptions, a period of payments."""
 
-    month: Month
+    period: Period
     query: str
     lines: list = field(default_factory=list)
     total: Decimal = ZERO
@@ -109,7 +148,7 @@ def _words(query: str) -> list[str]:
     return [word for word in (query or "").split() if word][:8]
 
 
-def consumption_lines(*, family, month: Month, query: str = "") -> MonthLines:
+def consumption_lines(*, family, month: Month, query: str = "") -> HistoryLines:
     """The family's consumptions of the month, newest day first; one query.
 
     `query`: every word must appear in the child's first or last name, the activity or
@@ -126,22 +165,24 @@ def consumption_lines(*, family, month: Month, query: str = "") -> MonthLines:
             | Q(activity_label__icontains=word) | Q(wallet__name__icontains=word)
         )
     lines = list(queryset)
-    return MonthLines(month=month, query=query, lines=lines, total=round_money(sum((c.total for c in lines), ZERO)))
+    return HistoryLines(period=Period.single(month), query=query, lines=lines,
+                        total=round_money(sum((c.total for c in lines), ZERO)))
 
 
-def payment_lines(*, family, month: Month, query: str = "") -> MonthLines:
-    """The family's payments of the month, newest first; one query.
+def payment_lines(*, family, period: Period, query: str = "") -> HistoryLines:
+    """The family's payments of the period (whole months), newest first, with one total; one query.
 
     `query`: every word must appear in the mode, piece number, payer or bank name.
     """
-    queryset = Payment.objects.filter(family=family, date__gte=month.first_day, date__lte=month.last_day).order_by("-date", "-id")
+    queryset = (Payment.objects.filter(family=family, date__gte=period.first_day, date__lte=period.last_day)
+                .order_by("-date", "-id"))
     for word in _words(query):
         modes = [value for value, label in Payment.Mode.choices if word.casefold() in str(label).casefold()]
         queryset = queryset.filter(
             Q(piece_number__icontains=word) | Q(payer_name__icontains=word) | Q(bank_name__icontains=word) | Q(mode__in=modes)
         )
     lines = list(queryset)
-    return MonthLines(month=month, query=query, lines=lines, total=round_money(sum((p.amount for p in lines), ZERO)))
+    return HistoryLines(period=period, query=query, lines=lines, total=round_money(sum((p.amount for p in lines), ZERO)))
 
 
 def payment_of_family_or_404(*, family, payment_id) -> Payment:

@@ -1,4 +1,5 @@
-"""Parent pages: history of consumptions and payments month by month, exports, prints, balance.
+"""Parent pages: history of consumptions (month by month) and of payments (over a period of
+months, as in the user guide), exports, prints, balance.
 
 Every read goes through billing.selectors with `request.family`: another family's lines
 cannot be reached from here.
@@ -27,14 +28,12 @@ MAX_QUERY_LENGTH = 100
 KINDS = {
     "consumptions": {
         "title": lambda: _("Historique des Consommations"),
-        "lines": selectors.consumption_lines,
         "columns": consumption_columns,
         "file": "consommations",
         "template": "billing/consumptions.html",
     },
     "payments": {
         "title": lambda: _("Historique des Règlements"),
-        "lines": selectors.payment_lines,
         "columns": payment_columns,
         "file": "reglements",
         "template": "billing/payments.html",
@@ -42,22 +41,44 @@ KINDS = {
 }
 
 
-def _month_or_response(request):
-    """The month asked for (?mois=2017-01, default the current one), or a polite 4xx page."""
-    months = selectors.allowed_months(request.structure)
-    text = request.GET.get("mois", "").strip()
+def _month_param(request, name: str, months: list[selectors.Month], default: selectors.Month):
+    """The month of ``?<name>=2017-01`` (default when absent), or a polite 4xx page."""
+    text = request.GET.get(name, "").strip()
     if not text:
-        return months[0], months
+        return default
     try:
         month = selectors.Month.parse(text)
     except ValueError:
         return _unavailable(request, months, status=400, reason=_(
-            "Le mois demandé n'est pas reconnu. Choisissez un mois dans la liste ci-dessous.")), months
+            "Le mois demandé n'est pas reconnu. Choisissez un mois dans la liste ci-dessous."))
     if not (months[-1] <= month <= months[0]):
         return _unavailable(request, months, status=404, reason=_(
             "Le mois de %(month)s n'est pas consultable. Vous pouvez consulter vos historiques de %(first)s à %(last)s.")
-            % {"month": month.label.lower(), "first": months[-1].label.lower(), "last": months[0].label.lower()}), months
-    return month, months
+            % {"month": month.label.lower(), "first": months[-1].label.lower(), "last": months[0].label.lower()})
+    return month
+
+
+def _period_or_response(request, kind: str):
+    """The period asked for, or a polite 4xx page. Consumptions: one month (?mois=, default
+    the current one). Payments: from ?du= to ?au= (default the previous and the current
+    month, as in the user guide); ?mois= alone asks for that one month."""
+    months = selectors.allowed_months(request.structure)
+    if kind == "payments" and not request.GET.get("mois", "").strip():
+        default = selectors.default_payment_period(months)
+        first = _month_param(request, "du", months, default.first)
+        if isinstance(first, HttpResponse):
+            return first, months
+        last = _month_param(request, "au", months, default.last)
+        if isinstance(last, HttpResponse):
+            return last, months
+        if first > last:
+            return _unavailable(request, months, status=400, reason=_(
+                "La période choisie commence après sa fin : choisissez un mois « du » avant le mois « au ».")), months
+        return selectors.Period(first, last), months
+    month = _month_param(request, "mois", months, months[0])
+    if isinstance(month, HttpResponse):
+        return month, months
+    return selectors.Period.single(month), months
 
 
 def _unavailable(request, months, *, status, reason):
@@ -69,13 +90,13 @@ def _query(request) -> str:
 
 
 @dataclass(frozen=True)
-class _MonthPage:
-    """What every history view reads from ?mois= and ?q=: the month, the lines, the filter."""
+class _HistoryPage:
+    """What every history view reads from the query string: the period, the lines, the filter."""
     kind: str
-    month: selectors.Month
+    period: selectors.Period
     months: list[selectors.Month]
     query: str
-    data: selectors.MonthLines
+    data: selectors.HistoryLines
 
     @property
     def title(self) -> str:
@@ -85,42 +106,58 @@ class _MonthPage:
     def columns(self):
         return KINDS[self.kind]["columns"]()
 
+    @property
+    def params(self) -> dict:
+        """The query string that gives this page again (its exports and prints follow it)."""
+        period = ({"mois": self.period.first.key} if self.kind == "consumptions"
+                  else {"du": self.period.first.key, "au": self.period.last.key})
+        return {**period, **({"q": self.query} if self.query else {})}
+
     def filename(self, request, extension: str) -> str:
-        return (f"{KINDS[self.kind]['file']}-{request.structure.slug}-{request.family.number}-{self.month.key}.{extension}"
+        return (f"{KINDS[self.kind]['file']}-{request.structure.slug}-{request.family.number}-{self.period.key}.{extension}"
                 .replace(" ", "_"))
 
 
-def _month_page(request, kind: str) -> _MonthPage | HttpResponse:
-    """The family's lines of the month asked for, or the polite 4xx page for a bad month."""
-    month, months = _month_or_response(request)
-    if isinstance(month, HttpResponse):
-        return month
+def _history_page(request, kind: str) -> _HistoryPage | HttpResponse:
+    """The family's lines of the period asked for, or the polite 4xx page for a bad one."""
+    period, months = _period_or_response(request, kind)
+    if isinstance(period, HttpResponse):
+        return period
     query = _query(request)
-    data = KINDS[kind]["lines"](family=request.family, month=month, query=query)
-    return _MonthPage(kind=kind, month=month, months=months, query=query, data=data)
+    if kind == "payments":
+        data = selectors.payment_lines(family=request.family, period=period, query=query)
+    else:
+        data = selectors.consumption_lines(family=request.family, month=period.first, query=query)
+    return _HistoryPage(kind=kind, period=period, months=months, query=query, data=data)
 
 
 def _history(request, kind: str):
-    page = _month_page(request, kind)
+    page = _history_page(request, kind)
     if isinstance(page, HttpResponse):
         return page
-    month, months, query = page.month, page.months, page.query
-    params = {"mois": month.key, **({"q": query} if query else {})}
+    month, months = page.period.first, page.months
+    # The other history: a consumption month's payments are that month and the next (the
+    # guide's "Janvier 2017 - Février 2017"); a payments period's consumptions, its last month.
+    payments_period = {"du": month.key, "au": min(month.next(), months[0]).key}
     return render(request, KINDS[kind]["template"], {
         "kind": kind,
         "title": page.title,
         "data": page.data,
+        "period": page.period,
         "month": month,
         "months": months,
+        "months_oldest_first": list(reversed(months)),
         "previous_month": month.previous() if month.previous() >= months[-1] else None,
         "next_month": month.next() if month.next() <= months[0] else None,
-        "query": query,
-        "params": urlencode(params),
+        "query": page.query,
+        "params": urlencode(page.params),
+        "payments_params": urlencode(payments_period),
+        "consumptions_params": urlencode({"mois": page.period.last.key}),
     })
 
 
 def _export(request, kind: str):
-    page = _month_page(request, kind)
+    page = _history_page(request, kind)
     if isinstance(page, HttpResponse):
         return page
     data, columns = page.data, page.columns
@@ -130,13 +167,13 @@ def _export(request, kind: str):
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     elif file_format == "xlsx":
         family = _("Famille %(payer)s (n° %(number)s)") % {"payer": request.family.payer_name, "number": request.family.number}
-        title = f"{page.title} — {request.structure.name} — {family} — {page.month.label}"
+        title = f"{page.title} — {request.structure.name} — {family} — {page.period.label}"
         printed_at = timezone.localtime()
         subtitle = _("Édité le %(date)s à %(time)s") % {"date": printed_at.strftime("%d/%m/%Y"), "time": printed_at.strftime("%H:%M")}
         if page.query:
             subtitle += " — " + _("filtre : « %(query)s »") % {"query": page.query}
         content = build_xlsx(title=title, subtitle=subtitle, columns=columns, objects=data.lines, total=data.total,
-                             sheet_name=page.month.label)
+                             sheet_name=page.period.label)
         response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
         return _unavailable(request, page.months, status=400, reason=_("Ce format d'export n'existe pas (xlsx ou csv)."))
@@ -145,11 +182,11 @@ def _export(request, kind: str):
 
 
 def _print(request, kind: str):
-    page = _month_page(request, kind)
+    page = _history_page(request, kind)
     if isinstance(page, HttpResponse):
         return page
     content = render_history_pdf(structure=request.structure, family=request.family, title=page.title,
-                                 period=page.month.label, columns=page.columns, objects=page.data.lines,
+                                 period=page.period.label, columns=page.columns, objects=page.data.lines,
                                  total=page.data.total, query=page.query)
     return _pdf_response(content, page.filename(request, "pdf"))
 

@@ -56,7 +56,7 @@ def test_consumptions_xlsx_has_title_header_real_dates_numbers_and_total(parent_
 def test_payments_xlsx_keeps_accents_and_text_pieces(parent_client, january):
     sheet = _sheet(parent_client.get(reverse("billing:payments_export"), {"mois": "2017-01", "format": "xlsx"}))
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[3] == ("Date", "Mode règlement", "N° pièce", "Nom payeur", "Nom banque", "Montant (€)")
+    assert rows[3] == ("Date Règl.", "Mode règlement", "N° pièce", "Nom payeur", "Nom banque", "Montant (€)")
     assert rows[4] == (datetime.datetime(2017, 1, 29), "Internet", "3150-N°AUTO:445401", "POUR .GUIDE CARTE+", "PAR INTERNET", 150)
     assert rows[-1][0] == "TOTAL (€)" and rows[-1][5] == 150
 

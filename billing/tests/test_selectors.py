@@ -6,7 +6,7 @@ import time_machine
 
 from billing import selectors
 from portal import dates
-from billing.selectors import Month, allowed_months, balance_summary, consumption_lines, payment_lines, wallet_balances
+from billing.selectors import Month, Period, allowed_months, balance_summary, consumption_lines, payment_lines, wallet_balances
 from billing.tests.conftest import invoiced
 from billing.tests.factories import ConsumptionFactory, PaymentAllocationFactory, PaymentFactory
 
@@ -59,9 +59,9 @@ def test_month_lines_newest_first_with_the_total_of_what_is_shown(january):
     data = consumption_lines(family=january, month=JAN)
     assert [line.day.day for line in data.lines] == [31, 31, 30, 26]
     assert data.total == Decimal("13.08")
-    payments = payment_lines(family=january, month=JAN)
+    payments = payment_lines(family=january, period=Period.single(JAN))
     assert [p.piece_number for p in payments.lines] == ["3150-N°AUTO:445401"] and payments.total == Decimal("150.00")
-    assert payment_lines(family=january, month=Month(2017, 2)).total == Decimal("50.00")
+    assert payment_lines(family=january, period=Period.single(Month(2017, 2))).total == Decimal("50.00")
 
 
 def test_filter_every_word_on_child_activity_or_wallet_case_insensitive(january):
@@ -69,12 +69,12 @@ def test_filter_every_word_on_child_activity_or_wallet_case_insensitive(january)
     assert consumption_lines(family=january, month=JAN, query="EMMY gouter").total == Decimal("0.81")
     assert consumption_lines(family=january, month=JAN, query="restauration").total == Decimal("4.62")
     assert consumption_lines(family=january, month=JAN, query="piscine").lines == []
-    assert [p.piece_number for p in payment_lines(family=january, month=Month(2017, 2), query="chèque").lines] == ["2578012"]
-    assert payment_lines(family=january, month=JAN, query="agricole").lines == []
+    assert [p.piece_number for p in payment_lines(family=january, period=Period.single(Month(2017, 2)), query="chèque").lines] == ["2578012"]
+    assert payment_lines(family=january, period=Period.single(JAN), query="agricole").lines == []
 
 
 def test_another_familys_lines_are_never_returned(january, stranger):
-    shown = consumption_lines(family=january, month=JAN).lines + payment_lines(family=january, month=JAN).lines
+    shown = consumption_lines(family=january, month=JAN).lines + payment_lines(family=january, period=Period.single(JAN)).lines
     assert all(line.family_id == january.pk for line in shown)
     assert consumption_lines(family=january, month=JAN, query="Confidentiel").lines == []
 
@@ -87,7 +87,7 @@ def test_month_lines_cost_one_query_whatever_their_number(family, wallets, count
         PaymentFactory(family=family, date=datetime.date(2017, 1, 1 + index % 28))
     with django_assert_num_queries(2):
         assert len(consumption_lines(family=family, month=JAN, query="restauration emmy").lines) == count
-        assert len(payment_lines(family=family, month=JAN).lines) == count
+        assert len(payment_lines(family=family, period=Period.single(JAN)).lines) == count
     with django_assert_num_queries(2):
         selectors.month_totals(family=family, month=JAN)
 

@@ -1,5 +1,6 @@
 import datetime
 import html
+import io
 import re
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from billing import selectors
 from billing.tests.conftest import FEB_15_2017, invoiced
@@ -45,7 +47,8 @@ def test_consumptions_page_shows_the_month_like_the_guide(parent_client, january
     assert "31/01/2017 GUIDE Emmy Garderie Soir Scolaire GUIDE Emmy 0,45 7 3,15" in page  # the name repeats under the activity on phones
     assert "TOTAL (€) 13,08" in page
     assert "Ces informations sont données sous réserve de mise à jour des dernières opérations." in page
-    assert reverse("billing:payments") + "?mois=2017-01" in response.content.decode()
+    # Its payments: January and February, as the guide's "Historique des Règlements".
+    assert reverse("billing:payments") + "?du=2017-01&amp;au=2017-02" in response.content.decode()
 
 
 def test_default_month_is_the_current_one_with_an_arrow_back_only(parent_client, january):
@@ -85,13 +88,60 @@ def test_payments_page(parent_client, january):
     response = parent_client.get(PAYMENTS, {"mois": "2017-01"})
     page = text(response)
     assert "Historique des Règlements" in page
-    for header in ("Date", "Mode règlement", "N° pièce", "Nom payeur", "Nom banque", "Montant (€)"):
+    for header in ("Date Règl.", "Mode règlement", "N° pièce", "Nom payeur", "Nom banque", "Montant (€)"):
         assert header in page
     assert "29/01/2017 Internet POUR .GUIDE CARTE+ · PAR INTERNET 3150-N°AUTO:445401 POUR .GUIDE CARTE+ PAR INTERNET 150,00" in page
-    assert "TOTAL (€) 150,00" in page
-    february = text(parent_client.get(PAYMENTS))
-    assert "01/02/2017 Chèque GUIDE DENIS · CREDIT AGRICOLE 2578012 GUIDE DENIS CREDIT AGRICOLE 50,00" in february
+    assert "TOTAL (€) 150,00" in page      # ?mois= alone: that one month
     assert reverse("billing:consumptions") in parent_client.get(PAYMENTS).content.decode()
+
+
+def test_payments_show_the_current_and_previous_months_by_default_with_one_total_as_in_the_guide(parent_client, january):
+    # Mid-February 2017: « Janvier 2017 - Février 2017 », the cheque of 01/02 then the payment of 29/01, TOTAL 200,00.
+    response = parent_client.get(PAYMENTS)
+    page = text(response)
+    assert response.context["period"] == selectors.Period(selectors.Month(2017, 1), selectors.Month(2017, 2))
+    assert "Janvier 2017 - Février 2017" in page
+    cheque = page.index("01/02/2017 Chèque GUIDE DENIS · CREDIT AGRICOLE 2578012 GUIDE DENIS CREDIT AGRICOLE 50,00")
+    internet = page.index("29/01/2017 Internet POUR .GUIDE CARTE+")
+    assert cheque < internet
+    assert "TOTAL (€) 200,00" in page                      # one total for the period
+    assert "TOTAL (€) 150,00" not in page and "TOTAL (€) 50,00" not in page
+    assert "Date Règl." in page
+
+
+def test_the_parent_chooses_the_period_from_month_to_month(parent_client, january, family):
+    family.structure.history_months = 6
+    family.structure.save()
+    PaymentFactory(family=family, date=datetime.date(2016, 11, 20), amount=Decimal("30.00"), piece_number="NOV-16")
+    response = parent_client.get(PAYMENTS, {"du": "2016-11", "au": "2017-01"})
+    page = text(response)
+    assert "Novembre 2016 - Janvier 2017" in page
+    assert "NOV-16" in page and "3150-N°AUTO:445401" in page and "2578012" not in page
+    assert "TOTAL (€) 180,00" in page
+    content = response.content.decode()
+    assert '<option value="2016-11" selected>Novembre 2016</option>' in content
+    assert '<option value="2017-01" selected>Janvier 2017</option>' in content
+    # Exports and the print follow the same period.
+    csv = parent_client.get(reverse("billing:payments_export"), {"du": "2016-11", "au": "2017-01", "format": "csv"})
+    assert "NOV-16" in csv.content.decode() and "2578012" not in csv.content.decode()
+    assert "180,00" in csv.content.decode() or "180.00" in csv.content.decode()
+    assert 'reglements-' in csv["Content-Disposition"] and "2016-11_2017-01.csv" in csv["Content-Disposition"]
+    assert "du=2016-11&amp;au=2017-01" in content   # the export and print buttons
+    pdf = parent_client.get(reverse("billing:payments_print"), {"du": "2016-11", "au": "2017-01"})
+    printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Novembre 2016 - Janvier 2017" in printed and "NOV-16" in printed and "2578012" not in printed
+
+
+@pytest.mark.parametrize(("params", "status", "message"), [
+    ({"du": "2017-02", "au": "2017-01"}, 400, "La période choisie commence après sa fin"),
+    ({"du": "2017-13"}, 400, "Le mois demandé n'est pas reconnu"),
+    ({"du": "2016-11", "au": "2017-01"}, 404, "Le mois de novembre 2016 n'est pas consultable"),
+])
+def test_a_bad_period_is_a_clear_french_4xx(parent_client, january, params, status, message):
+    for url in (PAYMENTS, reverse("billing:payments_export"), reverse("billing:payments_print")):
+        response = parent_client.get(url, params)
+        assert response.status_code == status
+        assert message in text(response)
 
 
 def test_another_familys_lines_never_appear(parent_client, january, stranger):

@@ -116,19 +116,22 @@ def test_parent_reads_history_month_by_month_filters_exports_and_prints(page, gu
     assert "Janvier 2017" in text and "Gouter" in text and "1,62" in text
     assert "Garderie" not in text
 
-    # The payments of the month, from the history page.
+    # The payments, from the history page: the guide's "Janvier 2017 - Février 2017", one total.
     page.get_by_role("link", name="Historique des règlements").click()
     expect(page.get_by_role("heading", name="Historique des Règlements")).to_be_visible()
-    expect(page.get_by_role("heading", name="Janvier 2017")).to_be_visible()
+    expect(page.get_by_role("heading", name="Janvier 2017 - Février 2017")).to_be_visible()
+    expect(page.locator("table.history-table thead")).to_contain_text("Date Règl.")
     rows = table_rows(page)
-    assert len(rows) == 1 and rows[0][0] == "29/01/2017" and rows[0][-1] == "150,00"
-    assert "Internet" in rows[0][1]
-    audit_page(page, label="historique des règlements")
-    page.get_by_role("link", name=re.compile("Mois suivant")).click()
-    expect(page.get_by_role("heading", name="Février 2017")).to_be_visible()
-    rows = table_rows(page)
-    assert [r[0] for r in rows] == ["01/02/2017"]
+    assert [r[0] for r in rows] == ["01/02/2017", "29/01/2017"]
     assert rows[0][1:] == ["Chèque", "2578012", "GUIDE DENIS", "CREDIT AGRICOLE", "50,00"]
+    assert "Internet" in rows[1][1] and rows[1][-1] == "150,00"
+    expect(page.locator("table.history-table tfoot")).to_contain_text("200,00")
+    audit_page(page, label="historique des règlements")
+    # The parent narrows the period to February.
+    page.get_by_label("Du mois").select_option("2017-02")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.get_by_role("heading", name="Février 2017", exact=True)).to_be_visible()
+    assert [r[0] for r in table_rows(page)] == ["01/02/2017"]
     expect(page.locator("table.history-table tfoot")).to_contain_text("50,00")
 
 

@@ -78,7 +78,7 @@ def test_screenshot_history_and_balance_as_in_the_guide(page, demo, login_as, tr
     page.goto(reverse("billing:consumptions") + "?mois=2017-01")
     expect(page.locator("table.history-table tbody tr").first).to_be_visible()
     shoot(page, "03-historique-consommations")
-    page.goto(reverse("billing:payments") + "?mois=2017-01")
+    page.goto(reverse("billing:payments") + "?du=2017-01&au=2017-02")
     shoot(page, "04-historique-reglements")
     page.goto(reverse("billing:balance"))
     expect(page.locator("table.balance-table")).to_be_visible()
