@@ -60,6 +60,7 @@ bench: install services
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.billing
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.calendar_page
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.batch
+	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.attendance
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .mypy_cache .ruff_cache

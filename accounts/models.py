@@ -1,6 +1,4 @@
 """Logins, families, children and staff membership."""
-import unicodedata
-
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser
@@ -8,13 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Structure
+from portal.text import folded
 
 
 def normalise_answer(answer: str) -> str:
     """Security answers compare without regard to case, accents or surrounding spaces."""
-    decomposed = unicodedata.normalize("NFKD", answer.strip().casefold())
-    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(without_accents.split())
+    return folded(answer)
 
 
 class User(AbstractUser):

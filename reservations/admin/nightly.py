@@ -1,8 +1,9 @@
 """Admin pages of the nightly work: the transmission runs, launching one by hand, attendance.
 
 The "Transmissions" list (read only) carries a "Lancer la transmission" button for the
-staff member's structures, and "Pointer les présences" (activity and day → accepted
-bookings with Présent / Absent / Absence justifiée, present by default).
+staff member's structures, and "Pointer les présences" (activity and day → the accepted
+bookings by school/class with Présent / Absent / Absence justifiée, present by default, and
+with ?format=pdf the printable list of the children expected).
 """
 import datetime
 
@@ -10,6 +11,7 @@ from celery.result import EagerResult
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -24,7 +26,7 @@ from reservations.models import Activity, Occurrence, Reservation, TransmissionR
 from reservations.nightly.figures import figures_text, run_figures
 from reservations.nightly.settle import pending_count
 from reservations.nightly.tasks import transmit_structure
-from reservations.staff.attendance import AttendanceError, attendance_record, attendance_sheet
+from reservations.staff.attendance import AttendanceError, attendance_groups, attendance_pdf, attendance_record
 
 from .base import ReadOnlyAdmin
 
@@ -112,36 +114,48 @@ class TransmissionRunAdmin(ReadOnlyAdmin):
     def attendance_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
+        printed = request.GET.get("format", "") == "pdf"
+        if request.GET.get("format", "pdf") != "pdf":
+            return HttpResponseBadRequest(_("Format inconnu : seule la liste imprimable (pdf) existe."))
         structures = _structures(request)
         form = SheetForm(request.GET or None, structures=structures)
-        occurrence, sheet = None, []
+        occurrence = None
         if form.is_valid():
-            occurrence = Occurrence.objects.filter(activity=form.cleaned_data["activity"],
-                                                   date=form.cleaned_data["day"]).select_related("activity").first()
+            occurrence = Occurrence.objects.filter(activity=form.cleaned_data["activity"], date=form.cleaned_data["day"]
+                                                   ).select_related("activity__structure").first()
             if occurrence is None:
                 form.add_error(None, _("Cette activité n'a pas lieu ce jour-là."))
-        if occurrence is not None:
-            if request.method == "POST":
-                if not request.user.has_perm("reservations.change_reservation"):
-                    raise PermissionDenied
-                marks = {}
-                for key, value in request.POST.items():
-                    if key.startswith("attendance-"):
-                        try:
-                            marks[int(key.removeprefix("attendance-"))] = value
-                        except ValueError:
-                            continue
-                try:
-                    changed = attendance_record(occurrence=occurrence, marks=marks)
-                except AttendanceError as exc:
-                    self.message_user(request, str(exc), messages.ERROR)
-                else:
-                    self.message_user(request, _("Présences enregistrées (%(n)s modification(s)).") % {"n": changed},
-                                      messages.SUCCESS)
-                    return redirect(request.get_full_path())
-            sheet = [(reservation, reservation.attendance or Attendance.PRESENT) for reservation in attendance_sheet(
-                occurrence=occurrence)]
+        if occurrence is not None and request.method == "POST":
+            if not request.user.has_perm("reservations.change_reservation"):
+                raise PermissionDenied
+            try:
+                changed = attendance_record(occurrence=occurrence, marks=_posted_marks(request.POST))
+            except AttendanceError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, _("Présences enregistrées (%(n)s modification(s)).") % {"n": changed},
+                                  messages.SUCCESS)
+                return redirect(request.get_full_path())
+        groups = attendance_groups(occurrence=occurrence) if occurrence is not None else []
+        if printed and occurrence is not None:
+            response = HttpResponse(attendance_pdf(occurrence=occurrence, groups=groups), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="presences-{occurrence.date:%Y-%m-%d}.pdf"'
+            return response
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "occurrence": occurrence, "sheet": sheet, "choices": Attendance.choices,
+                   "occurrence": occurrence, "groups": groups,
+                   # The three marks' labels translated once, not once per child.
+                   "labels": {value: str(label) for value, label in Attendance.choices},
+                   "total": sum(len(group.rows) for group in groups),
+                   "absent_total": sum(group.absent_count for group in groups),
                    "title": _("Pointer les présences"), "yesterday": dates.today() - datetime.timedelta(days=1)}
-        return TemplateResponse(request, "admin/reservations/transmissionrun/attendance.html", context)
+        return TemplateResponse(request, "admin/reservations/transmissionrun/attendance.html", context,
+                                status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+def _posted_marks(post) -> dict[int, str]:
+    """{reservation id: mark} from the sheet's radio buttons named attendance-<id>."""
+    marks = {}
+    for key, value in post.items():
+        if key.startswith("attendance-") and key.removeprefix("attendance-").isdecimal():
+            marks[int(key.removeprefix("attendance-"))] = value
+    return marks
