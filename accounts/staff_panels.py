@@ -4,7 +4,7 @@ accounts sits below billing, reservations and notifications (DESIGN §3) and can
 rows; yet the phone call needs a family's balance, bookings and e-mails on one page, and the
 staff home needs requests, waiting lists, the night's runs and failed e-mails. So accounts owns
 both pages and a registry of panels, and each app registers its own panels from its
-AppConfig.ready() (the estimate providers of billing.selectors work the same way). A panel
+AppConfig.ready() (the estimate providers of billing.ledger.balance work the same way). A panel
 function receives the request (and the family) and returns a Panel, or None when it has
 nothing to show; pages render the panels in ``order``.
 """

@@ -77,10 +77,10 @@ def main() -> int:
     try:
         from django.test import Client
 
-        from billing.exports import build_xlsx, consumption_columns
+        from billing.ledger.exports import build_xlsx, consumption_columns
         from billing.models import Consumption
-        from billing.printing import render_history_pdf
-        from billing.selectors import Month, consumption_export_rows, consumption_lines
+        from billing.ledger.printing import render_history_pdf
+        from billing.ledger.history import Month, consumption_export_rows, consumption_lines
         from portal import dates
 
         user, family = fill()

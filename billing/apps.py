@@ -8,4 +8,4 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         # The family-at-a-glance panel (accounts.staff_panels: accounts cannot read the ledger).
-        from . import staff_panels  # noqa: F401
+        from .ledger import staff_panels  # noqa: F401

@@ -1,16 +1,8 @@
-from django.urls import path
-
-from . import views
+"""URLs of the billing app, namespace "billing": each sub-package adds its pages."""
+from django.urls import include, path
 
 app_name = "billing"
 
 urlpatterns = [
-    path("historiques/consommations/", views.consumptions, name="consumptions"),
-    path("historiques/consommations/exporter/", views.consumptions_export, name="consumptions_export"),
-    path("historiques/consommations/imprimer/", views.consumptions_print, name="consumptions_print"),
-    path("historiques/reglements/", views.payments, name="payments"),
-    path("historiques/reglements/exporter/", views.payments_export, name="payments_export"),
-    path("historiques/reglements/imprimer/", views.payments_print, name="payments_print"),
-    path("historiques/reglements/<int:payment_id>/recu/", views.payment_receipt, name="payment_receipt"),
-    path("solde/", views.balance, name="balance"),
+    path("", include("billing.ledger.urls")),
 ]

@@ -8,7 +8,7 @@ class ReservationsConfig(AppConfig):
 
     def ready(self):
         # Billing's balance page asks its providers what is booked (billing cannot import us).
-        from billing.selectors import register_estimate_provider
+        from billing.ledger.balance import register_estimate_provider
 
         from .booking.estimates import reservations_estimate
 

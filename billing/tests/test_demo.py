@@ -10,7 +10,8 @@ import billing.demo
 import portal.demo
 from accounts.models import Family
 from billing.models import Consumption, Payment, PaymentAllocation
-from billing.selectors import Month, Period, allowed_months, balance_summary, consumption_lines, payment_lines
+from billing.ledger.balance import balance_summary
+from billing.ledger.history import Month, Period, allowed_months, consumption_lines, payment_lines
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.timezone.utc)

@@ -21,7 +21,7 @@ from accounts.tests.factories import (
     StructureFactory,
     UserFactory,
 )
-from billing.services import consumption_post, payment_record
+from billing.ledger.services import consumption_post, payment_record
 from notifications.models import OutboxEmail
 from reservations.models import Reservation, TransmissionRun
 from reservations.tests.booking_world import make_activity

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import family_required
 from accounts.selectors import child_of_family_or_404, children_of_family
 from portal.dates import MAX_PERIOD_DAYS, today
-from billing.printing import html_to_pdf
+from portal.printing import html_to_pdf
 from reservations.locking import CartBusy
 from reservations.rules import states
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Family
+from billing.ledger.pricing import NoRateError, quote
 from billing.models import Consumption
-from billing.pricing import NoRateError, quote
 from reservations.models import Occurrence, Reservation, ReservationEvent, TransmissionRun
 from reservations.rules.availability import windows
 from reservations.rules.closures import closed_days

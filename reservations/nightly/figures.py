@@ -12,7 +12,7 @@ import datetime
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from billing.selectors import posted_source_count
+from billing.ledger.history import posted_source_count
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
 
 from .signals import run_counted

@@ -16,7 +16,7 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from billing.services import consumption_post
+from billing.ledger.services import consumption_post
 from reservations.locking import rows_lock
 from reservations.models import Reservation
 

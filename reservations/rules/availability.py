@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from billing.money import format_money
-from billing.pricing import NoRateError, Quote, quote
+from billing.ledger.pricing import NoRateError, Quote, quote
 from reservations.models import CartLine, Occurrence, Reservation
 
 from . import deadlines, states

@@ -10,7 +10,7 @@ from django.db.models import Count
 
 from accounts.models import Family
 from billing.models import Consumption
-from billing.selectors import balance_summary
+from billing.ledger.balance import balance_summary
 from reservations.booking import selectors
 from reservations.models import Closure, Occurrence, Reservation
 from reservations.rules import states

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Tariff
-from billing.pricing import NoRateError, quote
+from billing.ledger.pricing import NoRateError, quote
 from billing.tests.factories import TariffFactory, TariffRateFactory
 
 pytestmark = pytest.mark.django_db

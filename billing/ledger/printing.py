@@ -1,8 +1,7 @@
-"""Printable PDFs of a month of history, made with WeasyPrint from an HTML template.
+"""Printable PDFs of a month of history and of a payment's receipt (portal.printing makes them).
 
 The page numbers ("Page 2 / 3") come from CSS @page counters, so they are right
-whatever the number of lines. Fonts are the system's; no network access is needed
-(the stylesheet is inline and no URL is fetched).
+whatever the number of lines.
 """
 from __future__ import annotations
 
@@ -12,10 +11,10 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from billing.money import format_decimal
 from portal.printing import html_to_pdf
 
 from .exports import MONEY, PRICE, QUANTITY, Column, display_cell
-from .money import format_decimal
 
 
 def render_history_pdf(*, structure, family, title: str, period: str, columns: list[Column], objects: Iterable,

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Consumption, Payment, PaymentAllocation, Wallet
-from .money import round_money
+from billing.models import Consumption, Payment, PaymentAllocation, Wallet
+from billing.money import round_money
 
 
 class AlreadyCorrectedError(ValidationError):

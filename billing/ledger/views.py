@@ -1,7 +1,7 @@
 """Parent pages: history of consumptions (month by month) and of payments (over a period of
 months, as in the user guide), exports, prints, balance.
 
-Every read goes through billing.selectors with `request.family`: another family's lines
+Every read goes through billing.ledger.history and .balance with `request.family`: another family's lines
 cannot be reached from here.
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from accounts.decorators import family_required
 from portal import dates
 
-from . import selectors
+from . import history
+from .balance import balance_summary
 from .exports import build_csv, build_xlsx, consumption_columns, payment_columns
 from .forms import BalanceEstimateForm
 from .printing import render_history_pdf, render_receipt_pdf
@@ -41,13 +42,13 @@ KINDS = {
 }
 
 
-def _month_param(request, name: str, months: list[selectors.Month], default: selectors.Month):
+def _month_param(request, name: str, months: list[history.Month], default: history.Month):
     """The month of ``?<name>=2017-01`` (default when absent), or a polite 4xx page."""
     text = request.GET.get(name, "").strip()
     if not text:
         return default
     try:
-        month = selectors.Month.parse(text)
+        month = history.Month.parse(text)
     except ValueError:
         return _unavailable(request, months, status=400, reason=_(
             "Le mois demandé n'est pas reconnu. Choisissez un mois dans la liste ci-dessous."))
@@ -62,9 +63,9 @@ def _period_or_response(request, kind: str):
     """The period asked for, or a polite 4xx page. Consumptions: one month (?mois=, default
     the current one). Payments: from ?du= to ?au= (default the previous and the current
     month, as in the user guide); ?mois= alone asks for that one month."""
-    months = selectors.allowed_months(request.structure)
+    months = history.allowed_months(request.structure)
     if kind == "payments" and not request.GET.get("mois", "").strip():
-        default = selectors.default_payment_period(months)
+        default = history.default_payment_period(months)
         first = _month_param(request, "du", months, default.first)
         if isinstance(first, HttpResponse):
             return first, months
@@ -74,11 +75,11 @@ def _period_or_response(request, kind: str):
         if first > last:
             return _unavailable(request, months, status=400, reason=_(
                 "La période choisie commence après sa fin : choisissez un mois « du » avant le mois « au ».")), months
-        return selectors.Period(first, last), months
+        return history.Period(first, last), months
     month = _month_param(request, "mois", months, months[0])
     if isinstance(month, HttpResponse):
         return month, months
-    return selectors.Period.single(month), months
+    return history.Period.single(month), months
 
 
 def _unavailable(request, months, *, status, reason):
@@ -93,10 +94,10 @@ def _query(request) -> str:
 class _HistoryPage:
     """What every history view reads from the query string: the period, the lines, the filter."""
     kind: str
-    period: selectors.Period
-    months: list[selectors.Month]
+    period: history.Period
+    months: list[history.Month]
     query: str
-    data: selectors.HistoryLines
+    data: history.HistoryLines
 
     @property
     def title(self) -> str:
@@ -125,9 +126,9 @@ def _history_page(request, kind: str) -> _HistoryPage | HttpResponse:
         return period
     query = _query(request)
     if kind == "payments":
-        data = selectors.payment_lines(family=request.family, period=period, query=query)
+        data = history.payment_lines(family=request.family, period=period, query=query)
     else:
-        data = selectors.consumption_lines(family=request.family, month=period.first, query=query)
+        data = history.consumption_lines(family=request.family, month=period.first, query=query)
     return _HistoryPage(kind=kind, period=period, months=months, query=query, data=data)
 
 
@@ -231,7 +232,7 @@ def payments_print(request):
 @family_required
 def payment_receipt(request, payment_id: int):
     """The receipt of one of the family's payments (PDF); another family's is a 404."""
-    payment = selectors.payment_of_family_or_404(family=request.family, payment_id=payment_id)
+    payment = history.payment_of_family_or_404(family=request.family, payment_id=payment_id)
     content = render_receipt_pdf(structure=request.structure, family=request.family, payment=payment)
     return _pdf_response(content, f"recu-{request.family.number}-{payment.date:%Y-%m-%d}-{payment.pk}.pdf")
 
@@ -240,7 +241,7 @@ def payment_receipt(request, payment_id: int):
 def balance(request):
     """'Consulter votre solde': balances, and the estimate of reservations up to a date."""
     today = dates.today()
-    default_until = selectors.Month.of(today).last_day
+    default_until = history.Month.of(today).last_day
     if "jusqu_au" in request.GET:
         form = BalanceEstimateForm(request.GET, today=today)
         valid = form.is_valid()
@@ -252,7 +253,7 @@ def balance(request):
         include_confirmed, include_pending = form.cleaned_data["confirmees"], form.cleaned_data["en_attente"]
     else:
         until, include_confirmed, include_pending = default_until, True, False
-    summary = selectors.balance_summary(family=request.family, until=until, include_confirmed=include_confirmed,
+    summary = balance_summary(family=request.family, until=until, include_confirmed=include_confirmed,
                                         include_pending=include_pending)
     status = 400 if form.is_bound and not valid else 200
     return render(request, "billing/balance.html", {

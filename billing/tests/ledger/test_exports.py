@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from billing.exports import build_csv, build_xlsx, consumption_columns, neutralise
+from billing.ledger.exports import build_csv, build_xlsx, consumption_columns, neutralise
 from billing.tests.conftest import FEB_15_2017
 from billing.tests.factories import ConsumptionFactory, PaymentFactory
 
@@ -102,7 +102,7 @@ def test_thousands_of_lines_make_a_valid_workbook(family, wallets):
 
 def test_export_rows_read_like_the_model_for_the_columns(january, stranger):
     from billing.models import Consumption
-    from billing.selectors import consumption_export_rows
+    from billing.ledger.history import consumption_export_rows
 
     queryset = Consumption.objects.order_by("-day", "id")
     columns = consumption_columns(with_family=True)

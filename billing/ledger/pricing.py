@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .models import Tariff, TariffRate
-from .money import format_decimal, round_money
+from billing.models import Tariff, TariffRate
+from billing.money import format_decimal, round_money
 
 
 class NoRateError(LookupError):

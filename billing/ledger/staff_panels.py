@@ -4,8 +4,9 @@ from django.utils.translation import gettext as _
 
 from accounts.staff_panels import Panel, register_family_panel
 
-from .models import Consumption, Payment
-from .selectors import balance_summary
+from billing.models import Consumption, Payment
+
+from .balance import balance_summary
 
 LAST_LINES = 8
 

@@ -21,7 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .money import format_decimal, format_quantity, format_unit_price, round_money
+from billing.money import format_decimal, format_quantity, format_unit_price, round_money
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EURO_FORMAT = '#,##0.00\\ "€";-#,##0.00\\ "€"'

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from billing import selectors
+from billing.ledger import balance, history
 from billing.tests.conftest import FEB_15_2017, invoiced
 from billing.tests.factories import ConsumptionFactory, PaymentFactory
 
@@ -53,12 +53,12 @@ def test_consumptions_page_shows_the_month_like_the_guide(parent_client, january
 
 def test_default_month_is_the_current_one_with_an_arrow_back_only(parent_client, january):
     response = parent_client.get(CONSUMPTIONS)
-    assert response.context["month"] == selectors.Month(2017, 2)
-    assert response.context["previous_month"] == selectors.Month(2017, 1)
+    assert response.context["month"] == history.Month(2017, 2)
+    assert response.context["previous_month"] == history.Month(2017, 1)
     assert response.context["next_month"] is None
     assert 'rel="prev"' in response.content.decode() and 'rel="next"' not in response.content.decode()
     january_page = parent_client.get(CONSUMPTIONS, {"mois": "2017-01"})
-    assert january_page.context["previous_month"] is None and january_page.context["next_month"] == selectors.Month(2017, 2)
+    assert january_page.context["previous_month"] is None and january_page.context["next_month"] == history.Month(2017, 2)
 
 
 @pytest.mark.parametrize("url", [CONSUMPTIONS, PAYMENTS, reverse("billing:consumptions_export"), reverse("billing:payments_print")])
@@ -99,7 +99,7 @@ def test_payments_show_the_current_and_previous_months_by_default_with_one_total
     # Mid-February 2017: « Janvier 2017 - Février 2017 », the cheque of 01/02 then the payment of 29/01, TOTAL 200,00.
     response = parent_client.get(PAYMENTS)
     page = text(response)
-    assert response.context["period"] == selectors.Period(selectors.Month(2017, 1), selectors.Month(2017, 2))
+    assert response.context["period"] == history.Period(history.Month(2017, 1), history.Month(2017, 2))
     assert "Janvier 2017 - Février 2017" in page
     cheque = page.index("01/02/2017 Chèque GUIDE DENIS · CREDIT AGRICOLE 2578012 GUIDE DENIS CREDIT AGRICOLE 50,00")
     internet = page.index("29/01/2017 Internet POUR .GUIDE CARTE+")
@@ -215,9 +215,9 @@ def fixed_provider(wallets):
         per_day = (Decimal("4.62") if include_confirmed else 0) + (Decimal("1") if include_pending else 0)
         return {wallets["restauration"].pk: per_day * days, wallets["loisirs"].pk: Decimal("3")}
 
-    selectors.register_estimate_provider(estimate)
+    balance.register_estimate_provider(estimate)
     yield
-    selectors.unregister_estimate_provider(estimate)
+    balance.unregister_estimate_provider(estimate)
 
 
 def test_balance_estimate_until_a_date_with_the_chosen_kinds(parent_client, family, wallets, fixed_provider):
@@ -241,11 +241,11 @@ def test_balance_page_says_when_the_estimate_is_unavailable(parent_client, famil
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    selectors.register_estimate_provider(broken)
+    balance.register_estimate_provider(broken)
     try:
         response = parent_client.get(reverse("billing:balance"))
     finally:
-        selectors.unregister_estimate_provider(broken)
+        balance.unregister_estimate_provider(broken)
     assert response.status_code == 200
     assert "n'a pas pu être calculé" in text(response)
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from billing import services
-from billing.selectors import wallet_balances
+from billing.ledger import services
+from billing.ledger.balance import wallet_balances
 from billing.tests.factories import ConsumptionFactory, PaymentAllocationFactory, PaymentFactory, WalletFactory
 
 pytestmark = pytest.mark.django_db
