@@ -78,9 +78,9 @@ def main() -> int:
         from django.test import Client
 
         from billing.ledger.exports import build_xlsx, consumption_columns
-        from billing.models import Consumption
-        from billing.ledger.printing import render_history_pdf
         from billing.ledger.history import Month, consumption_export_rows, consumption_lines
+        from billing.ledger.printing import render_history_pdf
+        from billing.models import Consumption
         from portal import dates
 
         user, family = fill()
