@@ -47,7 +47,8 @@ def _wallets(structure, specs):
 
 
 def _tariff(structure, name, *, kind=Tariff.Kind.FLAT, unit_minutes=None, rates=()):
-    tariff, _ = Tariff.objects.get_or_create(structure=structure, name=name, defaults={"kind": kind, "unit_minutes": unit_minutes})
+    tariff, _ = Tariff.objects.get_or_create(structure=structure, name=name,
+                                             defaults={"kind": kind, "unit_minutes": unit_minutes})
     for valid_from, valid_until, low, high, amount in rates:
         TariffRate.objects.get_or_create(
             tariff=tariff, valid_from=valid_from, quotient_min=low, quotient_max=high,
@@ -68,15 +69,15 @@ def _brackets(valid_from, low_amount, mid_amount, high_amount, *, valid_until=No
 def _tariffs(carteville, cambianes):
     old = (SCHOOL_YEAR_2016, datetime.date(2017, 8, 31))
     _tariff(carteville, "Restauration Scolaire",
-            rates=[(*old, None, None, D("4.62"))] + _brackets(QF_2017, "3.76", "4.20", "4.62"))
+            rates=[(*old, None, None, D("4.62")), *_brackets(QF_2017, "3.76", "4.20", "4.62")])
     _tariff(carteville, "Garderie", kind=Tariff.Kind.PER_TIME_UNIT, unit_minutes=15,
             rates=[(SCHOOL_YEAR_2016, None, None, None, D("0.45"))])
     _tariff(carteville, "APS MATIN", kind=Tariff.Kind.PER_TIME_UNIT, unit_minutes=15,
             rates=[(SCHOOL_YEAR_2016, None, None, None, D("0.45"))])
     _tariff(carteville, "Mercredi demi-journée",
-            rates=[(*old, None, None, D("7.64"))] + _brackets(QF_2017, "5.90", "6.80", "7.64"))
+            rates=[(*old, None, None, D("7.64")), *_brackets(QF_2017, "5.90", "6.80", "7.64")])
     _tariff(carteville, "Vacances journée",
-            rates=[(*old, None, None, D("3.59"))] + _brackets(QF_2017, "3.59", "8.50", "12.40"))
+            rates=[(*old, None, None, D("3.59")), *_brackets(QF_2017, "3.59", "8.50", "12.40")])
     _tariff(carteville, "Gouter", rates=[(SCHOOL_YEAR_2016, None, None, None, D("0.81"))])
     _tariff(cambianes, "Mercredi journée", rates=_brackets(QF_2017, "9.50", "12.00", "15.00"))
     _tariff(cambianes, "Séjour vacances (semaine)", rates=[(QF_2017, None, None, None, D("120.00"))])
@@ -106,7 +107,8 @@ def _pay(key, *, family, date, mode, amount, allocations, piece="", payer="", ba
     wanted = {(wallet.pk, amount) for wallet, amount in allocations if amount}
     if set(payment.allocations.values_list("wallet_id", "amount")) != wanted:
         payment.allocations.all().delete()
-        PaymentAllocation.objects.bulk_create([PaymentAllocation(payment=payment, wallet_id=w, amount=a) for w, a in sorted(wanted)])
+        PaymentAllocation.objects.bulk_create([PaymentAllocation(payment=payment, wallet_id=w,
+                                                                 amount=a) for w, a in sorted(wanted)])
     return payment
 
 
@@ -178,7 +180,8 @@ def _recent(family, child, wallets, *, prefix, today, canteen_price, payer, mode
                     continue
                 _consume(f"demo:{prefix}:{day:%Y-%m-%d}:{code}", family=family, child=child, wallet=wallets[wallet_name],
                          day=day, label=label, unit_price=price, quantity=quantity)
-        for line in Consumption.objects.filter(family=family, day__gte=first, day__lte=last, source_key__startswith=f"demo:{prefix}:"):
+        for line in Consumption.objects.filter(family=family, day__gte=first, day__lte=last,
+                                               source_key__startswith=f"demo:{prefix}:"):
             by_wallet[line.wallet.name] = by_wallet.get(line.wallet.name, D(0)) + line.total
         amount = sum(by_wallet.values(), D(0))
         if amount:
@@ -218,7 +221,8 @@ def seed(*, stdout) -> None:
     previous_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     for week in range(4):
         wednesday = previous_month + datetime.timedelta(days=(2 - previous_month.weekday()) % 7 + 7 * week)
-        _consume(f"demo:dupont-cb:{wednesday:%Y-%m-%d}:MJ", family=dupont_cb, child=amalia, wallet=cb_wallets["Accueil de Loisirs"],
+        _consume(f"demo:dupont-cb:{wednesday:%Y-%m-%d}:MJ", family=dupont_cb, child=amalia,
+                 wallet=cb_wallets["Accueil de Loisirs"],
                  day=wednesday, label="Mercredi journée", unit_price=D("12.00"), quantity=1)
     _consume(f"demo:dupont-cb:{previous_month:%Y-%m}:sejour", family=dupont_cb, child=amalia, wallet=cb_wallets["Séjours"],
              day=previous_month, label="Séjour vacances (semaine)", unit_price=D("120.00"), quantity=1)

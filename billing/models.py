@@ -92,7 +92,8 @@ class Consumption(models.Model):
     """A posted line: what a child consumed on a day, charged to a wallet."""
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="consumptions", verbose_name=_("famille"))
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, null=True, blank=True, related_name="consumptions", verbose_name=_("consommateur"))
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, null=True, blank=True, related_name="consumptions",
+                              verbose_name=_("consommateur"))
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="consumptions", verbose_name=_("porte-monnaie"))
     day = models.DateField(_("jour"))
     activity_label = models.CharField(_("activité"), max_length=150)
@@ -145,7 +146,8 @@ class Payment(models.Model):
     # Set by imports and the demo ("demo:guide:cheque-2578012") so a rerun never records twice.
     source_key = models.CharField(_("origine"), max_length=80, blank=True, default="")
     correction_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", verbose_name=_("corrige le règlement"),
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        verbose_name=_("corrige le règlement"),
     )
     note = models.CharField(_("remarque"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)

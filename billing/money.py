@@ -43,7 +43,7 @@ def format_decimal(value, places: int = 2, *, grouping: bool = True) -> str:
     text = f"{abs(number):f}"
     whole, _, fraction = text.partition(".")
     if grouping:
-        groups = []
+        groups: list[str] = []
         while len(whole) > 3:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]
@@ -62,7 +62,7 @@ def format_unit_price(value) -> str:
     number = to_decimal(value)
     if number == number.quantize(CENT):
         return format_decimal(number, 2)
-    return format_decimal(number.normalize(), min(-number.normalize().as_tuple().exponent, 4))
+    return format_decimal(number.normalize(), min(_decimals(number), 4))
 
 
 def format_quantity(value) -> str:
@@ -70,4 +70,10 @@ def format_quantity(value) -> str:
     number = to_decimal(value)
     if number == number.to_integral_value():
         return format_decimal(number, 0)
-    return format_decimal(number.normalize(), min(-number.normalize().as_tuple().exponent, 2))
+    return format_decimal(number.normalize(), min(_decimals(number), 2))
+
+
+def _decimals(number: Decimal) -> int:
+    """How many decimals a finite number needs: 0.2125 → 4, 1.50 → 1."""
+    exponent = number.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0

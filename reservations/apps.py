@@ -22,5 +22,6 @@ class ReservationsConfig(AppConfig):
         # The Celery tasks live in nightly/ (Celery's autodiscovery only looks at <app>.tasks):
         # importing them registers them in every process, web and worker alike.
         from .nightly import tasks  # noqa: F401
+
         # The staff home's panels (accounts.staff_panels: accounts cannot read our rows).
         from .staff import family_panel, home  # noqa: F401

@@ -117,11 +117,11 @@ class Closure(models.Model):
     def __str__(self):
         return f"{self.label} ({self.start_date:%d/%m/%Y} – {self.end_date:%d/%m/%Y})"
 
-    def clean(self):
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": _("La date de fin est avant la date de début.")})
-
     def save(self, *args, **kwargs):
         if not self.effect:
             self.effect = self.DEFAULT_EFFECT.get(self.kind, self.Effect.ACTIVITIES_ONLY)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("La date de fin est avant la date de début.")})

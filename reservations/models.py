@@ -24,7 +24,8 @@ class Activity(models.Model):
     structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="activities", verbose_name=_("structure"))
     name = models.CharField(_("nom"), max_length=150)
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="activities", verbose_name=_("porte-monnaie"))
-    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, null=True, blank=True, related_name="activities", verbose_name=_("tarif"))
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, null=True, blank=True, related_name="activities",
+                               verbose_name=_("tarif"))
     limited_places = models.BooleanField(_("places limitées"), default=False)
     default_places = models.PositiveIntegerField(_("places par défaut"), default=0)
     default_waiting_places = models.PositiveIntegerField(_("places en liste d'attente par défaut"), default=0)
@@ -90,6 +91,9 @@ class Occurrence(models.Model):
     waiting_places = models.PositiveIntegerField(_("places en liste d'attente"), default=0)
     # Closed by staff (a strike, a trip cancelled): nothing can be booked and the night refuses its requests.
     is_closed = models.BooleanField(_("fermée"), default=False)
+    # Places counted on the occurrences reservations.rules loads (annotations, not columns).
+    taken: int
+    waiting_taken: int
 
     structure_path = "activity__structure"
 
@@ -112,14 +116,16 @@ class TransmissionRun(models.Model):
         FINISHED = "finished", _("Terminée")
         FAILED = "failed", _("Échouée")
 
-    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="transmission_runs", verbose_name=_("structure"))
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="transmission_runs",
+                                  verbose_name=_("structure"))
     started_at = models.DateTimeField(_("début"), auto_now_add=True)
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     # The night's figures, counted from the rows it wrote when it ends or is taken over
     # (reservations.nightly.figures), never from counters kept in memory.
     counts = models.JSONField(_("compteurs"), default=dict, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("lancée par"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("lancée par"))
     # Chunked runs (TRANSMISSION_FAN_OUT="chunks"): the occurrence ids of each chunk and the
     # indexes of the chunks settled, so the watchdog can settle those a dead worker left.
     chunked = models.BooleanField(_("découpée"), default=False)
@@ -140,7 +146,9 @@ class TransmissionRun(models.Model):
 
     def __str__(self):
         # Europe/Paris, as everywhere staff read a time (the outbox listed runs in UTC beside local times).
-        return f"{self.structure} — {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}" if self.started_at else str(self.structure)
+        if self.started_at is None:
+            return str(self.structure)
+        return f"{self.structure} — {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"
 
 
 class CartConfirmation(models.Model):
@@ -194,7 +202,8 @@ class Reservation(models.Model):
     quantity = models.DecimalField(_("quantité"), max_digits=8, decimal_places=2, default=1)
     cost = models.DecimalField(_("coût (€)"), max_digits=10, decimal_places=2, default=0)
     submitted_at = models.DateTimeField(_("demandée le"), db_index=True)
-    confirmation = models.ForeignKey(CartConfirmation, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations")
+    confirmation = models.ForeignKey(CartConfirmation, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="reservations")
     attendance = models.CharField(_("présence"), max_length=10, choices=Attendance.choices, blank=True)
     consumption_posted_at = models.DateTimeField(_("consommation passée le"), null=True, blank=True)
     # The run that posted it (or decided not to charge it): a night's posting figures are counted from these.
@@ -253,12 +262,15 @@ class ReservationEvent(models.Model):
     kind = models.CharField(_("mouvement"), max_length=40, choices=Kind.choices)
     from_state = models.CharField(_("état avant"), max_length=20, blank=True)
     to_state = models.CharField(_("état après"), max_length=20, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par"))
-    run = models.ForeignKey(TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="events", verbose_name=_("transmission"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("par"))
+    run = models.ForeignKey(TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="events",
+                            verbose_name=_("transmission"))
     note = models.CharField(_("remarque"), max_length=200, blank=True)
     # Events not yet told to the family in a nightly report (staff decisions during the day too).
     reported_in = models.ForeignKey(
-        TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported_events", verbose_name=_("signalé dans"),
+        TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported_events",
+        verbose_name=_("signalé dans"),
     )
 
     structure_path = "reservation__family__structure"

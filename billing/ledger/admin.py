@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import StructureScopedAdmin, allowed_structure_ids
+from billing.models import Consumption, Payment, PaymentAllocation, Tariff, TariffRate, Wallet
+from billing.money import format_money, round_money
 from portal import dates
 
 from . import services
 from .exports import build_xlsx, consumption_columns, payment_columns
-from billing.models import Consumption, Payment, PaymentAllocation, Tariff, TariffRate, Wallet
-from billing.money import format_money, round_money
 from .history import consumption_export_rows
 
 SUMMARY_MONTHS = 12
@@ -55,7 +55,8 @@ class MonthlyTotalsMixin:
         response = super().changelist_view(request, extra_context=extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
-            context["monthly_totals"] = _monthly_totals(context["cl"].queryset, self.summary_date_field, self.summary_amount_field)
+            context["monthly_totals"] = _monthly_totals(context["cl"].queryset, self.summary_date_field,
+                                                        self.summary_amount_field)
         return response
 
 
@@ -85,7 +86,8 @@ class WalletAdmin(StructureScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # A wallet with lines is protected by the database; one without may go.
-        return super().has_delete_permission(request, obj) and (obj is None or not (obj.consumptions.exists() or obj.allocations.exists()))
+        return super().has_delete_permission(request,
+                                             obj) and (obj is None or not (obj.consumptions.exists() or obj.allocations.exists()))
 
 
 class TariffRateInline(admin.TabularInline):
@@ -105,7 +107,7 @@ class TariffAdmin(StructureScopedAdmin):
 class AllocationFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if any(self.errors) or self.instance.pk and not self.has_changed():
+        if any(self.errors) or (self.instance.pk and not self.has_changed()):
             return
         allocations = [(form.cleaned_data["wallet"], form.cleaned_data["amount"]) for form in self.forms
                        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("wallet")]
@@ -116,7 +118,7 @@ class AllocationFormSet(forms.BaseInlineFormSet):
         try:
             services.check_allocations(amount=amount, allocations=allocations, structure_id=family.structure_id)
         except forms.ValidationError as error:
-            raise forms.ValidationError(error.messages)
+            raise forms.ValidationError(error.messages) from error
 
 
 class PaymentAllocationInline(admin.TabularInline):
@@ -156,7 +158,9 @@ class PaymentAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmin):
     summary_date_field, summary_amount_field = "date", "amount"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).distinct() if "allocations__wallet__id__exact" in request.GET else super().get_queryset(request)
+        queryset = super().get_queryset(request)
+        # Filtering on a wallet joins the allocations: a payment split between two would be listed twice.
+        return queryset.distinct() if "allocations__wallet__id__exact" in request.GET else queryset
 
     def get_readonly_fields(self, request, obj=None):
         return super().get_readonly_fields(request, obj) if obj is not None else ()
@@ -175,7 +179,8 @@ class PaymentAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmin):
         lines = queryset.select_related("family").order_by("date", "id")
         total = lines.aggregate(s=Sum("amount"))["s"] or Decimal(0)
         return _xlsx_response(build_xlsx(title=str(_("Règlements")), subtitle=_export_subtitle(request),
-                                         columns=payment_columns(with_family=True), objects=lines.iterator(), total=total), "reglements")
+                                         columns=payment_columns(with_family=True), objects=lines.iterator(), total=total),
+                                         "reglements")
 
     @admin.action(description=_("Créer une ligne de correction"))
     def create_correction(self, request, queryset):
@@ -205,7 +210,8 @@ class ConsumptionAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmi
     date_hierarchy = "day"
     autocomplete_fields = ("family", "child")
     list_select_related = ("family", "child", "wallet", "correction_of")
-    fields = ("family", "child", "wallet", "day", "activity_label", "unit_price", "quantity", "total", "note", "source_key", "correction_of")
+    fields = ("family", "child", "wallet", "day", "activity_label", "unit_price", "quantity", "total", "note", "source_key",
+              "correction_of")
     actions = ["export_xlsx", "create_correction"]
     summary_date_field, summary_amount_field = "day", "total"
 
@@ -256,7 +262,8 @@ def _correct_each(model_admin, request, queryset, correct):
 
 
 def _export_subtitle(request) -> str:
-    return _("Exporté le %(date)s par %(user)s") % {"date": timezone.localtime().strftime("%d/%m/%Y %H:%M"), "user": request.user.get_username()}
+    return _("Exporté le %(date)s par %(user)s") % {"date": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+                                                    "user": request.user.get_username()}
 
 
 def _xlsx_response(content: bytes, name: str) -> HttpResponse:

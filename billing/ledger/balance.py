@@ -37,7 +37,7 @@ class WalletBalance:
 
 def _sum_subquery(queryset, field_name: str):
     """SUM(field) of a queryset correlated on the wallet, 0 when it has no rows."""
-    money = DecimalField(max_digits=12, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=12, decimal_places=2)
     summed = queryset.order_by().values("wallet").annotate(s=Sum(field_name)).values("s")
     return Coalesce(Subquery(summed, output_field=money), Value(ZERO), output_field=money)
 
@@ -81,7 +81,13 @@ def unregister_estimate_provider(provider: EstimateProvider) -> None:
 
 
 class EstimateUnavailable(Exception):
-    """A provider failed; the balance page still shows the balances and says so."""
+    """A provider failed; the balance page still shows the balances and says so.
+
+    ``totals`` are what the other providers estimated."""
+
+    def __init__(self, totals: dict[int, Decimal]):
+        super().__init__("an estimate provider failed")
+        self.totals = totals
 
 
 def estimated_costs(*, family, until: datetime.date, include_confirmed: bool, include_pending: bool) -> dict[int, Decimal]:
@@ -96,7 +102,8 @@ def estimated_costs(*, family, until: datetime.date, include_confirmed: bool, in
     failed = False
     for provider in list(_estimate_providers):
         try:
-            result = provider(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending) or {}
+            result = provider(family=family, until=until, include_confirmed=include_confirmed,
+                              include_pending=include_pending) or {}
         except Exception:  # a broken provider must not take the balance page down
             logger.exception("estimate provider %r failed", provider)
             failed = True
@@ -104,9 +111,7 @@ def estimated_costs(*, family, until: datetime.date, include_confirmed: bool, in
         for wallet_id, amount in result.items():
             totals[wallet_id] = totals.get(wallet_id, ZERO) + Decimal(amount)
     if failed:
-        error = EstimateUnavailable()
-        error.totals = totals
-        raise error
+        raise EstimateUnavailable(totals)
     return totals
 
 
@@ -120,7 +125,8 @@ class BalanceSummary:
     estimate_unavailable: bool = False
 
 
-def balance_summary(*, family, until: datetime.date, include_confirmed: bool = True, include_pending: bool = False) -> BalanceSummary:
+def balance_summary(*, family, until: datetime.date, include_confirmed: bool = True,
+                    include_pending: bool = False) -> BalanceSummary:
     """The 'Consulter votre solde' page: balances, estimated costs for prepaid wallets.
 
     Invoiced wallets always estimate 0 (the family receives an invoice for them).
@@ -130,7 +136,8 @@ def balance_summary(*, family, until: datetime.date, include_confirmed: bool = T
     wallets = wallet_balances(family=family)
     unavailable = False
     try:
-        estimates = estimated_costs(family=family, until=until, include_confirmed=include_confirmed, include_pending=include_pending)
+        estimates = estimated_costs(family=family, until=until, include_confirmed=include_confirmed,
+                                    include_pending=include_pending)
     except EstimateUnavailable as error:
         estimates, unavailable = error.totals, True
     for row in wallets:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from copy import copy
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -104,7 +105,8 @@ def _total_index(columns: list[Column]) -> int:
     return max(i for i, column in enumerate(columns) if column.kind == MONEY)
 
 
-def build_xlsx(*, title: str, subtitle: str = "", columns: list[Column], objects: Iterable, total: Decimal, sheet_name: str = "") -> bytes:
+def build_xlsx(*, title: str, subtitle: str = "", columns: list[Column], objects: Iterable, total: Decimal,
+               sheet_name: str = "") -> bytes:
     """An .xlsx: title row(s), a header row, one row per object, a TOTAL row.
 
     Dates are real dates shown dd/mm/yyyy, amounts real numbers with a euro format,
@@ -140,14 +142,14 @@ def build_xlsx(*, title: str, subtitle: str = "", columns: list[Column], objects
     # One styled template cell per number format; each data cell copies its style array
     # (much cheaper than setting number_format cell by cell on 10 000 rows).
     formats = {DATE: DATE_FORMAT, MONEY: EURO_FORMAT, PRICE: PRICE_FORMAT}
-    styles = {}
+    styles: dict[str, Any] = {}
     for kind, number_format in formats.items():
         template = WriteOnlyCell(sheet, value=0)
         template.number_format = number_format
-        styles[kind] = template._style
+        styles[kind] = template._style  # type: ignore[attr-defined]  # openpyxl's style array, not in its stubs
     kinds = [(column.kind, column.value, styles.get(column.kind)) for column in columns]
     for obj in objects:
-        row = []
+        row: list[Any] = []
         for kind, getter, style in kinds:
             value = getter(obj)
             if kind == TEXT:
@@ -157,16 +159,17 @@ def build_xlsx(*, title: str, subtitle: str = "", columns: list[Column], objects
                 row.append(int(value) if value is not None and value == value.to_integral_value() else value)
                 continue
             cell = WriteOnlyCell(sheet, value=value)
-            cell._style = copy(style)
+            cell._style = copy(style)  # type: ignore[attr-defined]
             row.append(cell)
         sheet.append(row)
 
     total_index = _total_index(columns)
-    total_row = [None] * len(columns)
+    total_row: list[Any] = [None] * len(columns)
     label = WriteOnlyCell(sheet, value=_("TOTAL (€)"))
     label.font = bold
     total_row[0] = label
-    amount = WriteOnlyCell(sheet, value=round_money(total))
+    # openpyxl writes a Decimal as a number (its stubs only list float).
+    amount = WriteOnlyCell(sheet, value=round_money(total))  # type: ignore[arg-type]
     amount.font = bold
     amount.number_format = EURO_FORMAT
     total_row[total_index] = amount

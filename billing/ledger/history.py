@@ -234,8 +234,10 @@ def consumption_export_rows(queryset, *, chunk_size: int = 2000):
 
 def month_totals(*, family, month: Month) -> dict[str, Decimal]:
     """Unfiltered totals of the month: consumed, paid; two aggregate queries."""
-    consumed = Consumption.objects.filter(family=family, day__gte=month.first_day, day__lte=month.last_day).aggregate(s=Sum("total"))["s"]
-    paid = Payment.objects.filter(family=family, date__gte=month.first_day, date__lte=month.last_day).aggregate(s=Sum("amount"))["s"]
+    consumed = Consumption.objects.filter(family=family, day__gte=month.first_day,
+                                          day__lte=month.last_day).aggregate(s=Sum("total"))["s"]
+    paid = Payment.objects.filter(family=family, date__gte=month.first_day,
+                                  date__lte=month.last_day).aggregate(s=Sum("amount"))["s"]
     return {"consumed": round_money(consumed or ZERO), "paid": round_money(paid or ZERO)}
 
 

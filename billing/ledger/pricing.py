@@ -54,7 +54,8 @@ def quote(*, tariff: Tariff, quotient, on_date: datetime.date, minutes: int | No
         rates = list(tariff.rates.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on_date), valid_from__lte=on_date))
     rate = applicable_rate(rates, quotient=quotient, on_date=on_date)
     if rate is None:
-        raise NoRateError(_("Aucun tarif « %(tariff)s » ne s'applique le %(date)s.") % {"tariff": tariff.name, "date": on_date.strftime("%d/%m/%Y")})
+        raise NoRateError(_("Aucun tarif « %(tariff)s » ne s'applique le %(date)s.") % {"tariff": tariff.name,
+                                                                                        "date": on_date.strftime("%d/%m/%Y")})
     bracket = _bracket_text(rate)
     if tariff.kind == Tariff.Kind.PER_TIME_UNIT:
         unit = tariff.unit_minutes or 15
@@ -74,7 +75,7 @@ def _bracket_text(rate: TariffRate) -> str:
     if rate.quotient_min is None and rate.quotient_max is None:
         return ""
     if rate.quotient_max is None:
-        return _(" (quotient familial à partir de %(low)s)") % {"low": _format(rate.quotient_min, places=0)}
+        return _(" (quotient familial à partir de %(low)s)") % {"low": _format(rate.quotient_min or Decimal(0), places=0)}
     return _(" (quotient familial de %(low)s à %(high)s)") % {
         "low": _format(rate.quotient_min or Decimal(0), places=0), "high": _format(rate.quotient_max, places=0),
     }

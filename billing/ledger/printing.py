@@ -21,14 +21,15 @@ def render_history_pdf(*, structure, family, title: str, period: str, columns: l
                        total: Decimal, query: str = "") -> bytes:
     """The PDF a town hall would send: letterhead, family, period, table, total, pages."""
     numeric = [column.kind in (MONEY, PRICE, QUANTITY) for column in columns]
-    rows = [[(display_cell(column, column.value(obj)), is_num) for column, is_num in zip(columns, numeric)] for obj in objects]
+    rows = [[(display_cell(column, column.value(obj)), is_num) for column, is_num in zip(columns, numeric, strict=True)]
+            for obj in objects]
     html = render_to_string("billing/pdf/history.html", {
         "structure": structure,
         "family": family,
         "title": title,
         "period": period,
         "query": query,
-        "headers": list(zip([column.header for column in columns], numeric)),
+        "headers": list(zip([column.header for column in columns], numeric, strict=True)),
         "rows": rows,
         "span": len(columns) - 1,
         "total": format_decimal(total, 2),

@@ -61,7 +61,8 @@ def check_allocations(*, amount: Decimal, allocations: list[tuple[Wallet, Decima
         raise ValidationError(_("Un porte-monnaie n'appartient pas à la structure de la famille."))
     allocated = round_money(sum((a for _w, a in allocations), Decimal(0)))
     if allocated != round_money(amount):
-        raise ValidationError(_("La somme des affectations (%(allocated)s €) doit être égale au montant du règlement (%(amount)s €).")
+        raise ValidationError(_("La somme des affectations (%(allocated)s €) doit être égale au montant du règlement "
+                                "(%(amount)s €).")
                               % {"allocated": allocated, "amount": round_money(amount)})
 
 
@@ -76,7 +77,8 @@ def payment_record(*, family, date: datetime.date, mode: str, amount: Decimal, a
             return existing
     payment = Payment.objects.create(family=family, date=date, mode=mode, amount=round_money(amount), piece_number=piece_number,
                                      payer_name=payer_name or family.payer_name, bank_name=bank_name, source_key=source_key)
-    PaymentAllocation.objects.bulk_create([PaymentAllocation(payment=payment, wallet=w, amount=round_money(a)) for w, a in allocations])
+    PaymentAllocation.objects.bulk_create([PaymentAllocation(payment=payment, wallet=w,
+                                                             amount=round_money(a)) for w, a in allocations])
     return payment
 
 

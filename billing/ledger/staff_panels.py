@@ -3,7 +3,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.staff_panels import Panel, register_family_panel
-
 from billing.models import Consumption, Payment
 
 from .balance import balance_summary

@@ -6,7 +6,9 @@ cannot be reached from here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -14,31 +16,37 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.decorators import family_required
 from portal import dates
 
 from . import history
 from .balance import balance_summary
-from .exports import build_csv, build_xlsx, consumption_columns, payment_columns
+from .exports import Column, build_csv, build_xlsx, consumption_columns, payment_columns
 from .forms import BalanceEstimateForm
 from .printing import render_history_pdf, render_receipt_pdf
 
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
+    from django_stubs_ext import StrOrPromise
+
 MAX_QUERY_LENGTH = 100
 
+@dataclass(frozen=True)
+class HistoryKind:
+    """What differs between the two histories (consumptions, payments)."""
+
+    title: StrOrPromise
+    columns: Callable[..., list[Column]]
+    file: str            # the start of exported / printed file names
+    template: str
+
+
 KINDS = {
-    "consumptions": {
-        "title": lambda: _("Historique des Consommations"),
-        "columns": consumption_columns,
-        "file": "consommations",
-        "template": "billing/consumptions.html",
-    },
-    "payments": {
-        "title": lambda: _("Historique des Règlements"),
-        "columns": payment_columns,
-        "file": "reglements",
-        "template": "billing/payments.html",
-    },
+    "consumptions": HistoryKind(title=gettext_lazy("Historique des Consommations"), columns=consumption_columns,
+                                file="consommations", template="billing/consumptions.html"),
+    "payments": HistoryKind(title=gettext_lazy("Historique des Règlements"), columns=payment_columns,
+                            file="reglements", template="billing/payments.html"),
 }
 
 
@@ -101,11 +109,11 @@ class _HistoryPage:
 
     @property
     def title(self) -> str:
-        return KINDS[self.kind]["title"]()
+        return str(KINDS[self.kind].title)
 
     @property
     def columns(self):
-        return KINDS[self.kind]["columns"]()
+        return KINDS[self.kind].columns()
 
     @property
     def params(self) -> dict:
@@ -115,7 +123,7 @@ class _HistoryPage:
         return {**period, **({"q": self.query} if self.query else {})}
 
     def filename(self, request, extension: str) -> str:
-        return (f"{KINDS[self.kind]['file']}-{request.structure.slug}-{request.family.number}-{self.period.key}.{extension}"
+        return (f"{KINDS[self.kind].file}-{request.structure.slug}-{request.family.number}-{self.period.key}.{extension}"
                 .replace(" ", "_"))
 
 
@@ -140,7 +148,7 @@ def _history(request, kind: str):
     # The other history: a consumption month's payments are that month and the next (the
     # guide's "Janvier 2017 - Février 2017"); a payments period's consumptions, its last month.
     payments_period = {"du": month.key, "au": min(month.next(), months[0]).key}
-    return render(request, KINDS[kind]["template"], {
+    return render(request, KINDS[kind].template, {
         "kind": kind,
         "title": page.title,
         "data": page.data,
@@ -170,7 +178,8 @@ def _export(request, kind: str):
         family = _("Famille %(payer)s (n° %(number)s)") % {"payer": request.family.payer_name, "number": request.family.number}
         title = f"{page.title} — {request.structure.name} — {family} — {page.period.label}"
         printed_at = timezone.localtime()
-        subtitle = _("Édité le %(date)s à %(time)s") % {"date": printed_at.strftime("%d/%m/%Y"), "time": printed_at.strftime("%H:%M")}
+        subtitle = _("Édité le %(date)s à %(time)s") % {"date": printed_at.strftime("%d/%m/%Y"),
+                                                        "time": printed_at.strftime("%H:%M")}
         if page.query:
             subtitle += " — " + _("filtre : « %(query)s »") % {"query": page.query}
         content = build_xlsx(title=title, subtitle=subtitle, columns=columns, objects=data.lines, total=data.total,

@@ -8,7 +8,7 @@ from billing.tests.factories import ConsumptionFactory, PaymentAllocationFactory
 
 # The guide's screens are in January 2017; "today" is then mid-February 2017, so the
 # default range (current and previous month) is January and February 2017.
-FEB_15_2017 = datetime.datetime(2017, 2, 15, 10, 0, tzinfo=datetime.timezone.utc)
+FEB_15_2017 = datetime.datetime(2017, 2, 15, 10, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -48,7 +48,8 @@ def stranger(family, wallets):
     """Another family of the same structure with a line and a payment in January 2017."""
     other = ConsumptionFactory(wallet=wallets["restauration"], family__structure=family.structure,
                                day=datetime.date(2017, 1, 31), activity_label="Repas Confidentiel", child__first_name="Zoé")
-    payment = PaymentFactory(family=other.family, date=datetime.date(2017, 1, 20), piece_number="SECRET-999", amount=Decimal("77.00"))
+    payment = PaymentFactory(family=other.family, date=datetime.date(2017, 1, 20), piece_number="SECRET-999",
+                             amount=Decimal("77.00"))
     PaymentAllocationFactory(payment=payment, wallet=wallets["restauration"])
     return other.family
 

@@ -9,12 +9,12 @@ import accounts.demo
 import billing.demo
 import portal.demo
 from accounts.models import Family
-from billing.models import Consumption, Payment, PaymentAllocation
 from billing.ledger.balance import balance_summary
 from billing.ledger.history import Month, Period, allowed_months, consumption_lines, payment_lines
+from billing.models import Consumption, Payment, PaymentAllocation
 
 pytestmark = pytest.mark.django_db
-NOW = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC)
 
 
 def seed():
@@ -40,14 +40,16 @@ def test_demo_reproduces_the_guides_screens_and_is_idempotent():
     assert january.total == Decimal("152.07")
     seed_rows = [(line.day.day, line.activity_label, line.unit_price, line.quantity, line.total) for line in january.lines[:4]]
     assert (31, "Garderie Soir Scolaire", Decimal("0.45"), Decimal("7"), Decimal("3.15")) in seed_rows
-    assert [p.piece_number for p in payment_lines(family=guide, period=Period.single(Month(2017, 1))).lines] == ["3150-N°AUTO:445401"]
+    assert [p.piece_number for p in payment_lines(family=guide,
+                                                  period=Period.single(Month(2017, 1))).lines] == ["3150-N°AUTO:445401"]
     assert [p.amount for p in payment_lines(family=guide, period=Period.single(Month(2017, 2))).lines] == [Decimal("50.00")]
 
     # January 2017 is reachable, and the current and previous months have lines and a payment.
     assert Month(2017, 1) in allowed_months(guide.structure)
     for month in (Month(2026, 11), Month(2026, 10)):
         assert consumption_lines(family=guide, month=month).lines
-        assert payment_lines(family=guide, period=Period.single(month)).total == consumption_lines(family=guide, month=month).total
+        assert payment_lines(family=guide, period=Period.single(month)).total == consumption_lines(family=guide,
+                                                                                                   month=month).total
 
 
 def test_a_later_run_adds_the_new_days_and_keeps_the_guides_balances():

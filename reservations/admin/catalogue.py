@@ -18,7 +18,6 @@ from reservations.models import Activity, Closure, DeadlineCutoff, DeadlineRule,
 from reservations.rules.validation import cutoff_lines_errors
 from reservations.staff.services import StaffActionError, occurrences_generate
 
-
 State = Reservation.State
 
 
@@ -91,7 +90,7 @@ class EnrolmentForm(forms.ModelForm):
 
     class Meta:
         model = Enrolment
-        fields = "__all__"
+        fields = ("child", "activity", "start_date", "end_date", "age_group")
 
     def clean(self):
         data = super().clean()
@@ -133,7 +132,8 @@ class GenerateForm(forms.Form):
 class ActivityAdmin(StructureScopedAdmin):
     list_display = ("name", "structure", "wallet", "tariff", "limited_places", "default_places", "default_waiting_places",
                     "needs_staff_decision", "booking_rule", "cancellation_rule", "is_active")
-    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "is_active", "limited_places", "needs_staff_decision", ("wallet", admin.RelatedOnlyFieldListFilter))
+    list_filter = (("structure", admin.RelatedOnlyFieldListFilter), "is_active", "limited_places", "needs_staff_decision",
+                   ("wallet", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("structure", "wallet", "tariff", "booking_rule", "cancellation_rule")
     search_fields = ("name",)
     inlines = [EnrolmentInline]
@@ -201,7 +201,8 @@ class EnrolmentAdmin(StructureScopedAdmin):
     structure_path = "activity__structure"
     form = EnrolmentForm
     list_display = ("child", "activity", "age_group", "start_date", "end_date")
-    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter), "age_group")
+    list_filter = (("activity__structure", admin.RelatedOnlyFieldListFilter), ("activity", admin.RelatedOnlyFieldListFilter),
+                   "age_group")
     list_select_related = ("child", "activity")
     search_fields = ("child__first_name", "child__last_name", "activity__name", "child__family__payer_name")
     autocomplete_fields = ("child", "activity")

@@ -33,7 +33,7 @@ class OccurrenceForm(forms.ModelForm):
 
     class Meta:
         model = Occurrence
-        fields = "__all__"
+        fields = ("activity", "date", "arrival_time", "departure_time", "places", "waiting_places", "is_closed")
 
     def clean(self):
         data = super().clean()
@@ -163,7 +163,8 @@ class OccurrenceAdmin(StructureScopedAdmin):
             return _("Personne en liste d'attente.")
         rows = format_html_join(
             "", "<li>{} — {} ({}) — {} {}</li>",
-            ((r.child, r.family.payer_name, r.family.number, r.get_state_display(), timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M"))
+            ((r.child, r.family.payer_name, r.family.number, r.get_state_display(),
+              timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M"))
              for r in waiting),
         )
         return format_html("<ol>{}</ol>", rows)

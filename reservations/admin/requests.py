@@ -51,22 +51,24 @@ class ReservationAdmin(StructureScopedAdmin):
     structure_path = "family__structure"
     list_display = ("day", "activity", "child", "family", "state", "waiting_mark", "cancel_requested_at", "cost",
                     "submitted_at")
-    list_filter = ("state", CancelRequestedFilter, ("occurrence__activity__structure", admin.RelatedOnlyFieldListFilter), ("occurrence__activity", admin.RelatedOnlyFieldListFilter),
+    list_filter = ("state", CancelRequestedFilter, ("occurrence__activity__structure", admin.RelatedOnlyFieldListFilter),
+                   ("occurrence__activity", admin.RelatedOnlyFieldListFilter),
                    ("occurrence__date", admin.DateFieldListFilter))
     list_select_related = ("occurrence__activity", "child", "family")
-    search_fields = ("child__first_name", "child__last_name", "family__payer_name", "family__number", "occurrence__activity__name")
+    search_fields = ("child__first_name", "child__last_name", "family__payer_name", "family__number",
+                     "occurrence__activity__name")
     ordering = ("occurrence__date", "submitted_at", "id")
     actions = ["accept", "refuse"]
     readonly_fields = ("family", "child", "occurrence", "state", "waiting_mark", "cancel_requested_at", "arrival_time",
                        "departure_time", "unit_price", "quantity", "cost", "submitted_at", "confirmation",
                        "consumption_posted_at")
-    fields = readonly_fields[:-1] + ("attendance", "consumption_posted_at")
+    fields = (*readonly_fields[:-1], "attendance", "consumption_posted_at")
     inlines = [ReservationEventInline]
 
     def get_readonly_fields(self, request, obj=None):
         """Attendance is fixed once the consumption is posted (a correction goes through billing)."""
         if obj is not None and obj.consumption_posted_at is not None:
-            return self.readonly_fields + ("attendance",)
+            return (*self.readonly_fields, "attendance")
         return self.readonly_fields
 
     @admin.display(description=_("date"), ordering="occurrence__date")

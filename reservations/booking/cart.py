@@ -43,9 +43,10 @@ def parse_arrival(value, *, occurrence: Occurrence) -> datetime.time | None:
         arrival = value
     else:
         try:
-            arrival = datetime.datetime.strptime(str(value).strip(), "%H:%M").time()
+            # A time of day, no date: a time zone has no meaning here.
+            arrival = datetime.datetime.strptime(str(value).strip(), "%H:%M").time()  # noqa: DTZ007
         except ValueError:
-            raise BookingRefused(_("Heure d'arrivée illisible : écrivez-la sous la forme 07:45."))
+            raise BookingRefused(_("Heure d'arrivée illisible : écrivez-la sous la forme 07:45.")) from None
     earliest = activity.arrival_earliest or occurrence.arrival_time
     latest = activity.arrival_latest or occurrence.departure_time
     if not (earliest <= arrival <= latest) or arrival >= occurrence.departure_time:
@@ -129,7 +130,8 @@ def cart_week_pattern(*, family, child, activity, weekdays, start: datetime.date
             if line.action == action:
                 result.skipped.append((occurrence.date, activity.name, _("déjà dans le panier")))
             else:
-                result.skipped.append((occurrence.date, activity.name, _("une autre demande est déjà dans le panier pour ce jour")))
+                result.skipped.append((occurrence.date, activity.name,
+                                       _("une autre demande est déjà dans le panier pour ce jour")))
             continue
         if action == BOOK:
             reason = slot.book_reason

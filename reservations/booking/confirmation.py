@@ -125,11 +125,12 @@ def _apply_line(ctx: Context, line: CartLine, *, confirmation, now, user) -> Lin
     left, waiting_left = places_left(occurrence)
     waiting_mark = False
     if left is not None and left <= 0:
-        if waiting_left <= 0:
+        if not waiting_left:
             return result(Outcome.FULL)
         waiting_mark = True
     reservation = Reservation.objects.create(
-        family=ctx.family, child=line.child, occurrence=occurrence, state=State.NOT_TRANSMITTED, waiting_mark=waiting_mark,
+        family=confirmation.family, child=line.child, occurrence=occurrence, state=State.NOT_TRANSMITTED,
+        waiting_mark=waiting_mark,
         arrival_time=arrival, departure_time=occurrence.departure_time, unit_price=quoted.unit_price,
         quantity=quoted.quantity, cost=quoted.total, submitted_at=now, confirmation=confirmation,
     )

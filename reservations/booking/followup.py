@@ -122,7 +122,7 @@ def followup_rows(*, family, filters: Filters, now: datetime.datetime) -> list[R
     if not reservations:
         return []
 
-    ages = {}
+    ages: dict[tuple[int, int], list[tuple[datetime.date, datetime.date, str]]] = {}
     enrolments = Enrolment.objects.filter(
         child__family=family, child_id__in={r.child_id for r in reservations},
         activity_id__in={r.occurrence.activity_id for r in reservations},

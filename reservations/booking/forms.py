@@ -16,7 +16,6 @@ from reservations.models import CartLine
 from .followup import Filters, Kind
 
 
-
 def parse_month(value: str | None, *, default: datetime.date) -> datetime.date:
     """ "2026-12" → 1 December 2026; ValueError on anything else."""
     if not value:
@@ -41,7 +40,8 @@ class ToggleForm(forms.Form):
 
 class WeekPatternForm(forms.Form):
     activity = forms.TypedChoiceField(label=_("Activité"), coerce=int)
-    weekdays = forms.TypedMultipleChoiceField(label=_("Jours de la semaine"), choices=weekday_choices(capitalised=True), coerce=int,
+    weekdays = forms.TypedMultipleChoiceField(label=_("Jours de la semaine"), choices=weekday_choices(capitalised=True),
+                                              coerce=int,
                                               widget=forms.CheckboxSelectMultiple)
     start = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Au"), widget=forms.DateInput(attrs={"type": "date"}))

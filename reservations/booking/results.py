@@ -80,7 +80,7 @@ class LineResult:
         return cls(date=datetime.date.fromisoformat(row["date"]), activity=row.get("activity", ""),
                    child=row.get("child", ""), arrival=row.get("arrival", ""), departure=row.get("departure", ""),
                    action=row.get("action", CartLine.Action.BOOK), outcome=Outcome(row["outcome"]),
-                   observation=row.get("observation", ""), cost=None if cost in (None, "") else Decimal(cost))
+                   observation=row.get("observation", ""), cost=None if cost in (None, "") else Decimal(str(cost)))
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def enrolled_activities(*, family, child, start: datetime.date, end: datetime.da
     ids = Enrolment.objects.filter(
         child=child, child__family=family, start_date__lte=end, end_date__gte=start,
     ).values("activity_id")
-    return list(Activity.objects.filter(id__in=ids, structure_id=family.structure_id, is_active=True).order_by("position", "name"))
+    return list(Activity.objects.filter(id__in=ids, structure_id=family.structure_id, is_active=True)
+                .order_by("position", "name"))
 
 
 def cart_count(*, family) -> int:

@@ -80,9 +80,8 @@ class CartSummary:
 
 
 def _cart_context(*, family, now) -> tuple[list[CartLine], Context | None]:
-    lines = CartLine.objects.filter(family=family).select_related("child", "occurrence__activity").order_by(
-        "occurrence__date", "occurrence__activity__position", "child__first_name", "id")
-    lines = list(lines)
+    lines = list(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity").order_by(
+        "occurrence__date", "occurrence__activity__position", "child__first_name", "id"))
     if not lines:
         return [], None
     ctx = load_context(
@@ -122,8 +121,11 @@ def _line_status(ctx: Context, line: CartLine) -> LineStatus:
 def cart_summary(*, family, now: datetime.datetime) -> CartSummary:
     """The two tables of "Valider", a fresh confirmation token and a signed fingerprint."""
     lines, ctx = _cart_context(family=family, now=now)
-    bookings, cancellations, seen = [], [], []
+    bookings: list[SummaryLine] = []
+    cancellations: list[SummaryLine] = []
+    seen: list[list] = []
     for line in lines:
+        assert ctx is not None   # a cart with lines comes with their context
         status, note, cost, final = _line_status(ctx, line)
         if status not in ("ok", "waiting") and not note:
             note = status
@@ -197,7 +199,8 @@ def changes_since_summary(ctx: Context, lines, seen: dict) -> list[str]:
         cost_text = str(cost) if cost is not None else None
         if before[2] != cost_text:
             changes.append(_("%(line)s : le prix est passé de %(old)s à %(new)s.") % {
-                "line": label, "old": format_money(Decimal(before[2])) if before[2] else "—", "new": format_money(cost) if cost is not None else "—"})
+                "line": label, "old": format_money(Decimal(before[2])) if before[2] else "—",
+                "new": format_money(cost) if cost is not None else "—"})
         if before[3] != status:
             changes.append(_("%(line)s : la disponibilité a changé depuis le récapitulatif.") % {"line": label})
     gone = set(seen) - {line.id for line in lines}

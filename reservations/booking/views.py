@@ -92,7 +92,8 @@ def calendar(request):
     except ValueError:
         return _refuse(request, _("Mois illisible : choisissez-le avec les boutons « mois précédent » et « mois suivant »."))
     if not selectors.month_in_range(month, this_day):
-        return _refuse(request, _("Ce mois est trop loin : le calendrier montre de %(low)s à %(high)s mois autour d'aujourd'hui.") % {
+        return _refuse(request,
+                       _("Ce mois est trop loin : le calendrier montre de %(low)s à %(high)s mois autour d'aujourd'hui.") % {
             "low": selectors.MONTHS_BACK, "high": selectors.MONTHS_AHEAD})
     view = selectors.calendar_month(family=request.family, child=child, month=month, activity=activity, now=timezone.now())
     _remember_calendar(request)
@@ -283,7 +284,8 @@ CANCELLATION_MESSAGES = {
     )),
     CancellationToCart.ALREADY_IN_CART: (messages.INFO, gettext_lazy("Cette annulation est déjà dans votre panier : %(label)s.")),
     CancellationToCart.NOTHING_TO_CANCEL: (messages.ERROR, gettext_lazy("%(label)s : il n'y a rien à annuler.")),
-    CancellationToCart.LINE_REMOVED: (messages.INFO, gettext_lazy("%(label)s : la ligne de votre panier pour ce jour a été retirée.")),
+    CancellationToCart.LINE_REMOVED: (messages.INFO,
+                                      gettext_lazy("%(label)s : la ligne de votre panier pour ce jour a été retirée.")),
 }
 
 

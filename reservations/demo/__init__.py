@@ -19,8 +19,16 @@ from portal.models import Structure
 from reservations.models import Closure, Occurrence
 
 from .catalogue import (
-    CAMBIANES_ACTIVITIES, CARTEVILLE_ACTIVITIES, SCHOOL_ACTIVITIES, activities, age_group, closures, deadline_rules,
-    enrol, occurrences, saturday_from,
+    CAMBIANES_ACTIVITIES,
+    CARTEVILLE_ACTIVITIES,
+    SCHOOL_ACTIVITIES,
+    activities,
+    age_group,
+    closures,
+    deadline_rules,
+    enrol,
+    occurrences,
+    saturday_from,
 )
 from .scenario import bookings_already_in_history, cambianes_scenario, carteville_scenario
 
@@ -88,8 +96,8 @@ def seed(*, stdout) -> None:
     occurrences(cb, CAMBIANES_ACTIVITIES, start=start, end=end, holidays=cb_holidays)
     dupont_cb = Family.objects.get(structure=cambianes, number="C-0789")
     for child in dupont_cb.children.all():
-        for name in CAMBIANES_ACTIVITIES:
-            enrol(child, cb[name[0]], start=enrol_start, end=enrol_end)
+        for spec in CAMBIANES_ACTIVITIES:
+            enrol(child, cb[spec[0]], start=enrol_start, end=enrol_end)
     cambianes_scenario(cambianes, cb, today=today, now=now)
     for structure in (carteville, cambianes):
         bookings_already_in_history(structure, today=today, now=now)

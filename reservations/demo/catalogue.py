@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from billing.models import Tariff, TariffRate, Wallet
 from reservations.models import Activity, Closure, DeadlineCutoff, DeadlineRule, Enrolment
@@ -19,7 +20,7 @@ SCHOOL_DAYS = (0, 1, 3, 4)      # Monday, Tuesday, Thursday, Friday
 WEDNESDAY = (2,)
 WEEKDAYS = (0, 1, 2, 3, 4)
 
-RULES = {
+RULES: dict[str, dict[str, Any]] = {
     "La veille à 09:00": {"kind": DeadlineRule.Kind.DAYS_BEFORE, "days": 1, "at_time": T(9, 0)},
     "J-2 à 12:00 hors week-end (jours ouvrés)": {"kind": DeadlineRule.Kind.DAYS_BEFORE, "days": 2, "at_time": T(12, 0),
                                                   "working_days": True},

@@ -18,7 +18,7 @@ from accounts.models import Family
 from billing.ledger.pricing import NoRateError, quote
 from billing.models import Consumption
 from reservations.models import Occurrence, Reservation, ReservationEvent, TransmissionRun
-from reservations.rules.availability import windows
+from reservations.rules.availability import minutes_between, windows
 from reservations.rules.closures import closed_days
 from reservations.rules.context import Context
 
@@ -51,7 +51,7 @@ class Scenario:
         arrival = arrival or occurrence.arrival_time
         unit_price, quantity, cost = Decimal("0"), Decimal("1"), Decimal("0.00")
         if activity.tariff_id:
-            minutes = (occurrence.departure_time.hour * 60 + occurrence.departure_time.minute) - (arrival.hour * 60 + arrival.minute)
+            minutes = minutes_between(arrival, occurrence.departure_time)
             try:
                 quoted = quote(tariff=activity.tariff, quotient=child.family.quotient, on_date=day, minutes=minutes)
                 unit_price, quantity, cost = quoted.unit_price, quoted.quantity, quoted.total
@@ -63,13 +63,15 @@ class Scenario:
         reservation = Reservation.objects.create(
             family=child.family, child=child, occurrence=occurrence, state=state, waiting_mark=waiting_mark,
             arrival_time=arrival, departure_time=occurrence.departure_time, unit_price=unit_price, quantity=quantity,
-            cost=cost, submitted_at=submitted_at, cancel_requested_at=self.now - datetime.timedelta(hours=1) if cancel_requested else None,
+            cost=cost, submitted_at=submitted_at,
+            cancel_requested_at=self.now - datetime.timedelta(hours=1) if cancel_requested else None,
         )
         told = None if state == State.NOT_TRANSMITTED else self.run
         ReservationEvent.objects.create(reservation=reservation, kind=Kind.REQUESTED, to_state=State.NOT_TRANSMITTED,
                                         note="liste d'attente" if waiting_mark else "", reported_in=told)
         if state != State.NOT_TRANSMITTED:
-            ReservationEvent.objects.create(reservation=reservation, kind=ReservationEvent.ANSWER_KINDS[state], from_state=State.NOT_TRANSMITTED,
+            ReservationEvent.objects.create(reservation=reservation, kind=ReservationEvent.ANSWER_KINDS[state],
+                                            from_state=State.NOT_TRANSMITTED,
                                             to_state=state, run=self.run, reported_in=self.run)
         if cancel_requested:
             ReservationEvent.objects.create(reservation=reservation, kind=Kind.CANCEL_REQUESTED, from_state=state, to_state=state)
@@ -116,17 +118,19 @@ def carteville_scenario(structure, a, *, today, now, holidays):
     school = [a[name] for name in SCHOOL_ACTIVITIES]
 
     # The past weeks: accepted (too late to cancel), one refused and one cancelled.
-    for day in [d for d in Occurrence.objects.filter(activity=a["Restauration Scolaire"], date__lt=today,
-                                                      date__gte=today - datetime.timedelta(days=14)).values_list("date", flat=True)]:
+    for day in list(Occurrence.objects.filter(activity=a["Restauration Scolaire"], date__lt=today,
+                                                      date__gte=today - datetime.timedelta(days=14)).values_list("date",
+                                                                                                                 flat=True)):
         s.reserve(emmy, a["Restauration Scolaire"], day, State.ACCEPTED)
         s.reserve(paolo, a["Restauration Scolaire"], day, State.ACCEPTED)
     past_wednesdays = list(Occurrence.objects.filter(activity=a["3-6 ans - Mercredi Matin"], date__lt=today)
                            .order_by("-date").values_list("date", flat=True)[:2])
-    for day, state in zip(past_wednesdays, (State.ACCEPTED, State.CANCELLED)):
+    for day, state in zip(past_wednesdays, (State.ACCEPTED, State.CANCELLED), strict=False):   # maybe fewer days
         s.reserve(paolo, a["3-6 ans - Mercredi Matin"], day, state)
 
     # Tomorrow-ish: booked and waiting-listed, too late to cancel (J-2 working days).
-    near = next((d for d in _days(a["Restauration Scolaire"], after=today) if _deadlines_ok(structure, school, d, now, locked=True)), None)
+    near = next((d for d in _days(a["Restauration Scolaire"], after=today) if _deadlines_ok(structure, school, d, now,
+                                                                                            locked=True)), None)
     if near is not None:
         for activity in school:
             s.reserve(emmy, activity, near, State.ACCEPTED, arrival=T(7, 15) if activity.arrival_typed else None)
@@ -135,7 +139,8 @@ def carteville_scenario(structure, a, *, today, now, holidays):
             s.reserve(amalia, a[name], near, State.ACCEPTED)
 
     # Days still open: booked / waiting-listed and cancellable, full, waiting list open.
-    open_days = [d for d in _days(a["Restauration Scolaire"], after=today) if _deadlines_ok(structure, school, d, now, locked=False)]
+    open_days = [d for d in _days(a["Restauration Scolaire"], after=today) if _deadlines_ok(structure, school, d, now,
+                                                                                            locked=False)]
     if len(open_days) >= 4:
         far, waitlist_day, full_day, cancel_day = open_days[:4]
         s.reserve(emmy, a["Act. 1 place"], far, State.ACCEPTED)
@@ -152,7 +157,8 @@ def carteville_scenario(structure, a, *, today, now, holidays):
 
     # Wednesdays: all full (places cut to 2 by staff), full with the waiting list open, booked.
     wednesdays = [d for d in _days(a["3-6 ans - Mercredi Matin"], after=today)
-                  if _deadlines_ok(structure, [a["3-6 ans - Mercredi Matin"], a["3-6 ans - Mercredi Après Midi"]], d, now, locked=False)]
+                  if _deadlines_ok(structure, [a["3-6 ans - Mercredi Matin"], a["3-6 ans - Mercredi Après Midi"]], d, now,
+                                   locked=False)]
     if len(wednesdays) >= 3:
         full_wednesday, waitlist_wednesday, booked_wednesday = wednesdays[:3]
         for name in ("3-6 ans - Mercredi Matin", "3-6 ans - Mercredi Après Midi"):
@@ -174,7 +180,8 @@ def carteville_scenario(structure, a, *, today, now, holidays):
         if len(holiday_days) > 1:
             s.reserve(amalia, a["Vacances - Cambianes 6-12 ans"], holiday_days[1], State.NOT_TRANSMITTED)
             s.reserve(paolo, a["Vacances - Cambianes 3-6 ans"], holiday_days[1], State.ACCEPTED)
-    past_holiday = Occurrence.objects.filter(activity=a["Vacances - Cambianes 6-12 ans"], date__lt=today).order_by("-date").first()
+    past_holiday = Occurrence.objects.filter(activity=a["Vacances - Cambianes 6-12 ans"],
+                                             date__lt=today).order_by("-date").first()
     if past_holiday is not None:
         s.reserve(amalia, a["Vacances - Cambianes 6-12 ans"], past_holiday.date, State.REFUSED)
 

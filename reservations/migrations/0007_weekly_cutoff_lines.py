@@ -3,8 +3,9 @@
 import datetime
 
 import django.db.models.deletion
-import portal.dates
 from django.db import migrations, models
+
+import portal.dates
 
 WHOLE_WEEK = [0, 1, 2, 3, 4, 5, 6]
 

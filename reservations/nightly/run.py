@@ -168,7 +168,7 @@ def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> t
 
 
 def chunk_settle(*, run_id: int, chunk_index: int, occurrence_ids: list[int],
-                 on_last: Callable[[], None] | None = None) -> bool:
+                 on_last: Callable[[], object] | None = None) -> bool:
     """Settle one chunk of a chunked run and record it done (row-locked, once per chunk
     index). Returns True when this call completed the last chunk; ``on_last`` (which queues
     transmission_finish) then runs once that is committed. A run taken over meanwhile (no

@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 def nightly_transmission() -> list[int]:
     """Queue one transmission per structure; returns the structure ids queued."""
     ids = list(Structure.objects.order_by("pk").values_list("pk", flat=True))
-    task = transmit_structure_chunked if getattr(settings, "TRANSMISSION_FAN_OUT", "structure") == "chunks" else transmit_structure
+    chunked = getattr(settings, "TRANSMISSION_FAN_OUT", "structure") == "chunks"
+    task = transmit_structure_chunked if chunked else transmit_structure
     for structure_id in ids:
         task.delay(structure_id)
     return ids

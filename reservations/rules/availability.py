@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import NamedTuple
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from billing.money import format_money
 from billing.ledger.pricing import NoRateError, Quote, quote
+from billing.money import format_money
 from reservations.models import CartLine, Occurrence, Reservation
 
 from . import deadlines, states
@@ -162,7 +162,8 @@ def price(ctx: Context, occurrence: Occurrence, *, arrival: datetime.time | None
         return Quote(unit_price=Decimal("0"), quantity=Decimal("1"), total=Decimal("0.00"), explanation=_("gratuit"))
     minutes = minutes_between(arrival or occurrence.arrival_time, occurrence.departure_time)
     try:
-        return quote(tariff=activity.tariff, quotient=ctx.family.quotient, on_date=occurrence.date, minutes=minutes,
+        return quote(tariff=activity.tariff, quotient=ctx.family.quotient if ctx.family else None, on_date=occurrence.date,
+                     minutes=minutes,
                      rates=ctx.rates.get(activity.tariff_id, []))
     except NoRateError:
         return None

@@ -85,7 +85,7 @@ def closed_days(*, structure_id: int, start: datetime.date, end: datetime.date) 
     result.non_working.update(result.public)
     for kind, label, first, last, effect in rows:
         target = result.school if kind == Closure.Kind.SCHOOL_HOLIDAYS else result.closures
-        non_working = (effect or Closure.DEFAULT_EFFECT.get(kind)) == Closure.Effect.NON_WORKING
+        non_working = (effect or Closure.DEFAULT_EFFECT.get(Closure.Kind(kind))) == Closure.Effect.NON_WORKING
         holidays = kind == Closure.Kind.SCHOOL_HOLIDAYS
         day = max(first, start)
         while day <= min(last, end):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from accounts.models import Family
 from billing.models import TariffRate
 from portal import dates
 from reservations.models import Activity, CartLine, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation
@@ -27,7 +28,7 @@ WORKING_DAYS_LOOKBACK = datetime.timedelta(days=60)
 
 @dataclass
 class Context:
-    family: object
+    family: Family | None     # None: only the days' rules are asked (no child, no price)
     now: datetime.datetime
     occurrences: dict = field(default_factory=dict)          # id → Occurrence (with taken / waiting_taken)
     enrolments: dict = field(default_factory=lambda: defaultdict(list))  # (child_id, activity_id) → [(start, end)]
@@ -99,15 +100,15 @@ def load_context(
         ctx.enrolments[(enrolment.child_id, enrolment.activity_id)].append((enrolment.start_date, enrolment.end_date))
         ctx.activities[enrolment.activity_id] = enrolment.activity
 
-    occurrences = Occurrence.objects.filter(activity__structure_id=family.structure_id, date__gte=start, date__lte=end)
+    days = Occurrence.objects.filter(activity__structure_id=family.structure_id, date__gte=start, date__lte=end)
     if occurrence_ids is not None:
-        occurrences = occurrences.filter(id__in=list(occurrence_ids))
+        days = days.filter(id__in=list(occurrence_ids))
     else:
         wanted = list(activity_ids) if activity_ids is not None else list(ctx.activities)
-        occurrences = occurrences.filter(activity_id__in=wanted, activity__is_active=True)
+        days = days.filter(activity_id__in=wanted, activity__is_active=True)
     # Activities are attached by hand (not select_related): a month of 12 activities is
     # 500 rows, and building 5 model instances per row was most of the page's time.
-    occurrences = list(occurrences.order_by("date", "id"))
+    occurrences = list(days.order_by("date", "id"))
     activities = dict(ctx.activities)
     missing = {occ.activity_id for occ in occurrences} - set(activities)
     if missing:
@@ -122,7 +123,8 @@ def load_context(
         ctx.occurrences[occurrence.id] = occurrence
     # Places are counted only where they are limited, in one grouped query on the
     # (occurrence, state) index rather than a join + GROUP BY over every occurrence.
-    for line in CartLine.objects.filter(family=family, child_id__in=child_ids, occurrence__date__gte=start, occurrence__date__lte=end):
+    for line in CartLine.objects.filter(family=family, child_id__in=child_ids, occurrence__date__gte=start,
+                                        occurrence__date__lte=end):
         ctx.cart[(line.child_id, line.occurrence_id)] = line
     carted = {occurrence_id for _child, occurrence_id in ctx.cart}
     limited = [occ.id for occ in ctx.occurrences.values() if occ.activity.limited_places

@@ -114,7 +114,7 @@ class HoursBefore:
     hours: int
 
     def deadline_for(self, occurrence_date, *, period_start=None, start_time=None, non_working_days=frozenset()):
-        start_utc = occurrence_start(occurrence_date, start_time).astimezone(datetime.timezone.utc)
+        start_utc = occurrence_start(occurrence_date, start_time).astimezone(datetime.UTC)
         return (start_utc - datetime.timedelta(hours=self.hours)).astimezone(PARIS)
 
 

@@ -18,11 +18,13 @@ TAKEN_STATES = (State.ACCEPTED, State.AWAITING_DECISION)
 
 
 def taken_filter(prefix: str = "reservations__") -> Q:
-    return Q(**{f"{prefix}state__in": TAKEN_STATES}) | Q(**{f"{prefix}state": State.NOT_TRANSMITTED, f"{prefix}waiting_mark": False})
+    return Q(**{f"{prefix}state__in": TAKEN_STATES}) | Q(**{f"{prefix}state": State.NOT_TRANSMITTED,
+                                                            f"{prefix}waiting_mark": False})
 
 
 def waiting_filter(prefix: str = "reservations__") -> Q:
-    return Q(**{f"{prefix}state": State.WAITING_LIST}) | Q(**{f"{prefix}state": State.NOT_TRANSMITTED, f"{prefix}waiting_mark": True})
+    return Q(**{f"{prefix}state": State.WAITING_LIST}) | Q(**{f"{prefix}state": State.NOT_TRANSMITTED,
+                                                              f"{prefix}waiting_mark": True})
 
 
 def with_place_counts(queryset):
@@ -63,4 +65,4 @@ def places_left(occurrence: Occurrence) -> tuple[int | None, int | None]:
 
 def is_full(occurrence: Occurrence) -> bool:
     left, waiting_left = places_left(occurrence)
-    return left is not None and left <= 0 and waiting_left <= 0
+    return left is not None and left <= 0 and not waiting_left

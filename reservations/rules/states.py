@@ -8,15 +8,19 @@ Every state carries a colour class AND an icon AND a text, never colour alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency: types only
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class DayState:
     code: str
-    label: str          # the legend sentence (seed wording)
-    short: str          # the few words written in the cell
+    label: StrOrPromise   # the legend sentence (seed wording)
+    short: StrOrPromise   # the few words written in the cell
     icon: str           # a Unicode symbol, rendered aria-hidden beside the text
     css: str            # colour class (static/css/reservations.css)
 
@@ -29,7 +33,9 @@ CLOSED = DayState("closed", _("L'activité n'est pas ouverte ou vous êtes hors 
                   _("Non ouverte / hors délai"), "⊘", "st-closed")
 FULL = DayState("full", _("L'activité est complète (liste d'attente comprise), vous ne pouvez donc plus la réserver."),
                 _("Complète"), "✕", "st-full")
-OPEN = DayState("open", _("L'activité est ouverte, vous ne l'avez pas réservée (le nombre de places restantes est affiché pour les activités à places limitées)."),
+OPEN = DayState("open",
+                _("L'activité est ouverte, vous ne l'avez pas réservée (le nombre de places restantes est affiché pour les "
+                  "activités à places limitées)."),
                 _("Ouverte"), "○", "st-open")
 WAITLIST_OPEN = DayState("waitlist_open", _("L'activité est complète, mais vous pouvez vous inscrire en liste d'attente."),
                          _("Complète, liste d'attente possible"), "!", "st-waitlist-open")
@@ -39,7 +45,8 @@ WAITING = DayState("waiting", _("Vous avez été mis sur liste d'attente pour ce
                    _("Liste d'attente, annulable"), "◷", "st-waiting")
 BOOKED_LOCKED = DayState("booked_locked", _("Vous avez réservé cette activité, mais vous êtes hors délai pour l'annuler."),
                          _("Réservée, hors délai d'annulation"), "☑", "st-booked-locked")
-WAITING_LOCKED = DayState("waiting_locked", _("Vous êtes sur liste d'attente pour cette activité, vous êtes hors délai pour l'annuler."),
+WAITING_LOCKED = DayState("waiting_locked",
+                          _("Vous êtes sur liste d'attente pour cette activité, vous êtes hors délai pour l'annuler."),
                           _("Liste d'attente, hors délai d'annulation"), "◉", "st-waiting-locked")
 TO_BOOK = DayState("to_book", _("Dans votre panier : à réserver (pas encore enregistré tant que vous n'avez pas validé)."),
                    _("À réserver"), "+", "st-to-book")
@@ -52,21 +59,34 @@ ACTIVITY_STATES = (CLOSED, FULL, OPEN, WAITLIST_OPEN, BOOKED, WAITING, BOOKED_LO
 CART_STATES = (TO_BOOK, TO_BOOK_WAITING, TO_CANCEL)
 
 # --- per day, no activity selected (second seed list) ---------------------------------
-DAY_NONE_OPEN = DayState("day_none_open", _("Aucune activité n'est ouverte ou vous êtes hors délai pour réserver les activités ouvertes."),
+DAY_NONE_OPEN = DayState("day_none_open",
+                         _("Aucune activité n'est ouverte ou vous êtes hors délai pour réserver les activités ouvertes."),
                          _("Rien d'ouvert"), "⊘", "st-closed")
-DAY_ALL_FULL = DayState("day_all_full", _("Toutes les activités sont complètes (liste d'attente comprise), vous ne pouvez donc plus les réserver."),
+DAY_ALL_FULL = DayState("day_all_full",
+                        _("Toutes les activités sont complètes (liste d'attente comprise), vous ne pouvez donc plus les "
+                          "réserver."),
                         _("Tout est complet"), "✕", "st-full")
 DAY_OPEN = DayState("day_open", _("Au moins une activité est ouverte, vous n'en avez réservé aucune."),
                     _("Ouvert"), "○", "st-open")
-DAY_OPEN_WAITLIST = DayState("day_open_waitlist", _("Au moins une activité est ouverte et au moins une est complète mais a encore des places en liste d'attente. Vous n'avez réservé aucune activité."),
+DAY_OPEN_WAITLIST = DayState("day_open_waitlist",
+                             _("Au moins une activité est ouverte et au moins une est complète mais a encore des places en "
+                               "liste d'attente. Vous n'avez réservé aucune activité."),
                              _("Ouvert, liste d'attente possible"), "!", "st-waitlist-open")
-DAY_BOOKED = DayState("day_booked", _("Vous avez réservé au moins une activité. Vous pouvez encore réserver ou annuler certaines activités."),
+DAY_BOOKED = DayState("day_booked",
+                      _("Vous avez réservé au moins une activité. Vous pouvez encore réserver ou annuler certaines activités."),
                       _("Réservé, modifiable"), "✓", "st-booked")
-DAY_BOOKED_WAITING = DayState("day_booked_waiting", _("Vous avez réservé au moins une activité. Vous pouvez encore réserver ou annuler certaines activités. Au moins une des activités (déjà réservée ou pas) est ou sera en liste d'attente."),
+DAY_BOOKED_WAITING = DayState("day_booked_waiting",
+                              _("Vous avez réservé au moins une activité. Vous pouvez encore réserver ou annuler certaines "
+                                "activités. Au moins une des activités (déjà réservée ou pas) est ou sera en liste d'attente."),
                               _("Réservé, modifiable, liste d'attente"), "◷", "st-waiting")
-DAY_BOOKED_LOCKED = DayState("day_booked_locked", _("Vous avez réservé une ou plusieurs activités, mais vous êtes hors délai pour les annuler. Aucune autre activité ne peut être réservée."),
+DAY_BOOKED_LOCKED = DayState("day_booked_locked",
+                             _("Vous avez réservé une ou plusieurs activités, mais vous êtes hors délai pour les annuler. "
+                               "Aucune autre activité ne peut être réservée."),
                              _("Réservé, hors délai"), "☑", "st-booked-locked")
-DAY_BOOKED_LOCKED_WAITING = DayState("day_booked_locked_waiting", _("Vous avez réservé une ou plusieurs activités, dont au moins une en liste d'attente, mais vous êtes hors délai pour les annuler. Aucune autre activité ne peut être réservée."),
+DAY_BOOKED_LOCKED_WAITING = DayState("day_booked_locked_waiting",
+                                     _("Vous avez réservé une ou plusieurs activités, dont au moins une en liste d'attente, "
+                                       "mais vous êtes hors délai pour les annuler. Aucune autre activité ne peut être "
+                                       "réservée."),
                                      _("Réservé dont liste d'attente, hors délai"), "◉", "st-waiting-locked")
 
 AGGREGATE_STATES = (DAY_NONE_OPEN, DAY_ALL_FULL, DAY_OPEN, DAY_OPEN_WAITLIST, DAY_BOOKED, DAY_BOOKED_WAITING,
@@ -146,4 +166,4 @@ def aggregate_day_state(states) -> DayState:
 
 def legend(*, aggregate: bool) -> list[DayState]:
     """The legend shown under the calendar: the 8 states of the list in use and the cart colours."""
-    return list(AGGREGATE_STATES if aggregate else ACTIVITY_STATES) + [TO_BOOK, TO_CANCEL]
+    return [*(AGGREGATE_STATES if aggregate else ACTIVITY_STATES), TO_BOOK, TO_CANCEL]

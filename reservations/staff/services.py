@@ -46,7 +46,8 @@ def reservation_decide(*, reservation: Reservation, accept: bool, user) -> Reser
         locked.state = new_state
         locked.save(update_fields=["state"])
         ReservationEvent.objects.create(
-            reservation=locked, kind=ReservationEvent.ANSWER_KINDS[new_state], from_state=State.AWAITING_DECISION, to_state=new_state,
+            reservation=locked, kind=ReservationEvent.ANSWER_KINDS[new_state], from_state=State.AWAITING_DECISION,
+            to_state=new_state,
             actor=user, note=DECISION_NOTE,
         )
     reservation.state = locked.state

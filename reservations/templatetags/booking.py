@@ -22,7 +22,8 @@ def state_badge(state):
     badge = _BADGES.get(key)
     if badge is None:
         badge = _BADGES[key] = format_html(
-            '<span class="pf-state {}"><span class="pf-state-icon" aria-hidden="true">{}</span> <span class="pf-state-text">{}</span></span>',
+            '<span class="pf-state {}"><span class="pf-state-icon" aria-hidden="true">{}</span> <span '
+            'class="pf-state-text">{}</span></span>',
             state.css, state.icon, state.short,
         )
     return badge

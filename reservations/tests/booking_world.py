@@ -7,7 +7,12 @@ from billing.models import Tariff
 from reservations.models import DeadlineRule
 from reservations.rules.deadlines import PARIS
 from reservations.tests.factories import (
-    ActivityFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, TariffFactory, TariffRateFactory,
+    ActivityFactory,
+    DeadlineRuleFactory,
+    EnrolmentFactory,
+    OccurrenceFactory,
+    TariffFactory,
+    TariffRateFactory,
 )
 
 NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)   # a Thursday

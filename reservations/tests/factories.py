@@ -1,5 +1,7 @@
 """Factories of the reservations models (shared by every reservations test module)."""
 import datetime
+from decimal import Decimal
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -8,7 +10,15 @@ from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFacto
 from billing.tests import factories as billing_factories
 from billing.tests.factories import TariffFactory  # noqa: F401 (re-exported: booking_world imports it from here)
 from reservations.models import (
-    Activity, CartLine, Closure, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation, ReservationEvent,
+    Activity,
+    CartLine,
+    Closure,
+    DeadlineCutoff,
+    DeadlineRule,
+    Enrolment,
+    Occurrence,
+    Reservation,
+    ReservationEvent,
     TransmissionRun,
 )
 
@@ -19,14 +29,14 @@ from reservations.models import (
 class WalletFactory(billing_factories.WalletFactory):
     """One "Restauration" wallet per structure (get-or-create on structure and name)."""
 
-    name = "Restauration"
+    name: Any = "Restauration"   # a plain name overriding billing's sequence
 
 
 class TariffRateFactory(billing_factories.TariffRateFactory):
     """A flat 3,59 € rate valid since 2000, whatever date a test books."""
 
     valid_from = datetime.date(2000, 1, 1)
-    amount = "3.59"
+    amount = Decimal("3.59")
 
 
 class DeadlineRuleFactory(factory.django.DjangoModelFactory):

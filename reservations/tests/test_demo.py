@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import Family
-from billing.models import Consumption
 from billing.ledger.balance import balance_summary
+from billing.models import Consumption
 from reservations.booking import selectors
 from reservations.models import Closure, Occurrence, Reservation
 from reservations.rules import states
@@ -18,11 +18,11 @@ from reservations.rules import states
 pytestmark = pytest.mark.django_db
 State = Reservation.State
 # Thursday 26 November 2026, 10:00 in Paris.
-NOW = datetime.datetime(2026, 11, 26, 9, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 26, 9, 0, tzinfo=datetime.UTC)
 
 
 def counts() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for app in ("accounts", "billing", "reservations", "portal")
+    return {model._meta.label: model._default_manager.count() for app in ("accounts", "billing", "reservations", "portal")
             for model in apps.get_app_config(app).get_models()}
 
 
@@ -73,9 +73,9 @@ def test_the_demo_shows_every_state_of_both_colour_code_lists_and_a_second_run_c
 
 
 @pytest.mark.parametrize("moment", [
-    datetime.datetime(2026, 12, 24, 16, 0, tzinfo=datetime.timezone.utc),   # during the Christmas holidays
-    datetime.datetime(2027, 7, 14, 8, 0, tzinfo=datetime.timezone.utc),     # summer, a public holiday
-    datetime.datetime(2027, 3, 28, 0, 30, tzinfo=datetime.timezone.utc),    # the night of the DST change
+    datetime.datetime(2026, 12, 24, 16, 0, tzinfo=datetime.UTC),   # during the Christmas holidays
+    datetime.datetime(2027, 7, 14, 8, 0, tzinfo=datetime.UTC),     # summer, a public holiday
+    datetime.datetime(2027, 3, 28, 0, 30, tzinfo=datetime.UTC),    # the night of the DST change
 ])
 def test_the_demo_loads_on_any_day_and_stays_idempotent(moment):
     with time_machine.travel(moment, tick=False):

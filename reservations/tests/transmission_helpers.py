@@ -14,7 +14,7 @@ BASE = timezone.now() - datetime.timedelta(hours=6)
 
 def request(*, child, occurrence, order: int = 0, mark: bool = False, **extra) -> Reservation:
     """A request as the cart leaves it: not transmitted, with its "requested" event."""
-    reservation = ReservationFactory(
+    reservation = ReservationFactory.create(
         family=child.family, child=child, occurrence=occurrence, state=State.NOT_TRANSMITTED, waiting_mark=mark,
         submitted_at=BASE + datetime.timedelta(seconds=order), **extra,
     )
@@ -25,7 +25,7 @@ def request(*, child, occurrence, order: int = 0, mark: bool = False, **extra) -
 
 def settled(*, child, occurrence, state=State.ACCEPTED, order: int = 0, **extra) -> Reservation:
     """A reservation answered on an earlier night (its events already reported)."""
-    return ReservationFactory(family=child.family, child=child, occurrence=occurrence, state=state,
+    return ReservationFactory.create(family=child.family, child=child, occurrence=occurrence, state=state,
                               submitted_at=BASE - datetime.timedelta(days=3) + datetime.timedelta(seconds=order), **extra)
 
 

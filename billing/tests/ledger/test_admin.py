@@ -38,7 +38,8 @@ def test_staff_record_a_payment_with_allocations_that_must_add_up(staff_client, 
     data = {
         "family": family.pk, "date": "29/01/2017", "mode": "cheque", "amount": "50.00", "piece_number": "2578012",
         "payer_name": "", "bank_name": "CREDIT AGRICOLE", "note": "",
-        "allocations-TOTAL_FORMS": "2", "allocations-INITIAL_FORMS": "0", "allocations-MIN_NUM_FORMS": "0", "allocations-MAX_NUM_FORMS": "1000",
+        "allocations-TOTAL_FORMS": "2", "allocations-INITIAL_FORMS": "0", "allocations-MIN_NUM_FORMS": "0",
+        "allocations-MAX_NUM_FORMS": "1000",
         "allocations-0-wallet": wallets["loisirs"].pk, "allocations-0-amount": "20.00",
         "allocations-1-wallet": wallets["restauration"].pk, "allocations-1-amount": "20.00",
     }
@@ -56,7 +57,8 @@ def test_staff_record_a_payment_with_allocations_that_must_add_up(staff_client, 
 def test_staff_cannot_allocate_to_another_structures_wallet(staff_client, family, wallets, foreign):
     response = staff_client.post(reverse("admin:billing_payment_add"), {
         "family": family.pk, "date": "29/01/2017", "mode": "cash", "amount": "10.00",
-        "allocations-TOTAL_FORMS": "1", "allocations-INITIAL_FORMS": "0", "allocations-MIN_NUM_FORMS": "0", "allocations-MAX_NUM_FORMS": "1000",
+        "allocations-TOTAL_FORMS": "1", "allocations-INITIAL_FORMS": "0", "allocations-MIN_NUM_FORMS": "0",
+        "allocations-MAX_NUM_FORMS": "1000",
         "allocations-0-wallet": foreign.structure.wallets.get().pk, "allocations-0-amount": "10.00",
     })
     assert response.status_code == 200 and not Payment.objects.filter(family=family).exists()
@@ -84,7 +86,8 @@ def test_changelists_are_scoped_show_monthly_totals_and_no_delete(staff_client, 
     line = january.consumptions.first()
     assert staff_client.get(reverse("admin:billing_consumption_delete", args=[line.pk])).status_code == 403
     foreign_line = foreign.consumptions.get()
-    assert staff_client.get(reverse("admin:billing_consumption_change", args=[foreign_line.pk])).status_code == 302  # not found → redirect
+    assert staff_client.get(reverse("admin:billing_consumption_change",
+                                    args=[foreign_line.pk])).status_code == 302  # not found → redirect
 
 
 def test_correction_action_adds_the_opposite_line(staff_client, january):
@@ -99,13 +102,15 @@ def test_correction_action_adds_the_opposite_line(staff_client, january):
 
 def test_payment_correction_action(staff_client, january):
     payment = january.payments.get(piece_number="2578012")
-    staff_client.post(reverse("admin:billing_payment_changelist"), {"action": "create_correction", "_selected_action": [payment.pk]})
+    staff_client.post(reverse("admin:billing_payment_changelist"),
+                      {"action": "create_correction", "_selected_action": [payment.pk]})
     assert payment.corrections.get().amount == Decimal("-50.00")
 
 
 def test_export_selection_xlsx(staff_client, january, foreign):
     ids = list(Consumption.objects.values_list("pk", flat=True))
-    response = staff_client.post(reverse("admin:billing_consumption_changelist"), {"action": "export_xlsx", "_selected_action": ids})
+    response = staff_client.post(reverse("admin:billing_consumption_changelist"),
+                                 {"action": "export_xlsx", "_selected_action": ids})
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[3][:4] == ("Jour", "N° famille", "Famille", "Porte-monnaie")
@@ -152,7 +157,8 @@ def test_changelist_query_count_does_not_grow_with_the_rows(staff_client, family
 
     def add(count, start):
         for index in range(count):
-            line = ConsumptionFactory(family=family, child=emmy, wallet=wallets["restauration"], day=datetime.date(2017, 1, start + index))
+            line = ConsumptionFactory(family=family, child=emmy, wallet=wallets["restauration"],
+                                      day=datetime.date(2017, 1, start + index))
             payment = PaymentFactory(family=family, date=datetime.date(2017, 1, start + index), correction_of=None)
             PaymentAllocationFactory(payment=payment, wallet=line.wallet)
             WalletFactory(structure=family.structure, name=f"Porte-monnaie {start + index}")

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 def test_balances_are_allocations_minus_consumptions_per_wallet(january, wallets, stranger):
     balances = {row.wallet.name: row.balance for row in wallet_balances(family=january)}
     # Restauration 100 − 4.62; Périscolaire 50 − (3.15 + 0.81 + 4.50); Loisirs 50 − 0; the stranger's lines don't count.
-    assert balances == {"Accueil de Loisirs": Decimal("50.00"), "Accueil Périscolaire": Decimal("41.54"), "Restauration": Decimal("95.38")}
+    assert balances == {"Accueil de Loisirs": Decimal("50.00"), "Accueil Périscolaire": Decimal("41.54"),
+                        "Restauration": Decimal("95.38")}
 
 
 def test_balance_summary_like_the_guide(family, wallets):
@@ -85,4 +86,5 @@ def test_a_failing_provider_does_not_take_the_balance_down(family, wallets, prov
     finally:
         balance.unregister_estimate_provider(broken)
     assert summary.estimate_unavailable
-    assert {row.wallet.name: row.estimated for row in summary.wallets}["Restauration"] == Decimal("10.00")  # the others still count
+    # The other providers still count.
+    assert {row.wallet.name: row.estimated for row in summary.wallets}["Restauration"] == Decimal("10.00")

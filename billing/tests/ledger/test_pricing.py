@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import Tariff
 from billing.ledger.pricing import NoRateError, quote
+from billing.models import Tariff
 from billing.tests.factories import TariffFactory, TariffRateFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,8 @@ DAY = datetime.date(2026, 11, 16)
 def canteen():
     tariff = TariffFactory(name="Restauration Scolaire")
     for low, high, amount in ((None, 700, "3.76"), (700, 1200, "4.20"), (1200, None, "4.62")):
-        TariffRateFactory(tariff=tariff, valid_from=datetime.date(2026, 9, 1), quotient_min=low, quotient_max=high, amount=Decimal(amount))
+        TariffRateFactory(tariff=tariff, valid_from=datetime.date(2026, 9, 1), quotient_min=low, quotient_max=high,
+                          amount=Decimal(amount))
     return tariff
 
 
@@ -28,7 +29,8 @@ def test_flat_rate_without_bracket():
 
 
 @pytest.mark.parametrize(("quotient", "expected"), [
-    (Decimal(0), "3.76"), (Decimal("699.99"), "3.76"), (Decimal(700), "4.20"), (Decimal("1199.99"), "4.20"), (Decimal(1200), "4.62"),
+    (Decimal(0), "3.76"), (Decimal("699.99"), "3.76"), (Decimal(700), "4.20"), (Decimal("1199.99"), "4.20"),
+    (Decimal(1200), "4.62"),
 ])
 def test_quotient_brackets_include_the_low_bound_and_exclude_the_high_one(canteen, quotient, expected):
     assert quote(tariff=canteen, quotient=quotient, on_date=DAY).total == Decimal(expected)
@@ -53,7 +55,8 @@ def test_per_time_unit_counts_started_quarter_hours_and_rounds_the_total_once():
 
 def test_validity_dates_choose_the_rate_of_the_day():
     tariff = TariffFactory()
-    TariffRateFactory(tariff=tariff, valid_from=datetime.date(2016, 9, 1), valid_until=datetime.date(2017, 8, 31), amount=Decimal("4.62"))
+    TariffRateFactory(tariff=tariff, valid_from=datetime.date(2016, 9, 1), valid_until=datetime.date(2017, 8, 31),
+                      amount=Decimal("4.62"))
     TariffRateFactory(tariff=tariff, valid_from=datetime.date(2017, 9, 1), amount=Decimal("4.80"))
     assert quote(tariff=tariff, quotient=Decimal(800), on_date=datetime.date(2017, 8, 31)).total == Decimal("4.62")
     assert quote(tariff=tariff, quotient=Decimal(800), on_date=datetime.date(2017, 9, 1)).total == Decimal("4.80")

@@ -31,7 +31,7 @@ def _pdf_text(response) -> tuple[PdfReader, str]:
 def test_consumptions_pdf_has_letterhead_family_period_rows_total_and_page_numbers(parent_client, january):
     january.structure.address = "1 place de la Mairie\n33000 CarteVille"
     january.structure.save()
-    reader, text = _pdf_text(parent_client.get(reverse("billing:consumptions_print"), {"mois": "2017-01"}))
+    _reader, text = _pdf_text(parent_client.get(reverse("billing:consumptions_print"), {"mois": "2017-01"}))
     assert january.structure.name in text and "1 place de la Mairie" in text
     assert "GUIDE DENIS" in text and january.number in text
     assert "Historique des Consommations" in text and "Janvier 2017" in text

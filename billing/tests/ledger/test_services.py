@@ -17,8 +17,9 @@ def balances(family):
 
 def test_consumption_post_rounds_the_total_half_up_and_is_idempotent_with_a_key(family, wallets):
     emmy = family.children.get()
-    kwargs = dict(family=family, child=emmy, wallet=wallets["periscolaire"], day=datetime.date(2017, 1, 31),
-                  activity_label="Garderie", unit_price=Decimal("0.2125"), quantity=Decimal(7), source_key="reservation:1")
+    kwargs = {"family": family, "child": emmy, "wallet": wallets["periscolaire"], "day": datetime.date(2017, 1, 31),
+              "activity_label": "Garderie", "unit_price": Decimal("0.2125"), "quantity": Decimal(7),
+              "source_key": "reservation:1"}
     first = services.consumption_post(**kwargs)
     assert first.total == Decimal("1.49")  # 1.4875 → 1.49
     assert services.consumption_post(**kwargs).pk == first.pk
@@ -27,7 +28,8 @@ def test_consumption_post_rounds_the_total_half_up_and_is_idempotent_with_a_key(
 def test_consumption_post_refuses_another_structures_wallet_or_child(family, wallets):
     foreign = WalletFactory()
     with pytest.raises(ValidationError):
-        services.consumption_post(family=family, wallet=foreign, day=datetime.date(2017, 1, 2), activity_label="x", unit_price=Decimal(1))
+        services.consumption_post(family=family, wallet=foreign, day=datetime.date(2017, 1, 2), activity_label="x",
+                                  unit_price=Decimal(1))
     stranger_child = ConsumptionFactory().child
     with pytest.raises(ValidationError):
         services.consumption_post(family=family, child=stranger_child, wallet=wallets["loisirs"], day=datetime.date(2017, 1, 2),
@@ -35,7 +37,8 @@ def test_consumption_post_refuses_another_structures_wallet_or_child(family, wal
 
 
 def test_a_corrected_consumption_stays_in_history_and_the_balance_comes_back(family, wallets):
-    line = ConsumptionFactory(family=family, child=family.children.get(), wallet=wallets["restauration"], unit_price=Decimal("4.62"))
+    line = ConsumptionFactory(family=family, child=family.children.get(), wallet=wallets["restauration"],
+                              unit_price=Decimal("4.62"))
     assert balances(family)["Restauration"] == Decimal("-4.62")
     correction = services.consumption_correct(consumption=line)
     assert (correction.total, correction.quantity, correction.correction_of) == (Decimal("-4.62"), Decimal(-1), line)
@@ -53,11 +56,13 @@ def test_payment_record_needs_allocations_that_add_up(family, wallets):
         services.payment_record(family=family, date=datetime.date(2017, 1, 29), mode="cheque", amount=Decimal("50"),
                                 allocations=[(wallets["loisirs"], Decimal("40"))])
     with pytest.raises(ValidationError):
-        services.payment_record(family=family, date=datetime.date(2017, 1, 29), mode="cheque", amount=Decimal("50"), allocations=[])
+        services.payment_record(family=family, date=datetime.date(2017, 1, 29), mode="cheque", amount=Decimal("50"),
+                                allocations=[])
     payment = services.payment_record(family=family, date=datetime.date(2017, 1, 29), mode="cheque", amount=Decimal("50"),
                                       allocations=[(wallets["loisirs"], Decimal("20")), (wallets["restauration"], Decimal("30"))])
     assert payment.payer_name == family.payer_name
-    assert balances(family) == {"Accueil de Loisirs": Decimal("20.00"), "Accueil Périscolaire": Decimal("0.00"), "Restauration": Decimal("30.00")}
+    assert balances(family) == {"Accueil de Loisirs": Decimal("20.00"), "Accueil Périscolaire": Decimal("0.00"),
+                                "Restauration": Decimal("30.00")}
 
 
 def test_a_bounced_cheque_is_cancelled_by_the_opposite_payment(family, wallets):

@@ -44,7 +44,8 @@ def test_consumptions_page_shows_the_month_like_the_guide(parent_client, january
     assert "Historique des Consommations" in page and "Janvier 2017" in page
     for header in ("Jour", "Consommateur", "Activité", "Prix", "Qté", "Total", "TOTAL (€)"):
         assert header in page
-    assert "31/01/2017 GUIDE Emmy Garderie Soir Scolaire GUIDE Emmy 0,45 7 3,15" in page  # the name repeats under the activity on phones
+    # The child's name repeats under the activity (shown on phones only).
+    assert "31/01/2017 GUIDE Emmy Garderie Soir Scolaire GUIDE Emmy 0,45 7 3,15" in page
     assert "TOTAL (€) 13,08" in page
     assert "Ces informations sont données sous réserve de mise à jour des dernières opérations." in page
     # Its payments: January and February, as the guide's "Historique des Règlements".
@@ -61,8 +62,10 @@ def test_default_month_is_the_current_one_with_an_arrow_back_only(parent_client,
     assert january_page.context["previous_month"] is None and january_page.context["next_month"] == history.Month(2017, 2)
 
 
-@pytest.mark.parametrize("url", [CONSUMPTIONS, PAYMENTS, reverse("billing:consumptions_export"), reverse("billing:payments_print")])
-@pytest.mark.parametrize(("month", "status"), [("2016-12", 404), ("2017-03", 404), ("2017-13", 400), ("janvier", 400), ("9999999-01", 400)])
+@pytest.mark.parametrize("url",
+                         [CONSUMPTIONS, PAYMENTS, reverse("billing:consumptions_export"), reverse("billing:payments_print")])
+@pytest.mark.parametrize(("month", "status"),
+                         [("2016-12", 404), ("2017-03", 404), ("2017-13", 400), ("janvier", 400), ("9999999-01", 400)])
 def test_months_outside_the_range_or_malformed_are_refused_politely(parent_client, january, url, month, status):
     response = parent_client.get(url, {"mois": month})
     assert response.status_code == status
@@ -90,7 +93,8 @@ def test_payments_page(parent_client, january):
     assert "Historique des Règlements" in page
     for header in ("Date Règl.", "Mode règlement", "N° pièce", "Nom payeur", "Nom banque", "Montant (€)"):
         assert header in page
-    assert "29/01/2017 Internet POUR .GUIDE CARTE+ · PAR INTERNET 3150-N°AUTO:445401 POUR .GUIDE CARTE+ PAR INTERNET 150,00" in page
+    assert ("29/01/2017 Internet POUR .GUIDE CARTE+ · PAR INTERNET 3150-N°AUTO:445401 POUR .GUIDE CARTE+ PAR INTERNET "
+            "150,00") in page
     assert "TOTAL (€) 150,00" in page      # ?mois= alone: that one month
     assert reverse("billing:consumptions") in parent_client.get(PAYMENTS).content.decode()
 
@@ -162,7 +166,8 @@ def test_page_query_count_does_not_grow_with_the_lines(parent_client, family, wa
 
     def add(count):
         for index in range(count):
-            ConsumptionFactory(family=family, child=emmy, wallet=wallets["restauration"], day=datetime.date(2017, 1, 1 + index % 28))
+            ConsumptionFactory(family=family, child=emmy, wallet=wallets["restauration"],
+                               day=datetime.date(2017, 1, 1 + index % 28))
             PaymentFactory(family=family, date=datetime.date(2017, 1, 1 + index % 28))
 
     add(5)
@@ -224,7 +229,8 @@ def test_balance_estimate_until_a_date_with_the_chosen_kinds(parent_client, fami
     invoiced(wallets["loisirs"])
     response = parent_client.get(reverse("billing:balance"), {"jusqu_au": "2017-02-16", "confirmees": "on", "en_attente": "on"})
     rows = {row.wallet.name: row.estimated for row in response.context["summary"].wallets}
-    assert rows == {"Restauration": Decimal("11.24"), "Accueil de Loisirs": Decimal("0.00"), "Accueil Périscolaire": Decimal("0.00")}
+    assert rows == {"Restauration": Decimal("11.24"), "Accueil de Loisirs": Decimal("0.00"),
+                    "Accueil Périscolaire": Decimal("0.00")}
     assert "Solde estimé -11,24 €" in text(response)
     only_pending = parent_client.get(reverse("billing:balance"), {"jusqu_au": "16/02/2017", "en_attente": "on"})
     assert only_pending.context["summary"].reservations_amount == Decimal("2.00")

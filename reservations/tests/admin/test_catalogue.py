@@ -6,14 +6,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import (
-    TEST_PASSWORD, ChildFactory, FamilyFactory, StaffMembershipFactory, StructureFactory, UserFactory,
+    TEST_PASSWORD,
+    ChildFactory,
+    FamilyFactory,
+    StaffMembershipFactory,
+    StructureFactory,
+    UserFactory,
 )
 from reservations.models import Closure, DeadlineRule, Occurrence, Reservation, ReservationEvent
 from reservations.rules.availability import windows
 from reservations.rules.context import load_context
 from reservations.rules.deadlines import PARIS
 from reservations.tests.factories import (
-    ActivityFactory, ClosureFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, ReservationFactory,
+    ActivityFactory,
+    ClosureFactory,
+    DeadlineRuleFactory,
+    EnrolmentFactory,
+    OccurrenceFactory,
+    ReservationFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +138,8 @@ def test_generate_days_from_the_admin_for_the_chosen_weekdays(staff_client, stru
     form_url = response["Location"]
     assert "Restauration Scolaire" in staff_client.get(form_url).text
 
-    data = {"ids": f"{activity.pk},{foreign.pk}", "start": "2026-11-09", "end": "2026-11-13", "weekdays": ["0", "1", "2", "3", "4"]}
+    data = {"ids": f"{activity.pk},{foreign.pk}", "start": "2026-11-09", "end": "2026-11-13",
+            "weekdays": ["0", "1", "2", "3", "4"]}
     response = staff_client.post(reverse("admin:reservations_activity_generate"), data, follow=True)
 
     # Wednesday 11 November is Armistice Day; the other structure's activity is out of reach.

@@ -7,7 +7,12 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.tests.factories import (
-    TEST_PASSWORD, ChildFactory, FamilyFactory, StaffMembershipFactory, StructureFactory, UserFactory,
+    TEST_PASSWORD,
+    ChildFactory,
+    FamilyFactory,
+    StaffMembershipFactory,
+    StructureFactory,
+    UserFactory,
 )
 from reservations.models import DeadlineCutoff, DeadlineRule
 from reservations.rules.availability import windows

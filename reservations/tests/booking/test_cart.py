@@ -92,10 +92,12 @@ def test_typed_arrival_time_is_bounded_and_prices_per_quarter_hour():
     summary = cart_summary(family=world.family, now=NOW)
     # 07:30 → 08:40 = 70 min = 5 started quarter hours × 0.2125 = 1.0625 → 1.06
     assert summary.bookings[0].cost == Decimal("1.06")
-    result = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    result = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW,
+                          user=world.user)
     reservation = Reservation.objects.get()
     assert result.lines[0].outcome == "booked"
-    assert (reservation.arrival_time, reservation.quantity, reservation.cost) == (datetime.time(7, 30), Decimal("5"), Decimal("1.06"))
+    assert (reservation.arrival_time, reservation.quantity, reservation.cost) == (datetime.time(7, 30), Decimal("5"),
+                                                                                  Decimal("1.06"))
 
 
 def test_week_pattern_adds_eligible_days_and_says_why_others_are_skipped():

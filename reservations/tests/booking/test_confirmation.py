@@ -59,10 +59,12 @@ def test_replaying_the_same_token_records_nothing_twice():
     world = make_world()
     cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
     summary = cart_summary(family=world.family, now=NOW)
-    first = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    first = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW,
+                         user=world.user)
     # The parent adds another day, then the old form is replayed (back button / double click).
     cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 2)], now=NOW)
-    second = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    second = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW,
+                          user=world.user)
     assert second.replayed and second.lines == first.lines
     assert Reservation.objects.count() == 1 and CartConfirmation.objects.count() == 1
     assert CartLine.objects.count() == 1  # the new line waits for its own confirmation
@@ -113,9 +115,11 @@ def test_a_summary_older_than_an_hour_is_refused_but_a_confirmed_one_still_repla
             cart_confirm(family=world.family, token=stale.token, summary_fingerprint=stale.fingerprint, now=NOW, user=world.user)
         assert "affichez-le à nouveau" in refused.value.message and not Reservation.objects.exists()
         fresh = cart_summary(family=world.family, now=NOW)
-        first = cart_confirm(family=world.family, token=fresh.token, summary_fingerprint=fresh.fingerprint, now=NOW, user=world.user)
+        first = cart_confirm(family=world.family, token=fresh.token, summary_fingerprint=fresh.fingerprint, now=NOW,
+                             user=world.user)
         clock.shift(datetime.timedelta(days=2))
-        again = cart_confirm(family=world.family, token=fresh.token, summary_fingerprint=fresh.fingerprint, now=NOW, user=world.user)
+        again = cart_confirm(family=world.family, token=fresh.token, summary_fingerprint=fresh.fingerprint, now=NOW,
+                             user=world.user)
     assert again.replayed and again.lines == first.lines and len(first.lines) == 2
     assert Reservation.objects.count() == 2 and CartConfirmation.objects.count() == 1
 
@@ -139,7 +143,8 @@ def test_confirm_tells_what_changed_since_the_summary():
     rate = world.activity.tariff.rates.get()
     rate.amount = Decimal("4.10")
     rate.save()
-    result = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW, user=world.user)
+    result = cart_confirm(family=world.family, token=summary.token, summary_fingerprint=summary.fingerprint, now=NOW,
+                          user=world.user)
     assert any("3,59" in change and "4,10" in change for change in result.changes)
     assert any("disponibilité a changé" in change for change in result.changes)
     assert result.lines[0].outcome == "waiting"

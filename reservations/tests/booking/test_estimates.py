@@ -14,7 +14,7 @@ from reservations.tests.factories import ActivityFactory, OccurrenceFactory, Res
 pytestmark = pytest.mark.django_db
 State = Reservation.State
 TODAY = datetime.date(2026, 11, 16)
-NOW = datetime.datetime(2026, 11, 16, 10, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 16, 10, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -91,7 +91,8 @@ def test_the_balance_page_shows_the_estimate_per_wallet_and_zero_for_invoiced(pa
 
     assert response.status_code == 200
     rows = {row.wallet.name: row.estimated for row in response.context["summary"].wallets}
-    assert rows == {"Restauration": Decimal("9.30"), "Accueil de Loisirs": Decimal("36.50"), "Accueil Périscolaire": Decimal("0.00")}
+    assert rows == {"Restauration": Decimal("9.30"), "Accueil de Loisirs": Decimal("36.50"),
+                    "Accueil Périscolaire": Decimal("0.00")}
     assert response.context["summary"].reservations_amount == Decimal("45.80")
     assert "45,80" in response.text
 

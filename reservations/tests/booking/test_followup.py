@@ -12,13 +12,17 @@ from pypdf import PdfReader
 
 from reservations.models import CartLine, Reservation
 from reservations.tests.factories import (
-    ActivityFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory, ReservationFactory,
+    ActivityFactory,
+    DeadlineRuleFactory,
+    EnrolmentFactory,
+    OccurrenceFactory,
+    ReservationFactory,
 )
 
 pytestmark = pytest.mark.django_db
 State = Reservation.State
 # Monday 16 November 2026, 10:00 in Paris.
-NOW = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC)
 URL = "/reservations/suivi/"
 
 
@@ -235,7 +239,8 @@ def test_print_gives_a_pdf_with_the_structure_family_period_filters_table_and_pa
 def test_print_with_a_filter_prints_only_those_lines(parent_client, family, child, activity):
     book(family, child, activity, datetime.date(2026, 11, 18), State.ACCEPTED)
     book(family, child, activity, datetime.date(2026, 11, 19), State.REFUSED)
-    response = parent_client.get(reverse("reservations:followup_print"), {"du": "2026-11-01", "au": "2026-11-30", "type": "annulees"})
+    response = parent_client.get(reverse("reservations:followup_print"),
+                                 {"du": "2026-11-01", "au": "2026-11-30", "type": "annulees"})
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Annulées/Refusées" in text
     assert "19/11/26" in text and "18/11/26" not in text

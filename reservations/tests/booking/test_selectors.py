@@ -110,7 +110,8 @@ def test_availability_check_reasons():
     assert "Hors délai" in availability_check(occurrence=world.occurrences[D(2026, 11, 26)], child=child, now=NOW, action="book")
     ReservationFactory(occurrence=world.occurrences[D(2026, 12, 2)], state=State.ACCEPTED)
     assert "complète" in availability_check(occurrence=world.occurrences[D(2026, 12, 2)], child=child, now=NOW, action="book")
-    assert "Aucune réservation" in availability_check(occurrence=world.occurrences[D(2026, 12, 1)], child=child, now=NOW, action="cancel")
+    assert "Aucune réservation" in availability_check(occurrence=world.occurrences[D(2026, 12, 1)], child=child, now=NOW,
+                                                      action="cancel")
     other = make_activity(world.structure, name="Centre de loisirs")
     assert "pas inscrit" in availability_check(occurrence=OccurrenceFactory(activity=other, date=D(2026, 12, 2)),
                                                child=child, now=NOW, action="book")

@@ -107,7 +107,8 @@ def test_toggle_with_htmx_returns_the_updated_cell_and_cart_count(client_in, wor
 
 @pytest.mark.parametrize(("day", "message"), [(D(2026, 11, 26), "Hors délai"), (D(2026, 12, 25), "Fermé")])
 def test_tampered_toggle_past_deadline_or_on_closed_day_is_a_409_with_the_reason(client_in, world, day, message):
-    response = client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "occurrence": world.occurrences[day].id})
+    response = client_in.post(reverse("reservations:toggle"),
+                              {"child": world.children[0].id, "occurrence": world.occurrences[day].id})
     assert response.status_code == 409 and message in response.content.decode()
     assert not CartLine.objects.exists()
 
@@ -141,7 +142,8 @@ def test_week_pattern_page_adds_days_and_lists_skipped_ones(client_in, world):
 def test_two_step_cart_then_result_page_and_replay(client_in, world):
     for child in world.children:
         client_in.post(reverse("reservations:toggle"), {"child": child.id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
-    client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 2)].id})
+    client_in.post(reverse("reservations:toggle"),
+                   {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 2)].id})
     summary = client_in.get(reverse("reservations:cart"))
     body = summary.content.decode()
     assert "Récapitulatif des réservations" in body and "Valider réellement" in body and "Tout abandonner" in body
@@ -159,7 +161,8 @@ def test_two_step_cart_then_result_page_and_replay(client_in, world):
 
 
 def test_confirm_with_a_garbage_token_is_a_400_and_books_nothing(client_in, world):
-    client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
+    client_in.post(reverse("reservations:toggle"),
+                   {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
     response = client_in.post(reverse("reservations:confirm"), {"token": "abc", "price": "0.01"})
     assert response.status_code == 400 and not Reservation.objects.exists()
 
@@ -167,7 +170,8 @@ def test_confirm_with_a_garbage_token_is_a_400_and_books_nothing(client_in, worl
 @pytest.mark.parametrize("with_fingerprint", [False, True])
 def test_confirm_without_the_summary_shown_is_a_400_that_says_to_display_it(client_in, world, with_fingerprint):
     """A fresh UUID (what the form used to accept) never confirms: the summary issues the token."""
-    client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
+    client_in.post(reverse("reservations:toggle"),
+                   {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
     data = {"token": "0b6d4a52-7a57-4b5b-9b5e-2f0c5c8c7e11"}
     if with_fingerprint:
         body = client_in.get(reverse("reservations:cart")).content.decode()
@@ -189,7 +193,8 @@ def test_price_sent_by_the_browser_is_ignored(client_in, world):
 
 
 def test_cart_clear_abandons_everything(client_in, world):
-    client_in.post(reverse("reservations:toggle"), {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
+    client_in.post(reverse("reservations:toggle"),
+                   {"child": world.children[0].id, "occurrence": world.occurrences[D(2026, 12, 1)].id})
     response = client_in.post(reverse("reservations:cart_clear"))
     assert response.status_code == 302 and not CartLine.objects.exists()
 

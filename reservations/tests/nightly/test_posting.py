@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import StructureFactory
 from billing.models import Consumption
+from portal import dates
 from reservations.models import Reservation
 from reservations.nightly.posting import consumptions_post
 from reservations.nightly.run import transmission_run
@@ -17,7 +18,7 @@ State = Reservation.State
 Attendance = Reservation.Attendance
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 26)
-NOW = timezone.make_aware(datetime.datetime(2026, 11, 26, 1, 30))
+NOW = datetime.datetime(2026, 11, 26, 1, 30, tzinfo=dates.PARIS)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory
 from reservations.context_processors import last_update
-from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.locking import ADVISORY_LOCK_CLASS
+from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.nightly.run import TransmissionBusy, transmission_run
 from reservations.nightly.tasks import nightly_transmission
 from reservations.tests.factories import ActivityFactory, TransmissionRunFactory
@@ -46,7 +46,7 @@ def test_requests_fill_places_then_waiting_list_then_refused_in_submission_order
     kids = children(structure, 4)
     # Submitted out of creation order: the third child asked first.
     late, second, first, last = (request(child=kid, occurrence=day, order=order)
-                                 for kid, order in zip(kids, (3, 2, 1, 4)))
+                                 for kid, order in zip(kids, (3, 2, 1, 4), strict=True))
 
     result = run(structure)
 

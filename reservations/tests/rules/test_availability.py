@@ -9,7 +9,12 @@ from reservations.rules.availability import day_state, evaluate
 from reservations.rules.context import load_context
 from reservations.tests.booking_world import NOW, make_activity, make_world
 from reservations.tests.factories import (
-    CartLineFactory, ClosureFactory, DeadlineCutoffFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory,
+    CartLineFactory,
+    ClosureFactory,
+    DeadlineCutoffFactory,
+    DeadlineRuleFactory,
+    EnrolmentFactory,
+    OccurrenceFactory,
     ReservationFactory,
 )
 

@@ -16,7 +16,8 @@ def test_public_holidays_school_holidays_and_closures_in_one_query(django_assert
     structure = StructureFactory()
     ClosureFactory(structure=structure, kind=Closure.Kind.SCHOOL_HOLIDAYS, label="Vacances de la Toussaint",
                    start_date=D(2026, 10, 17), end_date=D(2026, 11, 1))
-    ClosureFactory(structure=structure, kind=Closure.Kind.CLOSURE, label="Pont", start_date=D(2026, 11, 10), end_date=D(2026, 11, 10))
+    ClosureFactory(structure=structure, kind=Closure.Kind.CLOSURE, label="Pont", start_date=D(2026, 11, 10),
+                   end_date=D(2026, 11, 10))
     ClosureFactory(structure=StructureFactory(), kind=Closure.Kind.CLOSURE, label="Ailleurs",
                    start_date=D(2026, 11, 12), end_date=D(2026, 11, 12))
     canteen = ActivityFactory(structure=structure, closed_during_school_holidays=True)

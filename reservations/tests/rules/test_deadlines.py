@@ -6,8 +6,20 @@ import pytest
 from reservations.models import DeadlineRule
 from reservations.rules.closures import public_holidays_between
 from reservations.rules.deadlines import (
-    PARIS, BeforePeriod, Cutoff, DaysBefore, FixedDate, HoursBefore, OpeningWindow, UntilStart, WeeklyCutoff, format_deadline,
-    cutoffs_from_rows, format_moment, rule_from_model, working_days_before,
+    PARIS,
+    BeforePeriod,
+    Cutoff,
+    DaysBefore,
+    FixedDate,
+    HoursBefore,
+    OpeningWindow,
+    UntilStart,
+    WeeklyCutoff,
+    cutoffs_from_rows,
+    format_deadline,
+    format_moment,
+    rule_from_model,
+    working_days_before,
 )
 
 D = datetime.date
@@ -31,7 +43,7 @@ def test_days_before_keeps_wall_clock_time_across_spring_dst_change():
     monday = DaysBefore(days=0, at_time=T(9, 0)).deadline_for(D(2026, 3, 30), non_working_days=set())
     assert monday.utcoffset() == datetime.timedelta(hours=2)
     # Wall-clock 09:00 both days: 48 h apart on the calendar, 47 real hours.
-    assert monday.astimezone(datetime.timezone.utc) - deadline.astimezone(datetime.timezone.utc) == datetime.timedelta(hours=47)
+    assert monday.astimezone(datetime.UTC) - deadline.astimezone(datetime.UTC) == datetime.timedelta(hours=47)
 
 
 def test_days_before_in_working_days_skips_the_weekend():
@@ -101,7 +113,7 @@ def test_before_period_without_a_period_uses_the_day_itself():
 
 
 def test_fixed_date_is_returned_in_paris_time():
-    fixed = datetime.datetime(2026, 6, 30, 10, 0, tzinfo=datetime.timezone.utc)
+    fixed = datetime.datetime(2026, 6, 30, 10, 0, tzinfo=datetime.UTC)
     deadline = FixedDate(deadline=fixed).deadline_for(D(2026, 7, 10), non_working_days=set())
     assert deadline == fixed and deadline.tzinfo == PARIS and deadline.hour == 12
 

@@ -14,9 +14,7 @@ from reservations.models import Closure, DeadlineRule
 from reservations.rules.availability import evaluate, windows
 from reservations.rules.context import load_context
 from reservations.rules.deadlines import PARIS
-from reservations.tests.factories import (
-    ActivityFactory, ClosureFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory,
-)
+from reservations.tests.factories import ActivityFactory, ClosureFactory, DeadlineRuleFactory, EnrolmentFactory, OccurrenceFactory
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -2,9 +2,9 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory
+from portal import dates
 from reservations.models import Reservation
 from reservations.nightly.posting import consumptions_post
 from reservations.staff.attendance import AttendanceError, attendance_record, attendance_sheet
@@ -14,7 +14,7 @@ State = Reservation.State
 Attendance = Reservation.Attendance
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 26)
-NOW = timezone.make_aware(datetime.datetime(2026, 11, 26, 1, 30))
+NOW = datetime.datetime(2026, 11, 26, 1, 30, tzinfo=dates.PARIS)
 
 
 @pytest.fixture

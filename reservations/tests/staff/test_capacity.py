@@ -7,7 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import (
-    TEST_PASSWORD, ChildFactory, FamilyFactory, StaffMembershipFactory, StructureFactory, UserFactory,
+    TEST_PASSWORD,
+    ChildFactory,
+    FamilyFactory,
+    StaffMembershipFactory,
+    StructureFactory,
+    UserFactory,
 )
 from reservations.booking.followup import Filters, Kind, followup_rows
 from reservations.models import Reservation, ReservationEvent
