@@ -9,6 +9,7 @@ organised in sub-packages by flow:
 - nightly/  the transmission (plan, settle, run), posting of consumptions, Celery tasks,
             the signal notifications listens to;
 - staff/    staff writes and reads: decisions, generating days, attendance;
-- admin/    the staff admin, one module per area;
-- demo/     the demo data (python manage.py seed_demo).
+- admin/    the staff admin, one module per area (and its list filters);
+- demo/     the demo data (python manage.py seed_demo);
+- locking.py every lock: sorted row locks, the confirmation's lock timeout, the night's lock.
 """

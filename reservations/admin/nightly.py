@@ -22,11 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_scope import allowed_structure_ids
 from portal import dates
 from portal.models import Structure
-from reservations.models import Activity, Occurrence, Reservation, TransmissionRun
+from reservations.models import Activity, Reservation, TransmissionRun
 from reservations.nightly.figures import figures_text, run_figures
 from reservations.nightly.settle import pending_count
 from reservations.nightly.tasks import transmit_structure
 from reservations.staff.attendance import AttendanceError, attendance_groups, attendance_pdf, attendance_record
+from reservations.staff.selectors import occurrence_of_day, structures_of
 
 from .base import ReadOnlyAdmin
 
@@ -34,9 +35,7 @@ Attendance = Reservation.Attendance
 
 
 def _structures(request):
-    allowed = allowed_structure_ids(request)
-    structures = Structure.objects.order_by("name")
-    return structures if allowed is None else structures.filter(pk__in=allowed)
+    return structures_of(allowed_ids=allowed_structure_ids(request))
 
 
 class LaunchForm(forms.Form):
@@ -121,8 +120,7 @@ class TransmissionRunAdmin(ReadOnlyAdmin):
         form = SheetForm(request.GET or None, structures=structures)
         occurrence = None
         if form.is_valid():
-            occurrence = Occurrence.objects.filter(activity=form.cleaned_data["activity"], date=form.cleaned_data["day"]
-                                                   ).select_related("activity__structure").first()
+            occurrence = occurrence_of_day(activity=form.cleaned_data["activity"], day=form.cleaned_data["day"])
             if occurrence is None:
                 form.add_error(None, _("Cette activité n'a pas lieu ce jour-là."))
         if occurrence is not None and request.method == "POST":

@@ -19,7 +19,7 @@ from reservations.tests.factories import ActivityFactory, OccurrenceFactory, Res
 State = Reservation.State
 Attendance = Reservation.Attendance
 DAY = datetime.date(2026, 12, 2)
-PRINTED_AT = datetime.datetime(2026, 12, 2, 7, 45, tzinfo=datetime.timezone.utc)  # 8:45 in Paris
+PRINTED_AT = datetime.datetime(2026, 12, 2, 7, 45, tzinfo=datetime.UTC)  # 8:45 in Paris
 GROUPS = ["CP - École Jules Ferry", "CE1 - École Jules Ferry", "PS - Maternelle Pasteur"]
 
 
