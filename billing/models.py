@@ -182,3 +182,15 @@ class PaymentAllocation(models.Model):
 
     def __str__(self):
         return f"{self.wallet}: {self.amount} €"
+
+
+# Invoicing's models live with their flow (billing/invoicing/), in this app and its migrations.
+from billing.invoicing.models import (  # noqa: E402, F401 (re-exported: billing.models.Invoice…)
+    CreditNote,
+    Invoice,
+    InvoiceCounter,
+    InvoicedConsumption,
+    InvoiceLine,
+    InvoicingRun,
+    InvoicingSettings,
+)

@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.outbox_flush",
         "schedule": crontab(minute="*/15"),
     },
+    # The drafts of last month's invoices, for staff to review and finalise (billing.invoicing).
+    "invoicing-month-drafts": {
+        "task": "billing.tasks.invoicing_month_drafts",
+        "schedule": crontab(day_of_month="1", hour="5", minute="0"),
+    },
     # Runs whose work stopped progressing (a worker killed mid-chunk) are finished.
     "transmission-watchdog": {
         "task": "reservations.tasks.transmission_watchdog",

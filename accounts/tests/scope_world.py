@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import StaffMembership, ThrottleLock
 from accounts.services import staff_user_enrol
 from accounts.tests.factories import ChildFactory, FamilyFactory, MessageFactory, StructureFactory, UserFactory
-from billing.models import Payment
+from billing.models import CreditNote, Invoice, InvoiceLine, InvoicingRun, InvoicingSettings, Payment
 from billing.tests.factories import (
     ConsumptionFactory,
     PaymentAllocationFactory,
@@ -92,9 +92,21 @@ def _structure_rows(label):
     message = MessageFactory(structure=structure, title=f"Information {label}")
     lock = ThrottleLock.objects.create(digest=f"{slug}-lock", scope="login", kind="id", user=parent,
                                        locked_until=timezone.now() + datetime.timedelta(hours=1))
+    invoicing_settings = InvoicingSettings.objects.create(structure=structure, legal_name=f"Régie {label}")
+    invoicing_run = InvoicingRun.objects.create(structure=structure, month=datetime.date(2026, 11, 1))
+    invoice = Invoice.objects.create(structure=structure, family=family, run=invoicing_run, month=invoicing_run.month,
+                                     payer_name=f"{label.upper()} Payeur facture", total=Decimal("20.00"),
+                                     status=Invoice.Status.FINALISED, number=f"F-{label}-1",
+                                     issued_on=datetime.date(2026, 12, 1), due_date=datetime.date(2026, 12, 31))
+    InvoiceLine.objects.bulk_create([InvoiceLine(invoice=invoice, child=child, child_name=str(child), wallet_name=wallet.name,
+                                                 activity_label=f"Repas {label}", date_from=invoicing_run.month,
+                                                 date_to=invoicing_run.month, quantity=1, unit_price=20, total=20)])
+    credit_note = CreditNote.objects.create(structure=structure, invoice=invoice, number=f"A-{label}-1",
+                                            issued_on=datetime.date(2026, 12, 2), total=Decimal("20.00"),
+                                            reason=f"Erreur {label}")
     rows = [structure, staff, membership, parent, family, child, wallet, tariff, rate, rule, activity, enrolment, occurrence,
             closure, run, confirmation, reservation, event, cart_line, payment, allocation, consumption, outbox, message,
-            lock]
+            lock, invoicing_settings, invoicing_run, invoice, credit_note]
     return structure, rows
 
 

@@ -1,0 +1,2 @@
+"""Celery tasks of billing (Celery's autodiscovery imports ``billing.tasks``)."""
+from .invoicing.tasks import invoicing_month_drafts  # noqa: F401
