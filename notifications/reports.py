@@ -44,6 +44,7 @@ from reservations.models import Activity, Occurrence, Reservation, ReservationEv
 from reservations.nightly.plan import FAMILY_REASONS
 
 from .models import OutboxEmail
+from .report_rows import rows_html, rows_text
 
 State = Reservation.State
 FAMILY_CHUNK = 200
@@ -146,8 +147,8 @@ class Report:
         """The detail lines by part, each part with its title."""
         titles = {RECEIVED: _("Demandes reçues"), EARLIER: _("Suite de vos demandes précédentes"),
                   STAFF: _("Décisions de nos services")}
-        return [{"title": titles[part], "lines": lines} for part in (RECEIVED, EARLIER, STAFF)
-                if (lines := [line for line in self.lines if line.part == part])]
+        return [{"title": titles[part], "lines": lines, "rows_text": rows_text(lines), "rows_html": rows_html(lines)}
+                for part in (RECEIVED, EARLIER, STAFF) if (lines := [line for line in self.lines if line.part == part])]
 
 
 class EventRow(NamedTuple):
