@@ -10,12 +10,29 @@ tests compare them), escaped in the HTML part as the template did.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.utils.safestring import SafeString, mark_safe
 
-if TYPE_CHECKING:
-    from .reports import ReportLine
+
+class ReportLine(Protocol):
+    """What a row prints of notifications.reports.ReportLine (which imports this module)."""
+
+    @property
+    def day(self) -> str: ...
+    @property
+    def child(self) -> str: ...
+    @property
+    def activity(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def cost_text(self) -> str: ...
+    @property
+    def promoted(self) -> bool: ...
+
 
 # The indentation of report.html's <tbody>: each row is followed by it, as the template loop printed.
 HTML_ROW_END = "\n      "
