@@ -32,6 +32,11 @@ class Outcome(StrEnum):
         return str(_OBSERVATIONS[self]) % {"reason": reason}
 
     @property
+    def is_recorded(self) -> bool:
+        """Something was written tonight's batch will answer (or a withdrawal made at once)."""
+        return self not in (Outcome.FULL, Outcome.REFUSED)
+
+    @property
     def icon(self) -> str:
         """A symbol beside the observation (hidden from screen readers: the text says it all)."""
         return {Outcome.FULL: "✕", Outcome.REFUSED: "✕", Outcome.WAITING: "◷"}.get(self, "✓")
@@ -91,6 +96,14 @@ class ConfirmationResult:
     lines: list[LineResult] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     replayed: bool = False       # the token had been confirmed already: nothing was recorded this time
+
+    @property
+    def recorded_count(self) -> int:
+        return sum(1 for line in self.lines if line.outcome.is_recorded)
+
+    @property
+    def not_recorded_count(self) -> int:
+        return len(self.lines) - self.recorded_count
 
     def to_json(self) -> dict:
         return {"token": self.token, "lines": [line.to_json() for line in self.lines], "changes": list(self.changes)}

@@ -237,7 +237,9 @@ def confirm(request):
 @family_required
 def confirmation(request, token):
     result = selectors.confirmation_of_family_or_404(family=request.family, token=token)
-    return render(request, "reservations/confirmation.html", {"lines": result.lines, "changes": result.changes})
+    return render(request, "reservations/confirmation.html", {
+        "lines": result.lines, "changes": result.changes, "recorded": result.recorded_count,
+        "not_recorded": result.not_recorded_count})
 
 
 # --- follow-up page -----------------------------------------------------------------------

@@ -10,3 +10,33 @@ document.addEventListener("submit", function (event) {
     button.disabled = true;
   }
 });
+
+/* After htmx replaced a calendar day or a day's activity (data-hx-swap="outerHTML"), the button
+   that was pressed is gone: give the focus back to the new one (or to the day itself), and say
+   in the live region (#pf-annonce) what changed, as the server wrote it (data-pf-announce). */
+(function () {
+  var swappedId = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    swappedId = target && target.id ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!swappedId) { return; }
+    var element = document.getElementById(swappedId);
+    swappedId = null;
+    if (!element) { return; }
+    var focusable = element.querySelector("button, input:not([type=hidden]), a[href]");
+    if (!focusable) {
+      element.setAttribute("tabindex", "-1");
+      focusable = element;
+    }
+    focusable.focus();
+    var live = document.getElementById("pf-annonce");
+    var text = element.getAttribute("data-pf-announce");
+    if (live && text) {
+      /* Emptied first so that the same sentence twice in a row is read twice. */
+      live.textContent = "";
+      window.setTimeout(function () { live.textContent = text; }, 50);
+    }
+  });
+})();

@@ -44,8 +44,9 @@ def test_consumptions_page_shows_the_month_like_the_guide(parent_client, january
     assert "Historique des Consommations" in page and "Janvier 2017" in page
     for header in ("Jour", "Consommateur", "Activité", "Prix", "Qté", "Total", "TOTAL (€)"):
         assert header in page
-    # The child's name repeats under the activity (shown on phones only).
-    assert "31/01/2017 GUIDE Emmy Garderie Soir Scolaire GUIDE Emmy 0,45 7 3,15" in page
+    # One cell per column, each labelled for the phone's blocks (no copy of the name for phones).
+    assert "31/01/2017 GUIDE Emmy Garderie Soir Scolaire 0,45 7 3,15" in page
+    assert 'data-label="Consommateur"' in response.content.decode()
     assert "TOTAL (€) 13,08" in page
     assert "Ces informations sont données sous réserve de mise à jour des dernières opérations." in page
     # Its payments: January and February, as the guide's "Historique des Règlements".
@@ -93,7 +94,7 @@ def test_payments_page(parent_client, january):
     assert "Historique des Règlements" in page
     for header in ("Date Règl.", "Mode règlement", "N° pièce", "Nom payeur", "Nom banque", "Montant (€)"):
         assert header in page
-    assert ("29/01/2017 Internet POUR .GUIDE CARTE+ · PAR INTERNET 3150-N°AUTO:445401 POUR .GUIDE CARTE+ PAR INTERNET "
+    assert ("29/01/2017 Internet 3150-N°AUTO:445401 POUR .GUIDE CARTE+ PAR INTERNET "
             "150,00") in page
     assert "TOTAL (€) 150,00" in page      # ?mois= alone: that one month
     assert reverse("billing:consumptions") in parent_client.get(PAYMENTS).content.decode()
@@ -105,8 +106,8 @@ def test_payments_show_the_current_and_previous_months_by_default_with_one_total
     page = text(response)
     assert response.context["period"] == history.Period(history.Month(2017, 1), history.Month(2017, 2))
     assert "Janvier 2017 - Février 2017" in page
-    cheque = page.index("01/02/2017 Chèque GUIDE DENIS · CREDIT AGRICOLE 2578012 GUIDE DENIS CREDIT AGRICOLE 50,00")
-    internet = page.index("29/01/2017 Internet POUR .GUIDE CARTE+")
+    cheque = page.index("01/02/2017 Chèque 2578012 GUIDE DENIS CREDIT AGRICOLE 50,00")
+    internet = page.index("29/01/2017 Internet 3150-N°AUTO:445401 POUR .GUIDE CARTE+")
     assert cheque < internet
     assert "TOTAL (€) 200,00" in page                      # one total for the period
     assert "TOTAL (€) 150,00" not in page and "TOTAL (€) 50,00" not in page

@@ -176,8 +176,11 @@ def test_parent_books_december_through_the_cart_and_the_night_answers(page, dupo
 
     # "Valider réellement": the remarks say what became of each line.
     page.get_by_role("button", name="Valider réellement").click()
-    expect(page.get_by_role("heading", name="Vos demandes ont été traitées")).to_be_visible()
-    remarks = page.locator("table[aria-labelledby=remarques] tbody tr")
+    # The title says what happened: 8 recorded (the full day is not), answered tonight.
+    expect(page.get_by_role("heading", level=1)).to_have_text("8 demandes enregistrées, réponse cette nuit")
+    expect(page.get_by_role("heading", name="Important")).to_be_visible()
+    expect(page.get_by_role("heading", name="Récapitulatif des réservations")).to_be_visible()
+    remarks = page.locator("table[aria-labelledby=recapitulatif-reservations] tbody tr")
     expect(remarks).to_have_count(9)
     expect(remarks.filter(has_text="02/12/26")).to_contain_text("Mise en liste d'attente")
     expect(remarks.filter(has_text="09/12/26")).to_contain_text("Non traitée, activité complète")
@@ -252,8 +255,8 @@ def test_booking_a_day_and_confirming_the_cart_with_the_keyboard_alone(page, dup
     activate_with_keyboard(page, cart_badge(page), backwards=True)
     expect(page.get_by_role("heading", name="Récapitulatif de vos demandes")).to_be_visible()
     activate_with_keyboard(page, page.get_by_role("button", name="Valider réellement"))
-    expect(page.get_by_role("heading", name="Vos demandes ont été traitées")).to_be_visible()
-    expect(page.locator("table[aria-labelledby=remarques] tbody tr")).to_have_count(2)
+    expect(page.get_by_role("heading", name="Vos demandes sont enregistrées : réponse cette nuit")).to_be_visible()
+    expect(page.locator("table[aria-labelledby=recapitulatif-reservations] tbody tr")).to_have_count(2)
     assert Reservation.objects.filter(child=dupont.paolo, state=State.NOT_TRANSMITTED).count() == 2
 
 
@@ -273,7 +276,7 @@ def test_calendar_on_a_phone_lists_the_days_and_books_one(phone_page, dupont, lo
     cart_badge(phone_page).click()
     audit_page(phone_page, label="récapitulatif sur téléphone")
     phone_page.get_by_role("button", name="Valider réellement").click()
-    expect(phone_page.get_by_role("heading", name="Vos demandes ont été traitées")).to_be_visible()
+    expect(phone_page.get_by_role("heading", name="Vos demandes sont enregistrées : réponse cette nuit")).to_be_visible()
     audit_page(phone_page, label="résultat sur téléphone")
     phone_page.goto("/reservations/semaine-type/")
     audit_page(phone_page, label="semaine type sur téléphone")
@@ -301,7 +304,8 @@ def test_parent_cancels_an_accepted_day_from_the_follow_up_and_abandons_a_cart(p
     expect(cancellations).to_have_count(1)
     expect(cancellations.first).to_contain_text("03/12/26")
     page.get_by_role("button", name="Valider réellement").click()
-    expect(page.locator("table[aria-labelledby=remarques] tbody tr")).to_contain_text("Demande d'annulation enregistrée")
+    expect(page.locator("table[aria-labelledby=recapitulatif-reservations] tbody tr")).to_contain_text(
+        "Demande d'annulation enregistrée")
     page.get_by_role("link", name="Suivi des réservations").click()
     expect(page.locator("table.followup-table tbody tr", has_text="03/12/26")).to_contain_text("annulation demandée")
 

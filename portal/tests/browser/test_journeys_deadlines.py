@@ -44,7 +44,10 @@ def test_a_phone_shows_the_deadlines_in_words_on_the_day_list_the_day_page_and_t
     expect(later).to_be_visible()
     # A cancellation deadline at 00:00 is the end of the day before, never "jeudi 3 à 00:00".
     expect(later).to_have_text("Réservable jusqu'au mercredi 9 décembre à 09:00, "
-                               "annulable jusqu'au mercredi 2 décembre à 23:59 — 3,59\u00a0€")
+                               "annulable jusqu'au mercredi 2 décembre à 23:59")
+    # What the day costs is written beside it, not only read out.
+    expect(page.locator("#jour-2026-12-10 .pf-cell-cost")).to_have_text("3,59\u00a0€")
+    expect(page.locator("#jour-2026-12-10 .pf-cell-cost")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text("à 00:00")
     audit_page(page, label="calendar day list (phone)")
 

@@ -88,7 +88,9 @@ def test_reservations_cannot_be_deleted_or_added_in_the_admin(staff_client, stru
 
 
 def test_occurrence_list_shows_places_taken_waiting_list_and_requests(staff_client, structure):
-    occurrence = OccurrenceFactory(activity__structure=structure, activity__limited_places=True, places=2, waiting_places=2)
+    # A day to come: the list opens on today and the coming days (the factory's dates are past by now).
+    occurrence = OccurrenceFactory(activity__structure=structure, activity__limited_places=True, places=2, waiting_places=2,
+                                   date=timezone.localdate() + datetime.timedelta(days=1))
     ReservationFactory(occurrence=occurrence, state=State.ACCEPTED)
     ReservationFactory(occurrence=occurrence, state=State.NOT_TRANSMITTED)
     ReservationFactory(occurrence=occurrence, state=State.WAITING_LIST)
