@@ -5,6 +5,7 @@ waiting mark. Waiting places taken = waiting-listed + not transmitted with the m
 (DESIGN §4). A live reservation is one that still holds (or asks for) a place.
 """
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +17,7 @@ from portal.models import Structure
 
 # Deadline rules and closures live in their own module (the same app, the same table names).
 from .deadline_models import Closure, DeadlineCutoff, DeadlineRule  # noqa: F401 (re-exported: reservations.models.Closure…)
+from .rules.validation import same_structure_errors, times_errors
 
 
 class Activity(models.Model):
@@ -58,6 +60,15 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        errors = times_errors(arrival=self.arrival_time, departure=self.departure_time, earliest=self.arrival_earliest,
+                              latest=self.arrival_latest)
+        related = {field: getattr(self, field).structure_id if getattr(self, f"{field}_id") else None
+                   for field in ("wallet", "tariff", "booking_rule", "cancellation_rule")}
+        errors.update(same_structure_errors(structure_id=self.structure_id, related=related))
+        if errors:
+            raise ValidationError(errors)
 
 
 class Enrolment(models.Model):
@@ -106,6 +117,11 @@ class Occurrence(models.Model):
 
     def __str__(self):
         return f"{self.activity} — {self.date:%d/%m/%Y}"
+
+    def clean(self):
+        errors = times_errors(arrival=self.arrival_time, departure=self.departure_time)
+        if errors:
+            raise ValidationError(errors)
 
 
 class TransmissionRun(models.Model):

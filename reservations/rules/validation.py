@@ -84,3 +84,24 @@ def cutoff_lines_errors(*, kind: str, lines: Iterable[Iterable[int]]) -> list[st
             errors.append(_("Le %(day)s est couvert par %(count)s limites : une seule limite par jour.") % {
                 "day": WEEKDAY_NAMES[day], "count": count})
     return errors
+
+
+def times_errors(*, arrival, departure, earliest=None, latest=None) -> dict[str | None, str]:
+    """The errors of an activity's or a day's times: a day ends after it starts, and the window
+    in which parents type their arrival time (when there is one) is not upside down."""
+    errors: dict[str | None, str] = {}
+    if arrival is not None and departure is not None and departure <= arrival:
+        errors["departure_time"] = _("L'heure de départ doit être après l'heure d'arrivée.")
+    if earliest is not None and latest is not None and latest < earliest:
+        errors["arrival_latest"] = _("L'arrivée au plus tard ne peut pas précéder l'arrivée au plus tôt.")
+    return errors
+
+
+def same_structure_errors(*, structure_id: int | None, related: dict[str, int | None]) -> dict[str | None, str]:
+    """The fields (by name → their structure's id) that point into another structure than the
+    activity's: a wallet, a tariff or a deadline rule of another structure would charge or close
+    its days by someone else's rules."""
+    if structure_id is None:
+        return {}
+    return {field: _("Choisissez un élément de la structure de l'activité.")
+            for field, other in related.items() if other is not None and other != structure_id}
