@@ -2,3 +2,4 @@
 ``billing.admin``: importing the modules registers their ModelAdmins, each once)."""
 from .invoicing import admin as invoicing_admin  # noqa: F401
 from .ledger import admin as ledger_admin  # noqa: F401
+from .payments import admin as payments_admin  # noqa: F401

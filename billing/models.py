@@ -194,3 +194,6 @@ from billing.invoicing.models import (  # noqa: E402, F401 (re-exported: billing
     InvoicingRun,
     InvoicingSettings,
 )
+
+# Online payment (billing/payments/): defined there, registered with the app from here.
+from billing.payments.models import AttemptEvent, PaymentAttempt, ProviderConfig  # noqa: E402, F401

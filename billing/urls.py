@@ -5,4 +5,5 @@ app_name = "billing"
 
 urlpatterns = [
     path("", include("billing.ledger.urls")),
+    path("", include("billing.payments.urls")),
 ]

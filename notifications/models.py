@@ -23,6 +23,7 @@ class OutboxEmail(models.Model):
     class Kind(models.TextChoices):
         NIGHTLY_REPORT = "nightly_report", _("Compte rendu de la nuit")
         INVITATION = "invitation", _("Invitation à choisir son mot de passe")
+        PAYMENT_RECEIPT = "payment_receipt", _("Reçu de paiement en ligne")
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="outbox_emails", verbose_name=_("famille"))
     run = models.ForeignKey(TransmissionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox_emails",

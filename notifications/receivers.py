@@ -1,9 +1,12 @@
-"""notifications listens to reservations and accounts (which must not import us)."""
+"""notifications listens to reservations, billing and accounts (which must not import us)."""
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
+
+from billing.money import format_money
 
 from .models import OutboxEmail
 from .reports import reports_write
@@ -35,6 +38,23 @@ def on_invitation_ready(sender, *, invitation, link, days, **kwargs) -> OutboxEm
         subject=" ".join(render_to_string("notifications/email/invitation_subject.txt", context).split()),
         body_text=render_to_string("notifications/email/invitation.txt", context),
         body_html=render_to_string("notifications/email/invitation.html", context),
+    )
+    if settings.OUTBOX_AUTO_SEND:
+        transaction.on_commit(partial(send_outbox_email.delay, email.pk))
+    return email
+
+
+def on_online_payment_received(sender, *, attempt, payment, **kwargs) -> OutboxEmail:
+    """The receipt of a payment made online: one outbox row in the transaction that recorded
+    the Payment (both commit or neither), sent once it commits."""
+    family = attempt.family
+    context = {"family": family, "structure": family.structure, "attempt": attempt, "payment": payment,
+               "amount": format_money(payment.amount), "history_link": settings.SITE_URL + reverse("billing:payments")}
+    email = OutboxEmail.objects.create(
+        family=family, kind=OutboxEmail.Kind.PAYMENT_RECEIPT, recipient=family.email.strip(),
+        subject=" ".join(render_to_string("notifications/email/payment_receipt_subject.txt", context).split()),
+        body_text=render_to_string("notifications/email/payment_receipt.txt", context),
+        body_html=render_to_string("notifications/email/payment_receipt.html", context),
     )
     if settings.OUTBOX_AUTO_SEND:
         transaction.on_commit(partial(send_outbox_email.delay, email.pk))

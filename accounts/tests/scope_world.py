@@ -17,7 +17,17 @@ from django.utils import timezone
 from accounts.models import StaffMembership, ThrottleLock
 from accounts.services import staff_user_enrol
 from accounts.tests.factories import ChildFactory, FamilyFactory, MessageFactory, StructureFactory, UserFactory
-from billing.models import CreditNote, Invoice, InvoiceLine, InvoicingRun, InvoicingSettings, Payment
+from billing.models import (
+    AttemptEvent,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    InvoicingRun,
+    InvoicingSettings,
+    Payment,
+    PaymentAttempt,
+    ProviderConfig,
+)
 from billing.tests.factories import (
     ConsumptionFactory,
     PaymentAllocationFactory,
@@ -90,6 +100,13 @@ def _structure_rows(label):
                                         recipient=family.email, subject=f"Compte rendu {label}", body_text=label,
                                         status=OutboxEmail.Status.FAILED)
     message = MessageFactory(structure=structure, title=f"Information {label}")
+    provider = ProviderConfig.objects.create(structure=structure, kind=ProviderConfig.Kind.SYSTEMPAY, identifier="12345678",
+                                             secret_test=f"KEY{label}")
+    attempt = PaymentAttempt.objects.create(reference=f"{slug}-attempt", structure=structure, family=family, wallet=wallet,
+                                            provider_config=provider, provider=provider.kind, amount=Decimal("20.00"),
+                                            label=f"Paiement {label}", flag_reason=f"Motif {label}")
+    attempt_event = AttemptEvent.objects.create(attempt=attempt, source=AttemptEvent.Source.PARENT, to_state=attempt.state,
+                                                note=f"Création {label}")
     lock = ThrottleLock.objects.create(digest=f"{slug}-lock", scope="login", kind="id", user=parent,
                                        locked_until=timezone.now() + datetime.timedelta(hours=1))
     invoicing_settings = InvoicingSettings.objects.create(structure=structure, legal_name=f"Régie {label}")
@@ -106,7 +123,7 @@ def _structure_rows(label):
                                             reason=f"Erreur {label}")
     rows = [structure, staff, membership, parent, family, child, wallet, tariff, rate, rule, activity, enrolment, occurrence,
             closure, run, confirmation, reservation, event, cart_line, payment, allocation, consumption, outbox, message,
-            lock, invoicing_settings, invoicing_run, invoice, credit_note]
+            lock, invoicing_settings, invoicing_run, invoice, credit_note, provider, attempt, attempt_event]
     return structure, rows
 
 
