@@ -25,7 +25,7 @@ from portal.models import Structure
 from reservations.models import Activity, Reservation, TransmissionRun
 from reservations.nightly.figures import figures_text, run_figures
 from reservations.nightly.settle import pending_count
-from reservations.nightly.tasks import transmit_structure
+from reservations.nightly.tasks import structure_task
 from reservations.staff.attendance import AttendanceError, attendance_groups, attendance_pdf, attendance_record
 from reservations.staff.selectors import occurrence_of_day, structures_of
 
@@ -92,7 +92,7 @@ class TransmissionRunAdmin(ReadOnlyAdmin):
         form = LaunchForm(request.POST or None, structures=structures)
         if request.method == "POST" and form.is_valid():
             structure = form.cleaned_data["structure"]
-            result = transmit_structure.delay(structure.pk, request.user.pk)
+            result = structure_task().delay(structure.pk, request.user.pk)
             if isinstance(result, EagerResult):  # without a broker the task ran here
                 outcome = result.get()
                 if "skipped" in outcome:

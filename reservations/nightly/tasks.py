@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from portal.models import Structure
+from reservations.models import TransmissionRun
 
 from .run import TransmissionBusy, chunk_settle, transmission_chunks_plan, transmission_finish, transmission_run
 from .watchdog import watchdog_sweep
@@ -34,11 +35,18 @@ logger = logging.getLogger(__name__)
 def nightly_transmission() -> list[int]:
     """Queue one transmission per structure; returns the structure ids queued."""
     ids = list(Structure.objects.order_by("pk").values_list("pk", flat=True))
-    chunked = getattr(settings, "TRANSMISSION_FAN_OUT", "structure") == "chunks"
-    task = transmit_structure_chunked if chunked else transmit_structure
+    task = structure_task()
     for structure_id in ids:
         task.delay(structure_id)
     return ids
+
+
+def structure_task(fan_out: str | None = None):
+    """The task that runs one structure's night: the whole night in one task ("structure"), or
+    cut into chunks shared by the workers ("chunks"); settings.TRANSMISSION_FAN_OUT by default.
+    Beat, the admin's launch button and ``transmit --fan-out`` all go through here."""
+    chunked = (fan_out or settings.TRANSMISSION_FAN_OUT) == "chunks"
+    return transmit_structure_chunked if chunked else transmit_structure
 
 
 def _user(user_id: int | None):
@@ -61,21 +69,27 @@ def transmit_structure(structure_id: int, user_id: int | None = None) -> dict:
 
 @shared_task(name="reservations.tasks.transmit_structure_chunked", acks_late=True)
 def transmit_structure_chunked(structure_id: int, user_id: int | None = None) -> dict:
-    """Start a chunked run of one structure: one ``transmit_chunk`` task per chunk of pending
-    occurrences; a serial run going on makes this one a no-op."""
+    """Start a chunked run of one structure; a serial run going on makes this one a no-op."""
     structure = Structure.objects.get(pk=structure_id)
     try:
-        run, chunks = transmission_chunks_plan(structure=structure, now=timezone.now(), user=_user(user_id),
-                                               chunk_size=getattr(settings, "TRANSMISSION_CHUNK_SIZE", 200))
+        run = chunked_night_queue(structure=structure, user=_user(user_id))
     except TransmissionBusy as exc:
         logger.warning("%s", exc)
         return {"structure": structure.slug, "skipped": str(exc)}
+    return {"structure": structure.slug, "run": run.pk, "chunks": len(run.chunks)}
+
+
+def chunked_night_queue(*, structure: Structure, user=None) -> TransmissionRun:
+    """Create the chunked run of a structure and queue one ``transmit_chunk`` per chunk of
+    pending occurrences (``finish_run`` at once when there is none). Raises TransmissionBusy."""
+    run, chunks = transmission_chunks_plan(structure=structure, now=timezone.now(), user=user,
+                                           chunk_size=settings.TRANSMISSION_CHUNK_SIZE)
     if not chunks:
         finish_run.delay(run.pk)
     for index, occurrence_ids in enumerate(chunks):
         transmit_chunk.delay(run.pk, index, occurrence_ids)
     logger.info("transmission %s: run %s split into %s chunk(s)", structure.slug, run.pk, len(chunks))
-    return {"structure": structure.slug, "run": run.pk, "chunks": len(chunks)}
+    return run
 
 
 @shared_task(name="reservations.tasks.settle_chunk", acks_late=True)

@@ -84,6 +84,24 @@ def test_staff_launch_their_structure_only(staff_client, structure):
     assert Reservation.objects.get(pk=asked.pk).state == State.ACCEPTED
 
 
+def test_the_launch_button_follows_the_fan_out_of_the_night(staff_client, structure, settings,
+                                                         django_capture_on_commit_callbacks):
+    settings.TRANSMISSION_FAN_OUT = "chunks"
+    settings.TRANSMISSION_CHUNK_SIZE = 1
+    family = FamilyFactory(structure=structure)
+    asked = [request(child=ChildFactory(family=family), occurrence=future_day(ActivityFactory(structure=structure)))
+             for _ in range(2)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(LAUNCH, {"structure": structure.pk}, follow=True)
+
+    assert "Transmission terminée pour Mairie de CarteVille" in response.content.decode()
+    run = TransmissionRun.objects.get()
+    assert run.chunked and len(run.chunks) == 2 and sorted(run.chunks_done) == [0, 1]
+    assert run.status == TransmissionRun.Status.FINISHED and run.started_by.username == "agent.carteville"
+    assert {Reservation.objects.get(pk=r.pk).state for r in asked} == {State.ACCEPTED}
+
+
 def test_attendance_sheet_lists_accepted_bookings_present_by_default_and_saves(staff_client, structure):
     activity = ActivityFactory(structure=structure, name="Restauration Scolaire")
     day = future_day(activity, date=timezone.localdate() - datetime.timedelta(days=0))
