@@ -59,7 +59,7 @@ screenshots: install services
 bench: install services
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.billing
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.calendar_page
-	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.batch
+	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.batch --workers 1,2
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.attendance
 
 clean:

@@ -11,6 +11,10 @@ peak memory is the run's own) and prints: requests settled per second, the run's
 duration, its peak memory (max RSS), and the e-mails queued. The database is dropped
 at the end unless --keep. Targets (DESIGN, issue 5): 100,000 requests over 2,000 days
 in ≤ 60 s and ≤ 400 MB.
+
+With ``--workers 1,2`` the same data is copied (CREATE DATABASE … TEMPLATE) before the run and
+the chunked night is timed with each number of real Celery workers on Redis: the speed-up of
+two workers against one (target ≥ 1.6×, issue 16) and whether every copy ends in the same state.
 """
 from __future__ import annotations
 
@@ -151,6 +155,77 @@ def settle() -> None:
     print(json.dumps(figures))
 
 
+END_STATE = """SELECT md5(string_agg(id || ':' || state, ',' ORDER BY id)) || '/' ||
+                     (SELECT count(*) FROM notifications_outboxemail) FROM reservations_reservation"""
+
+
+def end_state(database_url: str) -> str:
+    """A fingerprint of every reservation's state and the number of report e-mails written."""
+    import psycopg2
+
+    parsed = urlparse(database_url)
+    with psycopg2.connect(dbname=parsed.path.lstrip("/"), user=parsed.username or "postgres",
+                          host=parsed.hostname or "127.0.0.1", port=parsed.port or 5432) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(END_STATE)
+            row = cursor.fetchone()
+            return row[0] if row else ""
+
+
+def chunked_night(database_url: str, *, workers: int) -> float:
+    """Seconds for ``transmit --fan-out chunks`` with this many real Celery workers (solo pool,
+    one task at a time each) on Redis; the workers start before the clock and stop after it."""
+    import redis
+
+    broker = os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/7")
+    redis.Redis.from_url(broker).flushdb()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1", "DATABASE_URL": database_url,
+           "CELERY_BROKER_URL": broker, "TRANSMISSION_FAN_OUT": "chunks", "LOG_LEVEL": "WARNING",
+           "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+    celery = str(Path(sys.executable).parent / "celery")
+    logs, processes = [], []
+    for number in range(workers):
+        log = open(f"/tmp/bench-worker-{os.getpid()}-{number}.log", "w+")   # closed in the finally below
+        logs.append(log)
+        processes.append(subprocess.Popen(
+            [celery, "-A", "portal", "worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", "-n", f"bench{number}-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+    try:
+        for log, process in zip(logs, processes, strict=True):
+            deadline = time.monotonic() + 60
+            while "ready." not in Path(log.name).read_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"a worker did not start:\n{Path(log.name).read_text()[-2000:]}")
+                time.sleep(0.2)
+        started = time.perf_counter()
+        command = subprocess.run([sys.executable, "manage.py", "transmit", "--fan-out", "chunks", "--verbosity", "0"],
+                                 cwd=ROOT, env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if command.returncode:
+            raise SystemExit(command.stderr)
+        return elapsed
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        for log in logs:
+            log.close()
+            os.unlink(log.name)
+
+
+def workers_compare(copies: dict[int, str], *, server: str, database_url: str) -> None:
+    seconds, states = {}, {end_state(database_url)}
+    for count, copy in copies.items():
+        copy_url = f"{server.rstrip('/')}/{copy}"
+        seconds[count] = chunked_night(copy_url, workers=count)
+        states.add(end_state(copy_url))
+        print(f"chunked night with {count} worker(s): {seconds[count]:.1f} s")
+    if 1 in seconds and 2 in seconds:
+        print(f"two workers against one: {seconds[1] / seconds[2]:.2f}× faster (target ≥ 1.6×)")
+    print("same end state as the serial run: " + ("yes" if len(states) == 1 else f"NO ({len(states)} different)"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=100_000)
@@ -158,6 +233,10 @@ def main() -> None:
     parser.add_argument("--families", type=int, default=None, help="default: requests / 10")
     parser.add_argument("--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
+    parser.add_argument("--workers", default="", metavar="1,2",
+                        help="also time the chunked night (transmit --fan-out chunks) with these numbers of real "
+                             "Celery workers on Redis (BENCH_BROKER, default redis://127.0.0.1:6379/7), each on a copy "
+                             "of the same data")
     parser.add_argument("--settle-only", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.settle_only:
@@ -171,12 +250,18 @@ def main() -> None:
     admin = admin_connection(args.server)
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
+    copies: dict[int, str] = {}   # number of workers → its copy of the data
     try:
         setup_django(database_url)
         requests = build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout)
         from django.db import connections
 
         connections.close_all()
+        worker_counts = [int(number) for number in args.workers.split(",") if number.strip()]
+        copies.update({count: f"{name}_w{count}" for count in worker_counts})
+        with admin.cursor() as cursor:
+            for copy in copies.values():
+                cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
         child = subprocess.run([sys.executable, "-m", "bench.batch", "--settle-only", database_url], capture_output=True,
                                text=True, cwd=ROOT)
         if child.returncode:
@@ -197,10 +282,15 @@ def main() -> None:
               f"families without address: {counts.get('emails_no_address', 0)}")
         print(f"peak memory of the run (max RSS): {figures['maxrss_mb']:.0f} MB"
               + (f", tracemalloc peak {figures['tracemalloc_peak_mb']:.0f} MB" if "tracemalloc_peak_mb" in figures else ""))
+        if copies:
+            workers_compare(copies, server=args.server, database_url=database_url)
     finally:
         from django.db import connections
 
         connections.close_all()
+        with admin.cursor() as cursor:
+            for copy in copies.values():
+                cursor.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
         if args.keep:
             print(f"database kept: {database_url}")
         else:
