@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory
 from reservations.models import Reservation, ReservationEvent
+from reservations.rules.closures import public_holidays
 from reservations.tests.factories import ActivityFactory, OccurrenceFactory, ReservationFactory
 
 State = Reservation.State
@@ -46,8 +47,14 @@ _next_day = itertools.count(10)
 
 
 def future_day(activity, **kwargs):
-    """An occurrence after today (the factory's default dates lie in the past)."""
-    kwargs.setdefault("date", timezone.localdate() + datetime.timedelta(days=next(_next_day)))
+    """An occurrence after today (the factory's default dates lie in the past), never on a
+    public holiday: the days handed out grow through the whole session, and one falling on
+    Easter Monday is closed to the cart."""
+    if "date" not in kwargs:
+        date = timezone.localdate() + datetime.timedelta(days=next(_next_day))
+        while date in public_holidays(date.year):
+            date = timezone.localdate() + datetime.timedelta(days=next(_next_day))
+        kwargs["date"] = date
     return OccurrenceFactory(activity=activity, **kwargs)
 
 
