@@ -9,7 +9,9 @@
 # apt-get when this runs as root on Debian; otherwise the script stops and says exactly what to
 # install. A PostgreSQL that this script installed gets trust auth for user postgres on the
 # loopback addresses (what the tests' postgres://postgres@127.0.0.1:5432 needs); an existing
-# PostgreSQL is never reconfigured. (The HTML validator of a later issue will add a Java runtime.)
+# PostgreSQL is never reconfigured. The HTML validator of the browser suite (the W3C Nu validator,
+# npm package vnu-jar, a 32 MB jar: installed here from the npm registry into .venv/vnu rather than
+# committed) needs a Java runtime and npm.
 #
 # The decision is `plan` (facts in, actions out), kept apart from the probing and the doing so
 # that portal/tests/test_tooling.py can check it without touching the machine.
@@ -23,17 +25,23 @@ PYTHON_BIN=${PYTHON_BIN:-.venv/bin/python}
 # The shared libraries WeasyPrint 70 loads (gobject, pango, pangoft2, harfbuzz, harfbuzz-subset,
 # fontconfig) and the font the PDF templates ask for.
 WEASYPRINT_PACKAGES="libglib2.0-0 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core"
+VALIDATOR_PACKAGES="default-jre-headless npm"
+VNU_VERSION=26.9.27
+ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VNU_DIR=${VNU_DIR:-$ROOT_DIR/.venv/vnu}
+VNU_JAR=${VNU_JAR:-$VNU_DIR/node_modules/vnu-jar/build/dist/vnu.jar}
 HBA_MARK="# Portail Famille .ci/ensure_services.sh: this script installed PostgreSQL for the test suite"
 
 # --- decision ------------------------------------------------------------------------------
-# plan MODE CAN_INSTALL PG REDIS CHROMIUM_OK WEASYPRINT_OK
+# plan MODE CAN_INSTALL PG REDIS CHROMIUM_OK WEASYPRINT_OK [VALIDATOR_OK]
 #   MODE: test | run; CAN_INSTALL: yes (root with apt-get) | no
 #   PG: up | refused (answers but will not let postgres in without a password) | stopped | absent | remote
 #   REDIS: up | stopped | absent; CHROMIUM_OK, WEASYPRINT_OK: yes | no
+#   VALIDATOR_OK: yes | no — java and npm are there (default yes)
 # Prints one action a line: "install PACKAGES", "trust-postgres", "start postgresql",
 # "start redis", or "tell WHAT" (cannot fix it: explain and fail).
 plan() {
-  local mode=$1 can_install=$2 pg=$3 redis=$4 chromium=$5 weasyprint=$6 packages=""
+  local mode=$1 can_install=$2 pg=$3 redis=$4 chromium=$5 weasyprint=$6 validator=${7:-yes} packages=""
   if [ "$weasyprint" = no ]; then
     if [ "$can_install" = yes ]; then packages="$WEASYPRINT_PACKAGES"; else echo "tell weasyprint"; fi
   fi
@@ -48,6 +56,9 @@ plan() {
     fi
     if [ "$chromium" = no ]; then
       if [ "$can_install" = yes ]; then packages="$packages chromium"; else echo "tell chromium"; fi
+    fi
+    if [ "$validator" = no ]; then
+      if [ "$can_install" = yes ]; then packages="$packages $VALIDATOR_PACKAGES"; else echo "tell validator"; fi
     fi
   fi
   packages=${packages# }
@@ -79,6 +90,11 @@ tell() {
       echo "The Celery integration test needs Redis on 127.0.0.1:$REDIS_PORT. As root: apt-get install redis-server" ;;
     chromium)
       echo "The browser tests need Chromium at $CHROMIUM. As root: apt-get install chromium (or set CHROMIUM_PATH)" ;;
+    validator)
+      echo "The browser tests validate the pages with the W3C Nu validator (Java, installed with npm)."
+      echo "As root: apt-get install $VALIDATOR_PACKAGES" ;;
+    vnu)
+      echo "npm could not install the validator: npm install --prefix $VNU_DIR vnu-jar@$VNU_VERSION (or set VNU_JAR)" ;;
   esac
 }
 
@@ -171,6 +187,15 @@ start_postgresql() {
   return 1
 }
 
+# The Nu validator's jar, from the npm registry, pinned (a VNU_JAR given in the environment wins).
+ensure_vnu() {
+  [ -f "$VNU_JAR" ] && return 0
+  echo "Installing the HTML validator (npm vnu-jar@$VNU_VERSION) into $VNU_DIR."
+  mkdir -p "$VNU_DIR" && npm install --silent --prefix "$VNU_DIR" --no-save --no-audit --no-fund --ignore-scripts \
+    "vnu-jar@$VNU_VERSION" >/dev/null 2>&1
+  [ -f "$VNU_JAR" ] || { tell vnu; return 1; }
+}
+
 start_redis() {
   redis_up && return 0
   echo "Redis is not answering on 127.0.0.1:$REDIS_PORT; starting it."
@@ -186,12 +211,16 @@ main() {
   local mode=${1:-test} dry_run=no failed=0 actions action
   [ "${2:-}" = --dry-run ] && dry_run=yes
   case $mode in test|run) ;; *) echo "usage: $0 test|run [--dry-run]" >&2; return 2 ;; esac
-  local weasyprint pg=remote redis=up chromium=yes
+  local weasyprint pg=remote redis=up chromium=yes validator=yes
   weasyprint=$(weasyprint_state)
   if [ "$mode" = test ]; then
     pg=$(pg_state); redis=$(redis_state); chromium=$(yes_if test -x "$CHROMIUM")
+    validator=$(yes_if sh -c "command -v java && command -v npm")
   fi
-  actions=$(plan "$mode" "$(can_install)" "$pg" "$redis" "$chromium" "$weasyprint")
+  actions=$(plan "$mode" "$(can_install)" "$pg" "$redis" "$chromium" "$weasyprint" "$validator")
+  if [ "$mode" = test ] && [ ! -f "$VNU_JAR" ]; then
+    actions=${actions:+$actions$'\n'}"npm-install vnu-jar@$VNU_VERSION"
+  fi
   if [ "$dry_run" = yes ]; then
     echo "${actions:-nothing to do}"
     return 0
@@ -210,6 +239,7 @@ main() {
         start_postgresql || return 1
         if [ "$(pg_login_state)" = refused ]; then tell postgresql-auth; return 1; fi ;;
       "start redis") start_redis || return 1 ;;
+      "npm-install "*) ensure_vnu || return 1 ;;
     esac
   done <<< "$actions"
   if [ "$weasyprint" = no ] && [ -x "$PYTHON_BIN" ] && ! "$PYTHON_BIN" -c "import weasyprint" >/dev/null 2>&1; then

@@ -22,8 +22,8 @@ def _bash(command, **env):
                           env={**os.environ, **env})
 
 
-def plan(mode, can_install, pg, redis, chromium, weasyprint):
-    result = _bash(f'source "{SCRIPT}" && plan {mode} {can_install} {pg} {redis} {chromium} {weasyprint}')
+def plan(mode, can_install, pg, redis, chromium, weasyprint, validator="yes"):
+    result = _bash(f'source "{SCRIPT}" && plan {mode} {can_install} {pg} {redis} {chromium} {weasyprint} {validator}')
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
@@ -57,6 +57,12 @@ def test_a_test_database_on_another_host_is_left_alone():
     assert plan("test", "yes", "remote", "up", "yes", "yes") == []
 
 
+def test_the_html_validator_needs_java_and_npm_for_the_tests_only():
+    assert plan("test", "yes", "up", "up", "yes", "yes", "no") == ["install default-jre-headless npm"]
+    assert plan("test", "no", "up", "up", "yes", "yes", "no") == ["tell validator"]
+    assert plan("run", "yes", "up", "up", "yes", "yes", "no") == []
+
+
 def test_make_run_only_needs_the_weasyprint_libraries():
     assert plan("run", "yes", "absent", "absent", "no", "no") == [f"install {WEASYPRINT_LIBS}"]
     assert plan("run", "no", "absent", "absent", "no", "no") == ["tell weasyprint"]
@@ -69,6 +75,8 @@ def test_make_run_only_needs_the_weasyprint_libraries():
     ("redis", ["apt-get install redis-server"]),
     ("chromium", ["apt-get install chromium", "CHROMIUM_PATH"]),
     ("weasyprint", [f"apt-get install {WEASYPRINT_LIBS}"]),
+    ("validator", ["apt-get install default-jre-headless npm"]),
+    ("vnu", ["npm install --prefix", "vnu-jar@", "VNU_JAR"]),
 ])
 def test_each_explanation_says_exactly_what_to_install_or_configure(what, says):
     result = _bash(f'source "{SCRIPT}" && tell {what}')

@@ -63,9 +63,29 @@ def assert_no_horizontal_scroll(page, *, label=None):
     )
 
 
-def audit_page(page, *, label=None, phone=True):
-    """axe on the page as it is, then (optionally) the phone width check; restores the viewport."""
+def page_source(page):
+    """The HTML the server sends for the page's address (what a validator must read, before the
+    browser repairs it); the page as it stands when that address answers only POST."""
+    response = page.context.request.get(page.url, max_redirects=0)
+    if response.status in (301, 302, 303, 405):
+        return page.content()
+    return response.text()
+
+
+def assert_valid_html(page, *, label=None):
+    """The W3C Nu validator finds no error in the page's HTML."""
+    from .validator import html_errors
+
+    errors = html_errors(page_source(page))
+    assert not errors, f"Nu validator: {len(errors)} error(s) on {label or page.url}:\n" + "\n".join(errors[:15])
+
+
+def audit_page(page, *, label=None, phone=True, validate=True):
+    """axe on the page as it is, the Nu validator on its HTML, then (optionally) the phone width
+    check; restores the viewport."""
     assert_no_serious_axe_violations(page, label=label)
+    if validate:
+        assert_valid_html(page, label=label)
     if phone:
         before = page.viewport_size
         assert_no_horizontal_scroll(page, label=label)

@@ -161,3 +161,35 @@ def test_follow_up_table_scrolls_by_keyboard_on_a_phone_when_nothing_is_cancella
     expect(rows).to_have_count(2)
     expect(rows.get_by_role("button")).to_have_count(0)
     audit_page(phone_page, label="suivi sans annulation possible (téléphone)")
+
+
+def test_the_same_pages_in_english_pass_axe_and_the_html_validator(page, login_as, every_state, live_server):
+    """The English catalogue changes every string: the pages must stay valid and accessible."""
+    from django.conf import settings
+
+    from .conftest import PHONE
+
+    login_as(page.context, every_state["user"])
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+    paolo = every_state["paolo"].pk
+    urls = [
+        "/",
+        f"/reservations/?child={paolo}&activity={every_state['activity'].pk}&month=2026-12",
+        f"/reservations/?child={paolo}&activity=toutes&month=2026-12",
+        f"/reservations/?child={paolo}&activity=toutes&month=2026-11",
+        f"/reservations/jour/2026-12-08/?child={paolo}",
+        "/reservations/panier/",
+        f"/reservations/semaine-type/?child={paolo}",
+        "/reservations/suivi/?du=2026-11-01&au=2026-12-31&type=tous",
+        "/facturation/historiques/consommations/",
+        "/facturation/historiques/reglements/",
+        "/facturation/solde/",
+        "/compte/profil/",
+    ]
+    for url in urls:
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        audit_page(page, label=f"{url} (en)")
+    page.set_viewport_size(PHONE)
+    page.goto(urls[1])
+    audit_page(page, label="calendar (en, phone)")
