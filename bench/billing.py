@@ -3,7 +3,8 @@
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python -m bench.billing
 Creates its own throwaway PostgreSQL database (test_bench_billing_<pid>) through
 Django's test-database machinery, fills it, measures, prints the medians and drops it.
-Targets (dev machine): page ≤ 50 ms, xlsx of 10 000 lines ≤ 2 s, PDF of a month ≤ 1 s.
+Targets (dev machine, issue 16): page ≤ 50 ms, xlsx of 10 000 lines ≤ 0.8 s, PDF of a month ≤ 0.4 s
+(the CPU time is printed beside each median: on a loaded machine it is the figure to compare).
 """
 import datetime
 import os
@@ -22,7 +23,7 @@ django.setup()
 settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_bench_billing_{os.getpid()}"
 settings.ALLOWED_HOSTS = ["*"]
 
-TARGETS = {"page": 0.050, "xlsx": 2.0, "pdf": 1.0}
+TARGETS = {"page": 0.050, "xlsx": 0.8, "pdf": 0.4}
 MONTH_LINES = 80
 
 
