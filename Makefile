@@ -61,6 +61,7 @@ bench: install services
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.calendar_page
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.batch --workers 1,2
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.attendance
+	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.rush
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .mypy_cache .ruff_cache

@@ -3,7 +3,9 @@
 - Rows are locked FOR UPDATE in primary-key order (``rows_lock``, ``occurrences_lock``): two
   transactions locking overlapping rows take them in the same order, so they never wait on
   each other in a cycle. Every write on a day (the cart's confirmation, the night, a staff
-  decision, attendance) locks the occurrence first, then its reservations.
+  decision, attendance) locks the occurrence first, then its reservations. The cart's
+  confirmation takes it last and briefly: reservations.counters.occurrences_claim locks the
+  days and reads their place counters in one round trip, after every check is done.
 - A parent's confirmation waits at most LOCK_TIMEOUT for its locks (``busy_after_timeout``):
   past that, or in a deadlock, it becomes CartBusy — a polite "try again in a moment",
   never a 500, never a half-recorded cart.

@@ -102,9 +102,17 @@ class Occurrence(models.Model):
     waiting_places = models.PositiveIntegerField(_("places en liste d'attente"), default=0)
     # Closed by staff (a strike, a trip cancelled): nothing can be booked and the night refuses its requests.
     is_closed = models.BooleanField(_("fermée"), default=False)
-    # Places counted on the occurrences reservations.rules loads (annotations, not columns).
+    # The day's counters (DESIGN §4's counting), kept by a database trigger on the reservations
+    # in the same transaction as every write that changes them (reservations.counters): the
+    # cart's confirmation claims a place by reading them under the day's lock. Never written
+    # by save() (an admin form loaded a minute ago would put back old numbers).
+    places_taken = models.PositiveIntegerField(_("places prises"), default=0, editable=False)
+    waiting_places_taken = models.PositiveIntegerField(_("places en liste d'attente prises"), default=0, editable=False)
+    # Places counted on the occurrences reservations.rules loads (attributes set from the rows, not columns).
     taken: int
     waiting_taken: int
+
+    COUNTERS = ("places_taken", "waiting_places_taken")
 
     structure_path = "activity__structure"
 
@@ -122,6 +130,13 @@ class Occurrence(models.Model):
         errors = times_errors(arrival=self.arrival_time, departure=self.departure_time)
         if errors:
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        """An update writes every field but the counters (only the trigger writes those)."""
+        if not self._state.adding and self.pk is not None and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [field.name for field in self._meta.concrete_fields
+                                       if not field.primary_key and field.name not in self.COUNTERS]
+        super().save(*args, **kwargs)
 
 
 class TransmissionRun(models.Model):

@@ -1,29 +1,50 @@
 """The cart's confirmation ("Valider réellement", DESIGN §4 step 3): one transaction.
 
-The occurrences are locked (sorted order), every line is re-checked against deadlines
-and places at that moment, then recorded: a request "Non transmise", maybe with the
-waiting mark, or nothing ("Non traitée, activité complète"); cancellations of accepted
-or waiting-listed requests become cancellation requests.
+Every line is re-checked against deadlines and places at that moment, then recorded: a
+request "Non transmise", maybe with the waiting mark, or nothing ("Non traitée, activité
+complète"); cancellations of accepted or waiting-listed requests become cancellation
+requests.
+
+Rush hour (issue 15): hundreds of parents confirm the same day within seconds, so the
+day's lock is held for as little as possible. In the transaction, in this order:
+
+1. the family's own cart lines are locked (no other family waits on them), its context
+   loaded, every deadline checked, every price quoted and every row built (``_prepare``);
+2. the days are locked and their counters read in one statement
+   (reservations.counters.occurrences_claim) — the day's lock is taken only now;
+3. what ``_prepare`` read about this family's requests on those days is checked to be still
+   true (one query; if the night or staff changed one in between, step 1 is done again,
+   under the lock this time), then places are given from the counters in Python;
+4. the rows are written in a few set-based statements (the trigger adds them to the
+   counters) and the transaction commits, releasing the lock.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import time
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from reservations.locking import busy_after_timeout, occurrences_lock, rows_lock
-from reservations.models import CartConfirmation, CartLine, Occurrence, Reservation, ReservationEvent
+from reservations.counters import Claim, occurrences_claim, requests_key
+from reservations.locking import busy_after_timeout, rows_lock
+from reservations.models import CartConfirmation, CartLine, Reservation, ReservationEvent
 from reservations.rules.availability import CANCEL, book_reason, cancel_reason, price, windows
 from reservations.rules.context import Context, load_context
-from reservations.rules.places import hold_of, places_left
+from reservations.rules.places import hold_of
 
 from .cart import BookingRefused
 from .results import ConfirmationResult, LineResult, Outcome
 from .summary import changes_since_summary, summary_shown
+from .writes import confirmation_write
 
 State = Reservation.State
 Kind = ReservationEvent.Kind
+
+# What a prepared line does once the days are locked.
+REFUSE, CANCEL_NOW, CANCEL_REQUEST, BOOK = "refuse", "cancel_now", "cancel_request", "book"
 
 
 def cart_confirm(*, family, token: str, summary_fingerprint: str, now: datetime.datetime, user=None) -> ConfirmationResult:
@@ -34,7 +55,8 @@ def cart_confirm(*, family, token: str, summary_fingerprint: str, now: datetime.
     are required. ``now`` (aware) is the moment the deadlines are checked against;
     ``user`` is recorded as the actor of the events (the parent, or staff booking on the
     family's behalf). The same token replayed records nothing twice and returns the stored
-    result (``replayed=True``).
+    result (``replayed=True``). The result's ``lock_held`` is how long the days stayed
+    locked (seconds, None when no day was locked).
 
     Raises SummaryNotShown (a BookingRefused: no summary shown, another family's, or more
     than an hour old), BookingRefused (a token of another family already used) or
@@ -45,16 +67,15 @@ def cart_confirm(*, family, token: str, summary_fingerprint: str, now: datetime.
     if existing is not None:
         return _replayed(existing, family)
     shown.check_fresh()
+    clock = _LockClock()
     with busy_after_timeout():
         try:
             with transaction.atomic():
                 confirmation = CartConfirmation.objects.create(family=family, token=shown.confirmation_id)
         except IntegrityError:   # the same token confirmed at the same moment (a double click)
             return _replayed(CartConfirmation.objects.get(token=shown.confirmation_id), family)
-        result = _confirm_locked(family=family, confirmation=confirmation, seen=shown.seen, now=now, user=user)
-        confirmation.result = result.to_json()
-        confirmation.save(update_fields=["result"])
-        return result
+        result = _confirm(family=family, confirmation=confirmation, seen=shown.seen, now=now, user=user, clock=clock)
+    return dataclasses.replace(result, lock_held=clock.held())
 
 
 def _replayed(confirmation: CartConfirmation, family) -> ConfirmationResult:
@@ -63,91 +84,203 @@ def _replayed(confirmation: CartConfirmation, family) -> ConfirmationResult:
     return ConfirmationResult.from_json(confirmation.result, replayed=True)
 
 
-def _confirm_locked(*, family, confirmation, seen, now, user) -> ConfirmationResult:
-    """Lock (the family's cart lines, then their days in id order), re-check, write."""
-    lines = rows_lock(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity"))
+class _LockClock:
+    """When the days were locked; ``held()`` after the commit is how long they stayed so."""
+
+    def __init__(self) -> None:
+        self.locked_at: float | None = None
+
+    def start(self) -> None:
+        self.locked_at = time.perf_counter()
+
+    def held(self) -> float | None:
+        return None if self.locked_at is None else time.perf_counter() - self.locked_at
+
+
+@dataclass
+class _Step:
+    """One cart line worked out before the days are locked."""
+
+    line: CartLine
+    action: str                                   # REFUSE / CANCEL_NOW / CANCEL_REQUEST / BOOK
+    result: LineResult | None = None              # REFUSE: the line's result, final
+    reservation: Reservation | None = None        # the existing request (cancels) or the new one, unsaved (BOOK)
+    limited: bool = False
+
+
+@dataclass
+class _Plan:
+    ctx: Context
+    steps: list[_Step]
+    changes: list[str]
+
+    @property
+    def days(self) -> list[int]:
+        return sorted({step.line.occurrence_id for step in self.steps if step.action != REFUSE})
+
+
+def _confirm(*, family, confirmation, seen, now, user, clock: _LockClock) -> ConfirmationResult:
     token = str(confirmation.token)
+    lines = rows_lock(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity"))
     if not lines:
-        return ConfirmationResult(token=token)
+        result = ConfirmationResult(token=token)
+        confirmation_write(confirmation=confirmation, result=result.to_json(), booked=[], cancel_now=[], cancel_request=[],
+                           now=now, user=user, notes={})
+        return result
+    CartLine.objects.filter(id__in=[line.id for line in lines]).delete()   # ours, locked: gone at commit
+    plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation)
+    claims: dict[int, Claim] = {}
+    children = sorted({line.child_id for line in lines})
+    if plan.days:
+        claims = occurrences_claim(plan.days, family_id=family.pk, child_ids=children)
+        clock.start()
+        if _requests_changed(plan, claims) or _closing_changed(plan, claims):
+            # The night or staff changed this family's requests (or closed a day) since they
+            # were read: read everything again, under the lock this time.
+            plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation)
+            claims.update(occurrences_claim(set(plan.days) - set(claims), family_id=family.pk, child_ids=children))
+        elif _availability_changed(plan, claims):
+            plan.changes = _changes_at(plan, claims, lines, seen)
+    return _write(plan, claims, confirmation=confirmation, token=token, now=now, user=user)
+
+
+def _prepare(*, family, lines, seen, now, confirmation) -> _Plan:
+    """Everything that needs no lock: the context, deadlines, prices, the rows to write."""
     occurrence_ids = sorted({line.occurrence_id for line in lines})
-    occurrences_lock(occurrence_ids)
     ctx = load_context(
         family=family, child_ids=sorted({line.child_id for line in lines}),
         start=min(line.occurrence.date for line in lines), end=max(line.occurrence.date for line in lines),
         now=now, occurrence_ids=occurrence_ids,
     )
-    changes = changes_since_summary(ctx, lines, seen)
     ordered = sorted(lines, key=lambda line: (line.occurrence.date, line.occurrence.activity.position, line.occurrence_id,
                                              line.child.first_name, line.id))
-    results = [_apply_line(ctx, line, confirmation=confirmation, now=now, user=user) for line in ordered]
-    CartLine.objects.filter(id__in=[line.id for line in lines]).delete()
-    return ConfirmationResult(token=token, lines=results, changes=changes)
+    steps = [_step(ctx, line, confirmation=confirmation, now=now) for line in ordered]
+    plan = _Plan(ctx=ctx, steps=steps, changes=changes_since_summary(ctx, lines, seen))
+    return plan
 
 
-def _apply_line(ctx: Context, line: CartLine, *, confirmation, now, user) -> LineResult:
+def _requests_changed(plan: _Plan, claims: dict[int, Claim]) -> bool:
+    """Whether this family's live requests on a locked day differ from those ``_prepare`` read."""
+    read: dict[int, list] = {pk: [] for pk in claims}
+    for reservation in plan.ctx.reservations.values():
+        if reservation.occurrence_id in read:
+            read[reservation.occurrence_id].append((reservation.pk, reservation.state, reservation.waiting_mark,
+                                                    reservation.cancel_requested_at))
+    return any(requests_key(read[pk]) != claim.requests for pk, claim in claims.items())
+
+
+def _closing_changed(plan: _Plan, claims: dict[int, Claim]) -> bool:
+    return any(plan.ctx.occurrences[pk].is_closed != claim.is_closed for pk, claim in claims.items())
+
+
+def _free(places: int, waiting_places: int, taken: int, waiting_taken: int) -> tuple[bool, bool]:
+    return places - taken > 0, waiting_places - waiting_taken > 0
+
+
+def _availability_changed(plan: _Plan, claims: dict[int, Claim]) -> bool:
+    """Whether a locked day now has (or lacks) a free place or waiting place it did not
+    when the summary's comparison was made (then the comparison is made again)."""
+    for pk, claim in claims.items():
+        occurrence = plan.ctx.occurrences[pk]
+        if not occurrence.activity.limited_places:
+            continue
+        before = _free(occurrence.places, occurrence.waiting_places, occurrence.taken, occurrence.waiting_taken)
+        if before != _free(claim.places, claim.waiting_places, claim.taken, claim.waiting_taken):
+            return True
+    return False
+
+
+def _changes_at(plan: _Plan, claims: dict[int, Claim], lines, seen) -> list[str]:
+    """What changed since the summary, with the days' numbers as locked."""
+    for pk, claim in claims.items():
+        occurrence = plan.ctx.occurrences[pk]
+        occurrence.places, occurrence.waiting_places = claim.places, claim.waiting_places
+        occurrence.taken, occurrence.waiting_taken = claim.taken, claim.waiting_taken
+    return changes_since_summary(plan.ctx, lines, seen)
+
+
+def _line_result(ctx: Context, line: CartLine, outcome: Outcome, *, cost=None, reason: str = "") -> LineResult:
     occurrence = ctx.occurrences[line.occurrence_id]
     arrival = line.arrival_time or occurrence.arrival_time
+    return LineResult(date=occurrence.date, activity=occurrence.activity.name, child=line.child.first_name,
+                      arrival=arrival.strftime("%H:%M"), departure=occurrence.departure_time.strftime("%H:%M"),
+                      action=line.action, outcome=outcome, observation=outcome.observation(reason), cost=cost)
 
-    def result(outcome: Outcome, *, cost=None, reason: str = "") -> LineResult:
-        return LineResult(date=occurrence.date, activity=occurrence.activity.name, child=line.child.first_name,
-                          arrival=arrival.strftime("%H:%M"), departure=occurrence.departure_time.strftime("%H:%M"),
-                          action=line.action, outcome=outcome, observation=outcome.observation(reason), cost=cost)
 
+def _step(ctx: Context, line: CartLine, *, confirmation, now) -> _Step:
+    """Decide one line as far as possible without the places: refused now, or what to write."""
+    occurrence = ctx.occurrences[line.occurrence_id]
     window = windows(ctx, occurrence)
     key = (line.child_id, occurrence.id)
     if line.action == CANCEL:
         reason = cancel_reason(ctx, occurrence, line.child_id, window=window)
         if reason:
-            return result(Outcome.REFUSED, reason=reason)
+            return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED, reason=reason))
         reservation = ctx.reservations[key]
-        if reservation.state == State.NOT_TRANSMITTED:
-            _release(occurrence, reservation)
-            reservation.state = State.CANCELLED
-            reservation.save(update_fields=["state"])
-            ReservationEvent.objects.create(reservation=reservation, kind=Kind.CANCELLED_BEFORE_TRANSMISSION,
-                                            from_state=State.NOT_TRANSMITTED, to_state=State.CANCELLED, actor=user,
-                                            note=_("Annulée avant transmission"))
-            del ctx.reservations[key]
-            return result(Outcome.CANCELLED, cost=reservation.cost)
-        reservation.cancel_requested_at = now
-        reservation.save(update_fields=["cancel_requested_at"])
-        ReservationEvent.objects.create(reservation=reservation, kind=Kind.CANCEL_REQUESTED, from_state=reservation.state,
-                                        to_state=reservation.state, actor=user, note=_("Demande d'annulation"))
-        return result(Outcome.CANCEL_REQUESTED, cost=reservation.cost)
-
+        return _Step(line, CANCEL_NOW if reservation.state == State.NOT_TRANSMITTED else CANCEL_REQUEST,
+                     reservation=reservation)
     reason = book_reason(ctx, occurrence, line.child_id, hold=hold_of(ctx.reservations.get(key)), window=window,
                          check_places=False)
     if reason:
-        return result(Outcome.REFUSED, reason=reason)
+        return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED, reason=reason))
     quoted = price(ctx, occurrence, arrival=line.arrival_time)
     if quoted is None:
-        return result(Outcome.REFUSED, reason=_("aucun tarif ne s'applique ce jour-là."))
-    left, waiting_left = places_left(occurrence)
-    waiting_mark = False
-    if left is not None and left <= 0:
-        if not waiting_left:
-            return result(Outcome.FULL)
-        waiting_mark = True
-    reservation = Reservation.objects.create(
-        family=confirmation.family, child=line.child, occurrence=occurrence, state=State.NOT_TRANSMITTED,
-        waiting_mark=waiting_mark,
-        arrival_time=arrival, departure_time=occurrence.departure_time, unit_price=quoted.unit_price,
-        quantity=quoted.quantity, cost=quoted.total, submitted_at=now, confirmation=confirmation,
+        return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED,
+                                                       reason=_("aucun tarif ne s'applique ce jour-là.")))
+    reservation = Reservation(
+        family=confirmation.family, child=line.child, occurrence_id=occurrence.id, state=State.NOT_TRANSMITTED,
+        arrival_time=line.arrival_time or occurrence.arrival_time, departure_time=occurrence.departure_time,
+        unit_price=quoted.unit_price, quantity=quoted.quantity, cost=quoted.total, submitted_at=now,
+        confirmation=confirmation,
     )
-    ReservationEvent.objects.create(reservation=reservation, kind=Kind.REQUESTED, from_state="",
-                                    to_state=State.NOT_TRANSMITTED, actor=user,
-                                    note=_("Mise en liste d'attente") if waiting_mark else "")
-    ctx.reservations[key] = reservation
-    if waiting_mark:
-        occurrence.waiting_taken += 1
-        return result(Outcome.WAITING, cost=quoted.total)
-    occurrence.taken += 1
-    return result(Outcome.BOOKED, cost=quoted.total)
+    return _Step(line, BOOK, reservation=reservation, limited=occurrence.activity.limited_places)
 
 
-def _release(occurrence: Occurrence, reservation: Reservation) -> None:
-    """Keep the in-memory counts right when a not-transmitted request is withdrawn."""
-    if reservation.waiting_mark:
-        occurrence.waiting_taken = max(occurrence.waiting_taken - 1, 0)
-    else:
-        occurrence.taken = max(occurrence.taken - 1, 0)
+def _write(plan: _Plan, claims: dict[int, Claim], *, confirmation, token: str, now, user) -> ConfirmationResult:
+    """Give the places from the locked counters, in the lines' order, and write everything
+    in one statement (reservations.booking.writes). Runs under the days' lock: no query but
+    the writes."""
+    ctx = plan.ctx
+    taken = {pk: [claim.taken, claim.waiting_taken] for pk, claim in claims.items()}
+    results: list[LineResult] = []
+    cancel_now: list[Reservation] = []
+    cancel_request: list[Reservation] = []
+    booked: list[Reservation] = []
+    for step in plan.steps:
+        line, reservation = step.line, step.reservation
+        if step.action == REFUSE:
+            assert step.result is not None
+            results.append(step.result)
+            continue
+        assert reservation is not None
+        counts = taken[line.occurrence_id]
+        if step.action == CANCEL_NOW:
+            counts[1 if reservation.waiting_mark else 0] -= 1     # its place is free for the next lines
+            cancel_now.append(reservation)
+            results.append(_line_result(ctx, line, Outcome.CANCELLED, cost=reservation.cost))
+            continue
+        if step.action == CANCEL_REQUEST:
+            cancel_request.append(reservation)
+            results.append(_line_result(ctx, line, Outcome.CANCEL_REQUESTED, cost=reservation.cost))
+            continue
+        claim = claims[line.occurrence_id]
+        outcome = Outcome.BOOKED
+        if step.limited and claim.places - counts[0] <= 0:
+            if claim.waiting_places - counts[1] <= 0:
+                results.append(_line_result(ctx, line, Outcome.FULL))
+                continue
+            outcome = Outcome.WAITING
+        reservation.waiting_mark = outcome == Outcome.WAITING
+        counts[1 if reservation.waiting_mark else 0] += 1
+        booked.append(reservation)
+        results.append(_line_result(ctx, line, outcome, cost=reservation.cost))
+    result = ConfirmationResult(token=token, lines=results, changes=plan.changes)
+    confirmation_write(confirmation=confirmation, result=result.to_json(), booked=booked, cancel_now=cancel_now,
+                       cancel_request=cancel_request, now=now, user=user, notes=_notes())
+    return result
+
+
+def _notes() -> dict[str, str]:
+    """The events' notes, in the language of the request."""
+    return {"waiting": _("Mise en liste d'attente"), "cancelled": _("Annulée avant transmission"),
+            "cancel_requested": _("Demande d'annulation")}

@@ -96,6 +96,8 @@ class ConfirmationResult:
     lines: list[LineResult] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     replayed: bool = False       # the token had been confirmed already: nothing was recorded this time
+    # How long the days stayed locked, in seconds (None: none was); not stored.
+    lock_held: float | None = field(default=None, compare=False)
 
     @property
     def recorded_count(self) -> int:

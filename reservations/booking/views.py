@@ -230,7 +230,10 @@ def confirm(request):
         return response
     except BookingRefused as refused:
         return _refuse(request, refused.message, back=reverse("reservations:cart"))
-    return redirect("reservations:confirmation", token=result.token)
+    response = redirect("reservations:confirmation", token=result.token)
+    if result.lock_held is not None:   # how long the days stayed locked (bench/rush.py reads it)
+        response["Server-Timing"] = f"lock;dur={result.lock_held * 1000:.2f}"
+    return response
 
 
 @require_GET

@@ -1,16 +1,18 @@
 """Many parents confirming at the same moment on one day: exactly P placed, W waiting, the rest full.
 
 Real threads, each with its own PostgreSQL connection, released together by a barrier.
-The control runs the same confirmation with the day's lock replaced by nothing (patched
-here, in the test: production code has no switch for it) and shows the overbooking.
+The control runs the same confirmation with the day's counters read without the lock
+(patched here, in the test: production code has no switch for it) and shows the
+overbooking. After every storm the counters equal a recount from the rows.
 """
+import datetime
 import threading
 
 import pytest
 from django.db import connection, connections, transaction
 
 from accounts.tests.factories import ChildFactory, FamilyFactory
-from reservations import locking
+from reservations import counters, locking
 from reservations.booking import confirmation
 from reservations.booking.summary import cart_summary
 from reservations.models import CartLine, Occurrence, Reservation
@@ -76,21 +78,51 @@ def test_simultaneous_confirmations_place_exactly_p_and_wait_list_exactly_w():
 
 
 def test_control_without_the_lock_overbooks(monkeypatch):
-    """Same crowd, the day's lock removed and every thread reading the counts before anyone writes."""
+    """Same crowd, the day's counters read without the lock and every thread reading them
+    before anyone writes: everybody "gets" one of the 3 places."""
     occurrence, families = crowd()
     after_check = threading.Barrier(len(families))
-    read_the_counts = confirmation.load_context
 
-    def read_then_wait_for_the_others(**kwargs):
-        context = read_the_counts(**kwargs)
+    def read_without_lock_then_wait_for_the_others(occurrence_ids, *, family_id, child_ids):
+        rows = (Occurrence.objects.filter(pk__in=sorted(occurrence_ids))
+                .values_list("pk", "places", "waiting_places", "places_taken", "waiting_places_taken", "is_closed"))
+        claims = {pk: counters.Claim(*numbers, requests="") for pk, *numbers in rows}   # no earlier request
         after_check.wait(timeout=10)
-        return context
+        return claims
 
-    monkeypatch.setattr(confirmation, "occurrences_lock", lambda occurrence_ids: None)
-    monkeypatch.setattr(confirmation, "load_context", read_then_wait_for_the_others)
+    monkeypatch.setattr(confirmation, "occurrences_claim", read_without_lock_then_wait_for_the_others)
     outcomes = run_together(families)
-    assert outcomes.count("booked") == PARENTS  # everybody "got" one of the 3 places
+    assert outcomes.count("booked") == PARENTS
     assert Reservation.objects.filter(occurrence=occurrence, waiting_mark=False).count() > PLACES
+    # The trigger still counted every row: the counter is true, and shows the overbooking.
+    occurrence.refresh_from_db()
+    assert occurrence.places_taken == PARENTS > occurrence.places
+    assert counters.counters_recount() == []
+
+
+def test_storm_on_hot_and_spread_days_leaves_counters_equal_to_a_recount():
+    """Two crowds at once: 12 families on one day, 12 spread over 4 days of 2 places (3 each)."""
+    occurrence, families = crowd(parents=12)
+    spread_world = make_world(places=2, waiting=0, start=NOW.date().replace(day=30) + datetime.timedelta(days=4),
+                              end=NOW.date().replace(day=30) + datetime.timedelta(days=10))
+    spread_days = sorted(spread_world.occurrences.values(), key=lambda day: day.date)[:4]
+    spread_families = []
+    for index in range(12):
+        family = FamilyFactory(structure=spread_world.structure)
+        child = ChildFactory(family=family)
+        EnrolmentFactory(child=child, activity=spread_world.activity)
+        CartLine.objects.create(family=family, child=child, occurrence=spread_days[index % 4], action="book")
+        spread_families.append(family)
+    outcomes = run_together(families + spread_families)
+    assert outcomes.count("booked") == PLACES + 4 * 2
+    assert outcomes.count("waiting") == WAITING
+    assert outcomes.count("full") == 12 - PLACES - WAITING + 4 * 1
+    assert counters.counters_recount() == []
+    for day in [occurrence, *spread_days]:
+        day.refresh_from_db()
+        booked = Reservation.objects.filter(occurrence=day, state=Reservation.State.NOT_TRANSMITTED)
+        assert day.places_taken == booked.filter(waiting_mark=False).count() == day.places
+        assert day.waiting_places_taken == booked.filter(waiting_mark=True).count()
 
 
 def test_lock_timeout_becomes_a_polite_busy_error(monkeypatch):

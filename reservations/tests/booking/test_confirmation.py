@@ -186,6 +186,42 @@ def test_busy_lock_becomes_cart_busy(monkeypatch):
     def boom(**kwargs):
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr(confirmation, "_confirm_locked", boom)
+    monkeypatch.setattr(confirmation, "_confirm", boom)
     with pytest.raises(CartBusy):
         confirm(world)
+
+
+def test_a_request_answered_between_the_checks_and_the_lock_is_read_again_under_the_lock(monkeypatch):
+    """The checks run before the day's lock: if the night accepts the request the parent
+    cancels in between, the confirmation reads it again under the lock and records a
+    cancellation request, not a withdrawal of a request not transmitted."""
+    world = make_world()
+    child, occurrence = world.children[0], world.occurrences[D(2026, 12, 1)]
+    cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
+    confirm(world)
+    reservation = Reservation.objects.get()
+    cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW)
+    prepared = []
+    real_prepare = confirmation._prepare
+
+    def prepare_then_the_night_accepts(**kwargs):
+        plan = real_prepare(**kwargs)
+        if not prepared:
+            Reservation.objects.filter(pk=reservation.pk).update(state=State.ACCEPTED)
+        prepared.append(plan)
+        return plan
+
+    monkeypatch.setattr(confirmation, "_prepare", prepare_then_the_night_accepts)
+    result = confirm(world)
+    assert len(prepared) == 2   # read again under the lock
+    reservation.refresh_from_db()
+    assert result.lines[0].outcome == "cancel_requested"
+    assert reservation.state == State.ACCEPTED and reservation.cancel_requested_at == NOW
+
+
+def test_the_confirmation_says_how_long_the_day_stayed_locked():
+    world = make_world()
+    cart_toggle(family=world.family, child=world.children[0], occurrence=world.occurrences[D(2026, 12, 1)], now=NOW)
+    result = confirm(world)
+    assert result.lock_held is not None and 0 < result.lock_held < 5
+    assert CartConfirmation.objects.get().result["lines"][0]["outcome"] == "booked"
