@@ -126,17 +126,17 @@ class Occurrence(models.Model):
     def __str__(self):
         return f"{self.activity} — {self.date:%d/%m/%Y}"
 
-    def clean(self):
-        errors = times_errors(arrival=self.arrival_time, departure=self.departure_time)
-        if errors:
-            raise ValidationError(errors)
-
     def save(self, *args, **kwargs):
         """An update writes every field but the counters (only the trigger writes those)."""
         if not self._state.adding and self.pk is not None and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [field.name for field in self._meta.concrete_fields
                                        if not field.primary_key and field.name not in self.COUNTERS]
         super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = times_errors(arrival=self.arrival_time, departure=self.departure_time)
+        if errors:
+            raise ValidationError(errors)
 
 
 class TransmissionRun(models.Model):
