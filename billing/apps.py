@@ -8,4 +8,9 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         # The family-at-a-glance panel (accounts.staff_panels: accounts cannot read the ledger).
+        # Payments settle invoices (billing.invoicing.settlement), whoever records them.
+        from .invoicing.receivers import on_payment_recorded
         from .ledger import staff_panels  # noqa: F401
+        from .ledger.signals import payment_recorded
+
+        payment_recorded.connect(on_payment_recorded, dispatch_uid="billing.invoicing.settle_payments")

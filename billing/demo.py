@@ -230,3 +230,6 @@ def seed(*, stdout) -> None:
          amount=D("48.00"), piece="0001234", payer="DUPONT Jean-Paul", bank="BANQUE POSTALE",
          allocations=[(cb_wallets["Accueil de Loisirs"], D("48.00"))])
     stdout.write("  facturation : porte-monnaie, tarifs, historiques de janvier 2017 (GUIDE) et des deux derniers mois")
+    from .invoicing.demo import seed_invoices
+
+    seed_invoices(structure=carteville, stdout=stdout)

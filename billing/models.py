@@ -191,8 +191,10 @@ from billing.invoicing.models import (  # noqa: E402, F401 (re-exported: billing
     InvoiceCounter,
     InvoicedConsumption,
     InvoiceLine,
+    InvoiceSettlement,
     InvoicingRun,
     InvoicingSettings,
+    TaxCreditRule,
 )
 
 # Online payment (billing/payments/): defined there, registered with the app from here.

@@ -6,4 +6,5 @@ app_name = "billing"
 urlpatterns = [
     path("", include("billing.ledger.urls")),
     path("", include("billing.payments.urls")),
+    path("", include("billing.invoicing.urls")),
 ]

@@ -22,11 +22,13 @@ from billing.models import (
     CreditNote,
     Invoice,
     InvoiceLine,
+    InvoiceSettlement,
     InvoicingRun,
     InvoicingSettings,
     Payment,
     PaymentAttempt,
     ProviderConfig,
+    TaxCreditRule,
 )
 from billing.tests.factories import (
     ConsumptionFactory,
@@ -121,9 +123,12 @@ def _structure_rows(label):
     credit_note = CreditNote.objects.create(structure=structure, invoice=invoice, number=f"A-{label}-1",
                                             issued_on=datetime.date(2026, 12, 2), total=Decimal("20.00"),
                                             reason=f"Erreur {label}")
+    settlement = InvoiceSettlement.objects.create(invoice=invoice, payment=payment, amount=Decimal("20.00"))
+    tax_rule = TaxCreditRule.objects.create(structure=structure, activity_label=f"Garderie {label}", share_percent=100)
     rows = [structure, staff, membership, parent, family, child, wallet, tariff, rate, rule, activity, enrolment, occurrence,
             closure, run, confirmation, reservation, event, cart_line, payment, allocation, consumption, outbox, message,
-            lock, invoicing_settings, invoicing_run, invoice, credit_note, provider, attempt, attempt_event]
+            lock, invoicing_settings, invoicing_run, invoice, credit_note, provider, attempt, attempt_event, settlement,
+            tax_rule]
     return structure, rows
 
 

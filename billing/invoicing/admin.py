@@ -13,6 +13,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +22,8 @@ from billing.money import format_money, format_quantity
 from portal import dates
 
 from . import selectors, services
-from .models import CreditNote, Invoice, InvoiceLine, InvoicingRun, InvoicingSettings
+from . import settlement as settlement_module
+from .models import CreditNote, Invoice, InvoiceLine, InvoiceSettlement, InvoicingRun, InvoicingSettings, TaxCreditRule
 
 
 def _month_choices() -> list[tuple[str, str]]:
@@ -230,3 +232,71 @@ class InvoicingSettingsAdmin(StructureScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SettlementForm(forms.ModelForm):
+    class Meta:
+        model = InvoiceSettlement
+        fields = ["invoice", "payment", "amount"]
+
+    def _get_validation_exclusions(self):
+        # A computed settlement of the same pair becomes the staff's choice (settlement.invoice_settle):
+        # the (invoice, payment) uniqueness is not the form's to refuse.
+        return {*super()._get_validation_exclusions(), "invoice", "payment"}
+
+    def clean(self):
+        data = super().clean()
+        invoice, payment, amount = data.get("invoice"), data.get("payment"), data.get("amount")
+        if invoice and payment and amount is not None:
+            try:
+                with transaction.atomic():
+                    settlement_module.invoice_settle(invoice=invoice, payment=payment, amount=amount)
+                    raise _DryRun
+            except _DryRun:
+                pass
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return data
+
+
+class _DryRun(Exception):
+    """Rolls back the check made while validating the form."""
+
+
+@admin.register(InvoiceSettlement)
+class InvoiceSettlementAdmin(StructureScopedAdmin):
+    """Payments settle invoices oldest first by themselves; here staff choose otherwise."""
+
+    form = SettlementForm
+    list_display = ("invoice", "payment", "amount", "chosen_by_staff", "created_at")
+    list_filter = ("invoice__structure", "chosen_by_staff")
+    search_fields = ("invoice__number", "invoice__family__payer_name", "payment__piece_number")
+    autocomplete_fields = ("invoice", "payment")
+    list_select_related = ("invoice", "payment")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("invoice", "payment", "amount", "chosen_by_staff") if obj is not None else ()
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        saved = settlement_module.invoice_settle(invoice=obj.invoice, payment=obj.payment, amount=obj.amount)
+        obj.pk = saved.pk
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(TaxCreditRule)
+class TaxCreditRuleAdmin(StructureScopedAdmin):
+    list_display = ("activity_label", "share_percent", "structure")
+    list_filter = ("structure",)
+    search_fields = ("activity_label",)

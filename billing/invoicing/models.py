@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -187,6 +188,9 @@ class InvoiceLine(models.Model):
     quantity = models.DecimalField(_("quantité"), max_digits=10, decimal_places=2)
     unit_price = models.DecimalField(_("prix unitaire"), max_digits=10, decimal_places=4)
     total = models.DecimalField(_("total (€)"), max_digits=10, decimal_places=2)
+    # The part of the total eligible for the childcare tax credit (meals excluded), fixed when drafted.
+    tax_credit_eligible = models.DecimalField(_("part éligible au crédit d'impôt (€)"), max_digits=10, decimal_places=2,
+                                              default=Decimal("0.00"))
     position = models.PositiveIntegerField(_("ordre"), default=0)
 
     structure_path = "invoice__structure"
@@ -265,6 +269,49 @@ class InvoicedConsumption(models.Model):
 
     def __str__(self):
         return f"{self.consumption_id} → {self.invoice_id or self.credit_note_id}"
+
+
+class InvoiceSettlement(models.Model):
+    """The part of a payment that settles an invoice. Computed oldest invoice first from the
+    family's payments to invoiced wallets, except the ones staff chose (kept as they are)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("facture"))
+    payment = models.ForeignKey("billing.Payment", on_delete=models.PROTECT, related_name="invoice_settlements",
+                                verbose_name=_("règlement"))
+    amount = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
+    chosen_by_staff = models.BooleanField(_("choisie par le personnel"), default=False)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    structure_path = "invoice__structure"
+
+    class Meta:
+        verbose_name = _("affectation à une facture")
+        verbose_name_plural = _("affectations aux factures")
+        ordering = ["invoice", "payment__date", "id"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "payment"], name="invoice_settlement_unique")]
+
+    def __str__(self):
+        return f"{self.payment} → {self.invoice}: {self.amount} €"
+
+
+class TaxCreditRule(models.Model):
+    """The share of an activity's price eligible for the childcare tax credit ("frais de garde"
+    of children under 6): 100 % for care, 0 % for meals (an activity without a rule: 0 %)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="tax_credit_rules",
+                                  verbose_name=_("structure"))
+    activity_label = models.CharField(_("activité (libellé des consommations)"), max_length=150)
+    share_percent = models.DecimalField(_("part éligible (%)"), max_digits=5, decimal_places=2,
+                                        validators=[MinValueValidator(0), MaxValueValidator(100)])
+
+    class Meta:
+        verbose_name = _("part éligible au crédit d'impôt")
+        verbose_name_plural = _("parts éligibles au crédit d'impôt")
+        ordering = ["structure", "activity_label"]
+        constraints = [models.UniqueConstraint(fields=["structure", "activity_label"], name="tax_credit_rule_unique")]
+
+    def __str__(self):
+        return f"{self.activity_label}: {self.share_percent} %"
 
 
 # Deletions are refused here rather than in delete(): a queryset's delete() (or a cascade)

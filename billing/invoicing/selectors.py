@@ -1,9 +1,13 @@
 """What staff read before finalising a month: totals per activity, families left out, late lines."""
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Sum, TextChoices
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Family
 from billing.models import Consumption, Wallet
@@ -47,3 +51,66 @@ def family_invoices(*, family) -> list[Invoice]:
     """A family's finalised invoices, newest first (drafts are staff's only)."""
     return list(Invoice.objects.filter(family=family, status=Invoice.Status.FINALISED)
                 .select_related("credit_note").order_by("-issued_on", "-number"))
+
+
+class InvoiceState(TextChoices):
+    TO_PAY = "to_pay", _("À payer")
+    PAID = "paid", _("Payée")
+    LATE = "late", _("En retard")
+    DEBITED = "debited", _("Prélevée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice: Invoice
+    paid: Decimal
+    left: Decimal
+    state: str
+    debit_date: datetime.date | None = None
+
+    @property
+    def state_label(self) -> str:
+        return str(InvoiceState(self.state).label)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (InvoiceState.TO_PAY, InvoiceState.LATE)
+
+
+def invoice_state(*, invoice: Invoice, paid: Decimal, today: datetime.date, debit_date: datetime.date | None = None) -> str:
+    """From the ledger only: cancelled by a credit note, paid, debited (a direct debit not
+    returned), late (past its due date), else to pay."""
+    if getattr(invoice, "credit_note", None) is not None:
+        return InvoiceState.CANCELLED
+    if paid >= invoice.total:
+        return InvoiceState.PAID
+    if debit_date is not None:
+        return InvoiceState.DEBITED
+    if invoice.due_date and invoice.due_date < today:
+        return InvoiceState.LATE
+    return InvoiceState.TO_PAY
+
+
+def invoice_rows(invoices: list[Invoice], *, today: datetime.date | None = None) -> list[InvoiceRow]:
+    """Each invoice with what was paid, what is left and its state (two queries for the list)."""
+    from .debits import debit_dates  # the direct debits under way (SEPA)
+    from .settlement import settled_amounts
+
+    today = today or dates.today()
+    ids = [invoice.pk for invoice in invoices]
+    paid = settled_amounts(invoice_ids=ids)
+    debited = debit_dates(invoice_ids=ids)
+    rows = []
+    for invoice in invoices:
+        amount = paid.get(invoice.pk, Decimal("0.00"))
+        state = invoice_state(invoice=invoice, paid=amount, today=today, debit_date=debited.get(invoice.pk))
+        left = Decimal("0.00") if state == InvoiceState.CANCELLED else max(invoice.total - amount, Decimal("0.00"))
+        rows.append(InvoiceRow(invoice=invoice, paid=amount, left=left, state=state, debit_date=debited.get(invoice.pk)))
+    return rows
+
+
+def family_invoice_or_404(*, family, invoice_id: int) -> Invoice:
+    """One of the family's finalised invoices; another family's (or a draft) is a 404."""
+    return get_object_or_404(Invoice.objects.select_related("structure", "family"), pk=invoice_id, family=family,
+                             status=Invoice.Status.FINALISED)

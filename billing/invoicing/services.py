@@ -17,10 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Consumption, Wallet
+from billing.money import round_money
 from portal import dates
 
-from .models import CreditNote, Invoice, InvoiceCounter, InvoicedConsumption, InvoiceLine, InvoicingRun, InvoicingSettings
+from .models import (
+    CreditNote,
+    Invoice,
+    InvoiceCounter,
+    InvoicedConsumption,
+    InvoiceLine,
+    InvoiceSettlement,
+    InvoicingRun,
+    InvoicingSettings,
+    TaxCreditRule,
+)
 from .numbering import numbers_take
+from .settlement import families_with_unsettled_credit, settlements_refresh
 
 ZERO = Decimal("0.00")
 BATCH = 2000
@@ -87,6 +99,10 @@ def invoicing_drafts_compute(*, run: InvoicingRun) -> int:
         group["quantity"] += quantity
         group["total"] += total
         group["ids"].append(cid)
+    shares = dict(TaxCreditRule.objects.filter(structure_id=run.structure_id).values_list("activity_label", "share_percent"))
+    for groups in per_family.values():
+        for group in groups.values():
+            group["eligible"] = round_money(group["total"] * shares.get(group["label"], 0) / 100)
     count = 0
     families = [f for f in sorted(per_family) if sum((g["total"] for g in per_family[f].values()), ZERO) > 0]
     for start in range(0, len(families), BATCH):
@@ -113,7 +129,8 @@ def _write_drafts(*, run, families, per_family, payers) -> int:
             lines.append(InvoiceLine(
                 invoice=invoice, child_id=group["child_id"], child_name=group["child_name"], wallet_name=group["wallet_name"],
                 activity_label=group["label"], date_from=group["from"], date_to=group["to"], quantity=group["quantity"],
-                unit_price=group["price"], total=group["total"], position=position))
+                unit_price=group["price"], total=group["total"], tax_credit_eligible=group["eligible"],
+                position=position))
             line_groups.append((invoice, group))
     InvoiceLine.objects.bulk_create(lines, batch_size=BATCH)
     links = [InvoicedConsumption(consumption_id=cid, invoice=invoice, line=line)
@@ -143,6 +160,9 @@ def invoicing_run_finalise(*, run: InvoicingRun, on_date: datetime.date | None =
         Invoice.objects.bulk_update(drafts, ["number", "status", "issued_on", "due_date", "finalised_at"], batch_size=BATCH)
     run.status, run.finalised_at = InvoicingRun.Status.FINALISED, timezone.now()
     run.save(update_fields=["status", "finalised_at"])
+    # Money already received (paid in advance, a credit left) settles the new invoices.
+    for family_id in families_with_unsettled_credit(family_ids=[invoice.family_id for invoice in drafts]):
+        settlements_refresh(family_id=family_id)
     return len(drafts)
 
 
@@ -158,6 +178,7 @@ def invoice_finalise(*, invoice: Invoice, on_date: datetime.date | None = None) 
     invoice.due_date = _due_date(structure_id=invoice.structure_id, issued_on=issued_on)
     invoice.finalised_at = timezone.now()
     super(Invoice, invoice).save(update_fields=["number", "status", "issued_on", "due_date", "finalised_at"])
+    settlements_refresh(family_id=invoice.family_id)
     return invoice
 
 
@@ -186,6 +207,9 @@ def invoice_cancel(*, invoice: Invoice, reason: str = "", user=None, on_date: da
         for line in originals])
     InvoicedConsumption.objects.bulk_create([InvoicedConsumption(consumption=line, credit_note=credit_note)
                                              for line in opposites])
+    # What paid the cancelled invoice is free again for the family's other invoices.
+    InvoiceSettlement.objects.filter(invoice=invoice).delete()
+    settlements_refresh(family_id=invoice.family_id)
     return credit_note
 
 

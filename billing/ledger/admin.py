@@ -22,6 +22,7 @@ from portal import dates
 from . import services
 from .exports import build_xlsx, consumption_columns, payment_columns
 from .history import consumption_export_rows
+from .signals import payment_recorded
 
 SUMMARY_MONTHS = 12
 
@@ -173,6 +174,11 @@ class PaymentAdmin(MonthlyTotalsMixin, LedgerAdminMixin, StructureScopedAdmin):
         if not change and not obj.payer_name:
             obj.payer_name = obj.family.payer_name
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            payment_recorded.send(sender=Payment, payment=form.instance)
 
     @admin.action(description=_("Exporter la sélection (xlsx)"))
     def export_xlsx(self, request, queryset):

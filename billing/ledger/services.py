@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from billing.models import Consumption, Payment, PaymentAllocation, Wallet
 from billing.money import round_money
 
+from .signals import payment_recorded
+
 
 class AlreadyCorrectedError(ValidationError):
     pass
@@ -79,6 +81,7 @@ def payment_record(*, family, date: datetime.date, mode: str, amount: Decimal, a
                                      payer_name=payer_name or family.payer_name, bank_name=bank_name, source_key=source_key)
     PaymentAllocation.objects.bulk_create([PaymentAllocation(payment=payment, wallet=w,
                                                              amount=round_money(a)) for w, a in allocations])
+    payment_recorded.send(sender=Payment, payment=payment)
     return payment
 
 
@@ -99,4 +102,5 @@ def payment_correct(*, payment: Payment, on_date: datetime.date | None = None, n
     PaymentAllocation.objects.bulk_create([
         PaymentAllocation(payment=opposite, wallet_id=a.wallet_id, amount=-a.amount) for a in original.allocations.all()
     ])
+    payment_recorded.send(sender=Payment, payment=opposite)
     return opposite

@@ -33,8 +33,9 @@ def test_demo_reproduces_the_guides_screens_and_is_idempotent():
     guide = Family.objects.get(number="000123")
     summary = balance_summary(family=guide, until=datetime.date(2026, 11, 30))
     assert [(row.wallet.name, row.balance) for row in summary.wallets] == [
-        ("Accueil de Loisirs", Decimal("0.00")), ("Accueil Périscolaire", Decimal("-13.53")), ("Restauration", Decimal("-71.60"))]
-    assert summary.amount_due == Decimal("85.13")
+        ("Accueil de Loisirs", Decimal("0.00")), ("Accueil Périscolaire", Decimal("-13.53")), ("Restauration", Decimal("-71.60")),
+        ("Études surveillées", Decimal("-23.24"))]  # the invoice to pay (billing.invoicing.demo)
+    assert summary.amount_due == Decimal("108.37")
 
     january = consumption_lines(family=guide, month=Month(2017, 1))
     assert january.total == Decimal("152.07")
@@ -58,4 +59,19 @@ def test_a_later_run_adds_the_new_days_and_keeps_the_guides_balances():
     with time_machine.travel(NOW + datetime.timedelta(days=3), tick=False):
         seed()
     guide = Family.objects.get(number="000123")
-    assert balance_summary(family=guide, until=datetime.date(2026, 11, 30)).amount_due == Decimal("85.13")
+    assert balance_summary(family=guide, until=datetime.date(2026, 11, 30)).amount_due == Decimal("108.37")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_guide_family_has_two_finalised_invoices_one_paid_one_due():
+    from billing.invoicing.models import Invoice
+    from billing.invoicing.selectors import invoice_rows
+
+    seed()
+    seed()
+    guide = Family.objects.get(number="000123")
+    invoices = list(Invoice.objects.filter(family=guide, status=Invoice.Status.FINALISED).order_by("issued_on"))
+    assert [(i.month, i.number, i.total) for i in invoices] == [
+        (datetime.date(2026, 9, 1), "F2026-000001", Decimal("23.24")), (datetime.date(2026, 10, 1), "F2026-000002",
+                                                                       Decimal("23.24"))]
+    assert [row.state for row in invoice_rows(invoices)] == ["paid", "to_pay"]

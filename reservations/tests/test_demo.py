@@ -86,6 +86,10 @@ def test_the_demo_loads_on_any_day_and_stays_idempotent(moment):
     assert Reservation.objects.exists()
 
 
+# The guide's screens (85,13 €) and the demo's invoice to pay (23,24 €, billing.invoicing.demo).
+GUIDE_OWES = Decimal("85.13") + Decimal("23.24")
+
+
 def guide_owes() -> Decimal:
     guide = Family.objects.get(structure__slug="carteville", number="000123")
     return balance_summary(family=guide, until=datetime.date(2027, 12, 31)).amount_due
@@ -102,17 +106,17 @@ def test_the_readmes_demo_steps_charge_each_day_once_and_the_night_leaves_the_ba
     # README: make run (seed_demo), then `manage.py transmit`; days later the night runs again.
     with time_machine.travel(NOW, tick=False):
         call_command("seed_demo", stdout=io.StringIO())
-        assert guide_owes() == Decimal("85.13")
+        assert guide_owes() == GUIDE_OWES
         call_command("transmit", stdout=io.StringIO())
         assert charged_twice() == []
-        assert guide_owes() == Decimal("85.13")     # the night only settled what the history already charged
+        assert guide_owes() == GUIDE_OWES     # the night only settled what the history already charged
     later = NOW + datetime.timedelta(days=7)
     with time_machine.travel(later, tick=False):
         call_command("transmit", stdout=io.StringIO())
         guide = Family.objects.get(structure__slug="carteville", number="000123")
         new_lines = Consumption.objects.filter(family=guide, source_key__startswith="reservation:")
         assert new_lines.exists()                    # the days booked in the scenario, now past
-        assert guide_owes() == Decimal("85.13") + sum(line.total for line in new_lines)
+        assert guide_owes() == GUIDE_OWES + sum(line.total for line in new_lines)
         call_command("seed_demo", stdout=io.StringIO())   # a rerun a week later: history grows, never twice
         assert charged_twice() == []
-        assert guide_owes() == Decimal("85.13") + sum(line.total for line in new_lines)
+        assert guide_owes() == GUIDE_OWES + sum(line.total for line in new_lines)

@@ -64,3 +64,24 @@ def test_invoices_are_read_only_and_cancelled_by_a_credit_note(december, staff_c
     staff_client.post(changelist, {"action": "cancel_with_credit_note", "_selected_action": [invoice.pk]})
     assert CreditNote.objects.get().number == "A2026-000001"
     assert Invoice.objects.get().total.to_eng_string() == "27.60"
+
+
+def test_staff_choose_the_invoice_a_payment_settles(december, staff_client, november, invoiced_wallets):
+    from decimal import Decimal
+
+    from billing.invoicing import services
+    from billing.invoicing.models import InvoiceSettlement
+    from billing.ledger.services import payment_record
+
+    run = services.invoicing_run_start(structure=november.structure, month=datetime.date(2026, 11, 1))
+    services.invoicing_run_finalise(run=run)
+    invoice = Invoice.objects.get()
+    payment = payment_record(family=november, date=datetime.date(2026, 12, 2), mode="cash", amount=Decimal("10.00"),
+                             allocations=[(invoiced_wallets["restauration"], Decimal("10.00"))])
+    add = reverse("admin:billing_invoicesettlement_add")
+    refused = staff_client.post(add, {"invoice": invoice.pk, "payment": payment.pk, "amount": "12.00"})
+    assert refused.status_code == 200 and "disponibles" in refused.content.decode()
+    ok = staff_client.post(add, {"invoice": invoice.pk, "payment": payment.pk, "amount": "6.00"})
+    assert ok.status_code == 302
+    # The rest of the payment, left to the oldest-first rule, also goes to that invoice (the only one).
+    assert list(InvoiceSettlement.objects.values_list("amount", "chosen_by_staff")) == [(Decimal("10.00"), True)]

@@ -1,0 +1,122 @@
+"""Which payment settles which invoice: oldest invoice first, unless staff chose.
+
+A family's credit for invoices is what its payments allocated to invoiced wallets (net of their
+corrections). ``settlements_refresh`` keeps the settlements staff chose, drops the computed
+ones and spreads what is left of each payment (oldest payment first) over what is left to pay
+on each open invoice (oldest invoice first). An invoice's state follows from these rows and
+is never set by hand (selectors.invoice_state).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import Family
+from billing.models import Payment, PaymentAllocation, Wallet
+from billing.money import round_money
+
+from .models import Invoice, InvoiceSettlement
+
+ZERO = Decimal("0.00")
+
+
+def payment_credits(*, family_id: int) -> dict[int, Decimal]:
+    """Per payment (oldest first), the amount it brought to invoiced wallets, net of its corrections."""
+    rows = (PaymentAllocation.objects.filter(payment__family_id=family_id, wallet__mode=Wallet.Mode.INVOICED)
+            .values_list("payment_id", "payment__correction_of_id", "amount"))
+    credits: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for payment_id, corrected_id, amount in rows:
+        credits[corrected_id or payment_id] += amount
+    dates = dict(Payment.objects.filter(pk__in=list(credits)).values_list("pk", "date"))
+    return {pk: credits[pk] for pk in sorted(credits, key=lambda pk: (dates[pk], pk)) if credits[pk] > 0}
+
+
+def _open_invoices(family_id: int) -> list[Invoice]:
+    return list(Invoice.objects.select_for_update(of=("self",)).filter(family_id=family_id, status=Invoice.Status.FINALISED,
+                                                           credit_note__isnull=True).order_by("issued_on", "number", "id"))
+
+
+@transaction.atomic
+def settlements_refresh(*, family_id: int) -> None:
+    """Recompute the family's computed settlements (staff's choices stay)."""
+    Family.objects.select_for_update().filter(pk=family_id).first()  # one refresh per family at a time
+    InvoiceSettlement.objects.filter(invoice__family_id=family_id, chosen_by_staff=False).delete()
+    credits = payment_credits(family_id=family_id)
+    invoices = _open_invoices(family_id)
+    chosen = list(InvoiceSettlement.objects.filter(invoice__family_id=family_id))
+    left_to_pay = {invoice.pk: invoice.total for invoice in invoices}
+    for row in chosen:
+        credits[row.payment_id] = credits.get(row.payment_id, ZERO) - row.amount
+        if row.invoice_id in left_to_pay:
+            left_to_pay[row.invoice_id] -= row.amount
+    new: list[InvoiceSettlement] = []
+    remaining = {pk: amount for pk, amount in credits.items() if amount > 0}
+    for invoice in invoices:
+        due = left_to_pay[invoice.pk]
+        for payment_id in remaining:
+            if due <= 0:
+                break
+            part = min(due, remaining[payment_id])
+            if part <= 0:
+                continue
+            new.append(InvoiceSettlement(invoice=invoice, payment_id=payment_id, amount=round_money(part)))
+            remaining[payment_id] -= part
+            due -= part
+    # A payment chosen by staff for an invoice cannot also be computed for it: merge instead.
+    existing = {(row.invoice_id, row.payment_id): row for row in chosen}
+    for settlement in new:
+        found = existing.get((settlement.invoice_id, settlement.payment_id))
+        if found is not None:
+            found.amount += settlement.amount
+            found.save(update_fields=["amount"])
+    InvoiceSettlement.objects.bulk_create([s for s in new if (s.invoice_id, s.payment_id) not in existing])
+
+
+def families_with_unsettled_credit(*, family_ids: list[int]) -> list[int]:
+    """Of these families, those with money on invoiced wallets (so worth a refresh)."""
+    return sorted(set(PaymentAllocation.objects.filter(payment__family_id__in=family_ids, wallet__mode=Wallet.Mode.INVOICED)
+                      .values_list("payment__family_id", flat=True)))
+
+
+@transaction.atomic
+def invoice_settle(*, invoice: Invoice, payment: Payment, amount: Decimal) -> InvoiceSettlement:
+    """Staff's choice: this payment (or this part of it) settles this invoice."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.FINALISED or hasattr(invoice, "credit_note"):
+        raise ValidationError(_("Seule une facture émise et non annulée peut être réglée."))
+    if payment.family_id != invoice.family_id:
+        raise ValidationError(_("Ce règlement n'est pas celui de la famille de la facture."))
+    amount = round_money(amount)
+    if amount <= 0:
+        raise ValidationError(_("Le montant doit être positif."))
+    InvoiceSettlement.objects.filter(invoice__family_id=invoice.family_id, chosen_by_staff=False).delete()
+    credit = payment_credits(family_id=invoice.family_id).get(payment.pk, ZERO)
+    used = (InvoiceSettlement.objects.filter(payment=payment).exclude(invoice=invoice)
+            .aggregate(s=Sum("amount"))["s"] or ZERO)
+    if amount > credit - used:
+        raise ValidationError(_("Ce règlement n'a que %(left)s € disponibles pour les factures.")
+                              % {"left": credit - used})
+    paid_by_others = (InvoiceSettlement.objects.filter(invoice=invoice).exclude(payment=payment)
+                      .aggregate(s=Sum("amount"))["s"] or ZERO)
+    if amount > invoice.total - paid_by_others:
+        raise ValidationError(_("Il ne reste que %(left)s € à régler sur cette facture.")
+                              % {"left": invoice.total - paid_by_others})
+    settlement, _created = InvoiceSettlement.objects.update_or_create(
+        invoice=invoice, payment=payment, defaults={"amount": amount, "chosen_by_staff": True})
+    settlements_refresh(family_id=invoice.family_id)
+    return settlement
+
+
+def settled_amounts(*, invoice_ids) -> dict[int, Decimal]:
+    rows = (InvoiceSettlement.objects.filter(invoice_id__in=list(invoice_ids)).values("invoice_id")
+            .annotate(s=Sum("amount")).values_list("invoice_id", "s"))
+    return dict(rows)
+
+
+__all__ = ["families_with_unsettled_credit", "invoice_settle", "payment_credits", "settled_amounts",
+           "settlements_refresh"]

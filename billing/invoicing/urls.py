@@ -1,0 +1,9 @@
+"""Invoicing's parent pages, under the "billing" namespace (see billing/urls.py)."""
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("factures/", views.invoices, name="invoices"),
+    path("factures/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+]
