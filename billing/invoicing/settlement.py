@@ -43,18 +43,19 @@ def _open_invoices(family_id: int) -> list[Invoice]:
 
 @transaction.atomic
 def settlements_refresh(*, family_id: int) -> None:
-    """Recompute the family's computed settlements (staff's choices stay)."""
+    """Recompute the family's computed settlements (staff's choices stay). Only what changes is
+    written: a refresh that finds everything in place changes no row."""
     Family.objects.select_for_update().filter(pk=family_id).first()  # one refresh per family at a time
-    InvoiceSettlement.objects.filter(invoice__family_id=family_id, chosen_by_staff=False).delete()
     credits = payment_credits(family_id=family_id)
     invoices = _open_invoices(family_id)
-    chosen = list(InvoiceSettlement.objects.filter(invoice__family_id=family_id))
+    rows = list(InvoiceSettlement.objects.filter(invoice__family_id=family_id))
+    chosen = [row for row in rows if row.chosen_by_staff]
     left_to_pay = {invoice.pk: invoice.total for invoice in invoices}
     for row in chosen:
         credits[row.payment_id] = credits.get(row.payment_id, ZERO) - row.amount
         if row.invoice_id in left_to_pay:
             left_to_pay[row.invoice_id] -= row.amount
-    new: list[InvoiceSettlement] = []
+    wanted: dict[tuple[int, int], Decimal] = {}
     remaining = {pk: amount for pk, amount in credits.items() if amount > 0}
     for invoice in invoices:
         due = left_to_pay[invoice.pk]
@@ -64,17 +65,27 @@ def settlements_refresh(*, family_id: int) -> None:
             part = min(due, remaining[payment_id])
             if part <= 0:
                 continue
-            new.append(InvoiceSettlement(invoice=invoice, payment_id=payment_id, amount=round_money(part)))
+            wanted[(invoice.pk, payment_id)] = round_money(part)
             remaining[payment_id] -= part
             due -= part
-    # A payment chosen by staff for an invoice cannot also be computed for it: merge instead.
-    existing = {(row.invoice_id, row.payment_id): row for row in chosen}
-    for settlement in new:
-        found = existing.get((settlement.invoice_id, settlement.payment_id))
-        if found is not None:
-            found.amount += settlement.amount
-            found.save(update_fields=["amount"])
-    InvoiceSettlement.objects.bulk_create([s for s in new if (s.invoice_id, s.payment_id) not in existing])
+    # A payment chosen by staff for an invoice that also gets a computed part: one row, the staff's.
+    for row in chosen:
+        extra = wanted.pop((row.invoice_id, row.payment_id), None)
+        if extra:
+            row.amount += extra
+            row.save(update_fields=["amount"])
+    computed = {(row.invoice_id, row.payment_id): row for row in rows if not row.chosen_by_staff}
+    stale = [row.pk for key, row in computed.items() if key not in wanted]
+    if stale:
+        InvoiceSettlement.objects.filter(pk__in=stale).delete()
+    for key, amount in wanted.items():
+        current = computed.get(key)
+        if current is not None and current.amount != amount:
+            current.amount = amount
+            current.save(update_fields=["amount"])
+    InvoiceSettlement.objects.bulk_create([InvoiceSettlement(invoice_id=invoice_id, payment_id=payment_id, amount=amount)
+                                           for (invoice_id, payment_id), amount in wanted.items()
+                                           if (invoice_id, payment_id) not in computed])
 
 
 def families_with_unsettled_credit(*, family_ids: list[int]) -> list[int]:
