@@ -21,7 +21,7 @@ from portal import dates
 from portal.demo import CAMBIANES, CARTEVILLE
 from portal.models import Structure
 
-from .models import Consumption, Payment, PaymentAllocation, Tariff, TariffRate, Wallet
+from .models import Consumption, Payment, PaymentAllocation, ProviderConfig, Tariff, TariffRate, Wallet
 
 D = Decimal
 SCHOOL_YEAR_2016 = datetime.date(2016, 9, 1)
@@ -191,6 +191,14 @@ def _recent(family, child, wallets, *, prefix, today, canteen_price, payer, mode
                  allocations=[(wallets[name], total) for name, total in sorted(by_wallet.items())])
 
 
+def _online_payment(structure) -> None:
+    """The dummy provider (a bank page of the site itself, usable only with DEBUG): `make run` shows
+    the whole online payment, Recharger / Payer → bank page → paid → history and balance."""
+    if not ProviderConfig.objects.filter(structure=structure, is_active=True).exists():
+        ProviderConfig.objects.create(structure=structure, kind=ProviderConfig.Kind.DUMMY, identifier="demo",
+                                      topup_min=D("5.00"), topup_max=D("300.00"))
+
+
 def seed(*, stdout) -> None:
     carteville = Structure.objects.get(slug=CARTEVILLE)
     cambianes = Structure.objects.get(slug=CAMBIANES)
@@ -229,6 +237,8 @@ def seed(*, stdout) -> None:
     _pay(f"demo:dupont-cb:payment:{previous_month:%Y-%m}", family=dupont_cb, date=previous_month, mode=Payment.Mode.CHEQUE,
          amount=D("48.00"), piece="0001234", payer="DUPONT Jean-Paul", bank="BANQUE POSTALE",
          allocations=[(cb_wallets["Accueil de Loisirs"], D("48.00"))])
+    _online_payment(carteville)
+    _online_payment(cambianes)
     stdout.write("  facturation : porte-monnaie, tarifs, historiques de janvier 2017 (GUIDE) et des deux derniers mois")
     from .invoicing.demo import seed_invoices
 

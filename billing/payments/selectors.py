@@ -1,6 +1,7 @@
 """Reads of online payment shared by its views, services and apps above billing."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -45,3 +46,31 @@ def attempt_for_transaction(*, config: ProviderConfig, transaction_id: str) -> P
     attempts = PaymentAttempt.objects.filter(provider_config=config)
     return (attempts.filter(reference=transaction_id).first()
             or attempts.filter(transaction_id=transaction_id).first())
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the balance page offers for one wallet: a top-up (prepaid) and/or paying what is owed."""
+
+    wallet: Wallet
+    balance: Decimal
+    topup_min: Decimal | None
+    topup_max: Decimal | None
+    owed: Decimal
+
+
+def online_offers(*, family, wallets) -> list[Offer]:
+    """Per wallet row of the balance page (billing.ledger.balance.WalletBalance), what can be
+    paid online; empty when the structure has no usable provider."""
+    config = active_provider(structure=family.structure)
+    if config is None or (config.kind == ProviderConfig.Kind.DUMMY and not settings.DEBUG):
+        return []
+    offers = []
+    for row in wallets:
+        owed = -row.balance if row.balance < 0 else ZERO
+        prepaid = row.wallet.is_prepaid
+        if prepaid or owed > 0:
+            offers.append(Offer(wallet=row.wallet, balance=row.balance, owed=owed,
+                                topup_min=config.topup_min if prepaid else None,
+                                topup_max=config.topup_max if prepaid else None))
+    return offers

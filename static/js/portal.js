@@ -40,3 +40,17 @@ document.addEventListener("submit", function (event) {
     }
   });
 })();
+
+/* Online payment: the page that sends the browser to the bank posts its form (or follows its
+   link) at once; without JavaScript the parent clicks the button. */
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form[data-auto-submit]");
+  if (form) {
+    form.submit();
+    return;
+  }
+  var link = document.querySelector("a[data-auto-follow]");
+  if (link) {
+    window.location.assign(link.href);
+  }
+});
