@@ -17,5 +17,12 @@ class NotificationsConfig(AppConfig):
         run_counted.connect(on_run_counted, dispatch_uid="notifications.run_figures")
         invitation_ready.connect(on_invitation_ready, dispatch_uid="notifications.invitations")
         online_payment_received.connect(on_online_payment_received, dispatch_uid="notifications.payment_receipts")
+        from billing.invoicing.signals import debit_returned, invoice_reminder_due, tax_certificate_ready
+
+        from .invoicing_mail import on_debit_returned, on_invoice_reminder_due, on_tax_certificate_ready
+
+        debit_returned.connect(on_debit_returned, dispatch_uid="notifications.debit_returned")
+        invoice_reminder_due.connect(on_invoice_reminder_due, dispatch_uid="notifications.invoice_reminders")
+        tax_certificate_ready.connect(on_tax_certificate_ready, dispatch_uid="notifications.tax_certificates")
         # The staff home's panel about e-mails (accounts.staff_panels).
         from . import staff_home, staff_panels  # noqa: F401

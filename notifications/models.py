@@ -24,6 +24,9 @@ class OutboxEmail(models.Model):
         NIGHTLY_REPORT = "nightly_report", _("Compte rendu de la nuit")
         INVITATION = "invitation", _("Invitation à choisir son mot de passe")
         PAYMENT_RECEIPT = "payment_receipt", _("Reçu de paiement en ligne")
+        DEBIT_RETURNED = "debit_returned", _("Prélèvement rejeté")
+        INVOICE_REMINDER = "invoice_reminder", _("Relance de facture impayée")
+        TAX_CERTIFICATE = "tax_certificate", _("Attestation fiscale")
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="outbox_emails", verbose_name=_("famille"))
     run = models.ForeignKey(TransmissionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox_emails",

@@ -20,11 +20,14 @@ from accounts.tests.factories import ChildFactory, FamilyFactory, MessageFactory
 from billing.models import (
     AttemptEvent,
     CreditNote,
+    DirectDebitBatch,
+    DirectDebitTransaction,
     Invoice,
     InvoiceLine,
     InvoiceSettlement,
     InvoicingRun,
     InvoicingSettings,
+    Mandate,
     Payment,
     PaymentAttempt,
     ProviderConfig,
@@ -125,10 +128,19 @@ def _structure_rows(label):
                                             reason=f"Erreur {label}")
     settlement = InvoiceSettlement.objects.create(invoice=invoice, payment=payment, amount=Decimal("20.00"))
     tax_rule = TaxCreditRule.objects.create(structure=structure, activity_label=f"Garderie {label}", share_percent=100)
+    mandate = Mandate.objects.create(structure=structure, family=family, reference=f"RUM-{label}",
+                                     holder_name=f"{label} Titulaire", iban="FR7630006000011234567890189",
+                                     signed_on=datetime.date(2026, 10, 1))
+    batch = DirectDebitBatch.objects.create(structure=structure, due_until=datetime.date(2026, 12, 31),
+                                            collection_date=datetime.date(2026, 12, 28), message_id=f"MSG-{label}")
+    debit_payment = PaymentFactory(family=family, payer_name=f"{label.upper()} Prélevé", amount=Decimal("20.00"),
+                                   mode=Payment.Mode.DIRECT_DEBIT)
+    debit = DirectDebitTransaction.objects.create(batch=batch, invoice=invoice, mandate=mandate, payment=debit_payment,
+                                                  amount=Decimal("20.00"), sequence="FRST", end_to_end_id=f"E2E-{label}")
     rows = [structure, staff, membership, parent, family, child, wallet, tariff, rate, rule, activity, enrolment, occurrence,
             closure, run, confirmation, reservation, event, cart_line, payment, allocation, consumption, outbox, message,
             lock, invoicing_settings, invoicing_run, invoice, credit_note, provider, attempt, attempt_event, settlement,
-            tax_rule]
+            tax_rule, mandate, batch, debit_payment, debit]
     return structure, rows
 
 

@@ -1,6 +1,7 @@
 """Demo invoices for the guide family (run by billing.demo): the invoiced wallet "Études
 surveillées" (8 sessions and 4 snacks a month, 23,24 €), the month before last invoiced and
-paid by cheque, last month invoiced and due. Idempotent: lines and the payment have stable
+paid by cheque, last month invoiced and due; an active direct-debit mandate (staff generate its
+file in the admin: *Fichiers de prélèvement › Ajouter*). Idempotent: lines and the payment have stable
 keys, a finalised month is left as it is (a later month adds its own invoice)."""
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from billing.models import Consumption, Payment, PaymentAllocation, Wallet
 from portal import dates
 
 from .models import Invoice, InvoicingRun, InvoicingSettings, TaxCreditRule
+from .sepa import mandate_request, mandate_validate
+from .sepa_models import Mandate
 from .services import invoicing_run_finalise, invoicing_run_start
 from .settlement import settlements_refresh
 
@@ -36,7 +39,10 @@ def _lines(family, child, wallet, month):
 def seed_invoices(*, structure, stdout) -> None:
     InvoicingSettings.objects.get_or_create(structure=structure, defaults={
         "legal_name": "Régie Enfance de CarteVille", "siret": "21330063500017",
-        "payment_instructions": "En mairie (régie enfance), par chèque à l'ordre du Trésor public ou en espèces."})
+        "payment_instructions": "En mairie (régie enfance), par chèque à l'ordre du Trésor public ou en espèces.",
+        # A test creditor identifier and the example IBAN of the French banking federation (demo only).
+        "creditor_name": "REGIE ENFANCE CARTEVILLE", "creditor_identifier": "FR72ZZZ123456",
+        "creditor_iban": "FR1420041010050500013M02606", "creditor_bic": "PSSTFRPPPAR"})
     for label, share in SHARES.items():
         TaxCreditRule.objects.get_or_create(structure=structure, activity_label=label, defaults={"share_percent": share})
     wallet, _created = Wallet.objects.get_or_create(structure=structure, name=STUDY_WALLET,
@@ -60,4 +66,8 @@ def seed_invoices(*, structure, stdout) -> None:
         if created:
             PaymentAllocation.objects.create(payment=payment, wallet=wallet, amount=paid.total)
         settlements_refresh(family_id=guide.pk)
+    if not Mandate.objects.filter(family=guide).exists():
+        mandate = mandate_request(family=guide, holder_name="GUIDE DENIS", iban="FR7630006000011234567890189",
+                                  signed_on=before_last)
+        mandate_validate(mandate=mandate)
     stdout.write("  factures : deux factures de la famille GUIDE (une payée, une à payer)")

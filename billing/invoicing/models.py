@@ -58,6 +58,11 @@ class InvoicingSettings(models.Model):
     payment_days = models.PositiveSmallIntegerField(_("délai de paiement (jours)"), default=30)
     payment_instructions = models.TextField(_("modalités de paiement au guichet"), blank=True,
                                             help_text=_("Par exemple : chèque à l'ordre du Trésor public, en mairie."))
+    # SEPA direct debit: the creditor (the structure's account) and its identifier (ICS).
+    creditor_name = models.CharField(_("créancier SEPA (nom)"), max_length=70, blank=True)
+    creditor_identifier = models.CharField(_("identifiant créancier SEPA (ICS)"), max_length=35, blank=True)
+    creditor_iban = models.CharField(_("IBAN du créancier"), max_length=34, blank=True)
+    creditor_bic = models.CharField(_("BIC du créancier"), max_length=11, blank=True)
 
     structure_path = "structure"
 
@@ -69,8 +74,21 @@ class InvoicingSettings(models.Model):
         return str(self.structure)
 
     def clean(self):
+        from .sepa_checks import check_bic, check_creditor_identifier, check_iban
+
+        errors = {}
         if self.siret and not (self.siret.isdigit() and len(self.siret) == 14):
-            raise ValidationError({"siret": _("Un SIRET a 14 chiffres.")})
+            errors["siret"] = _("Un SIRET a 14 chiffres.")
+        for field, check in (("creditor_identifier", check_creditor_identifier), ("creditor_iban", check_iban),
+                             ("creditor_bic", check_bic)):
+            value = getattr(self, field)
+            if value:
+                try:
+                    setattr(self, field, check(value))
+                except ValidationError as error:
+                    errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class InvoiceCounter(models.Model):

@@ -79,14 +79,14 @@ class InvoiceRow:
 
 
 def invoice_state(*, invoice: Invoice, paid: Decimal, today: datetime.date, debit_date: datetime.date | None = None) -> str:
-    """From the ledger only: cancelled by a credit note, paid, debited (a direct debit not
-    returned), late (past its due date), else to pay."""
+    """From the ledger only: cancelled by a credit note, debited (paid by a direct debit not
+    returned), paid, late (past its due date), else to pay."""
     if getattr(invoice, "credit_note", None) is not None:
         return InvoiceState.CANCELLED
-    if paid >= invoice.total:
-        return InvoiceState.PAID
     if debit_date is not None:
         return InvoiceState.DEBITED
+    if paid >= invoice.total:
+        return InvoiceState.PAID
     if invoice.due_date and invoice.due_date < today:
         return InvoiceState.LATE
     return InvoiceState.TO_PAY

@@ -6,4 +6,5 @@ from . import views
 urlpatterns = [
     path("factures/", views.invoices, name="invoices"),
     path("factures/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("factures/prelevement/", views.mandate, name="mandate"),
 ]

@@ -1,14 +1,20 @@
 """Parent pages of invoicing: "Mes factures" and each invoice's PDF (the family's own only)."""
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.decorators import family_required
 
 from .paying import pay_link
 from .printing import render_invoice_pdf
 from .selectors import family_invoice_or_404, family_invoices, invoice_rows
+from .sepa import mandate_request
 
 
 @family_required
@@ -25,3 +31,40 @@ def invoice_pdf(request, invoice_id: int):
     response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.number}.pdf"'
     return response
+
+
+class MandateRequestForm(forms.Form):
+    holder_name = forms.CharField(label=gettext_lazy("Titulaire du compte"), max_length=70)
+    iban = forms.CharField(label=gettext_lazy("IBAN"), max_length=42, widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                                                         "spellcheck": "false"}))
+    bic = forms.CharField(label=gettext_lazy("BIC (facultatif)"), max_length=11, required=False)
+    consent = forms.BooleanField(label=gettext_lazy("J'autorise la structure à prélever sur ce compte les factures de ma famille "
+                                         "(mandat SEPA). Je peux demander le remboursement d'un prélèvement dans les "
+                                         "8 semaines."))
+
+
+@family_required
+def mandate(request):
+    """The family's direct-debit mandate: what is in force, and a request with a new IBAN."""
+    from .sepa_models import Mandate
+
+    status = 200
+    if request.method == "POST":
+        form = MandateRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                mandate_request(family=request.family, holder_name=form.cleaned_data["holder_name"],
+                                iban=form.cleaned_data["iban"], bic=form.cleaned_data["bic"])
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("Votre demande de prélèvement est enregistrée : la structure la valide "
+                                            "avant le premier prélèvement."))
+                return redirect("billing:mandate")
+        status = 400
+    else:
+        form = MandateRequestForm(initial={"holder_name": request.family.payer_name})
+    mandates = Mandate.objects.filter(family=request.family).exclude(status=Mandate.Status.REVOKED).order_by("-created_at")
+    return render(request, "billing/mandate.html", {"form": form, "mandates": list(mandates)}, status=status)
