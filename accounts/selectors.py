@@ -26,6 +26,18 @@ def child_of_family_or_404(family: Family, child_id) -> Child:
         raise Http404(_("Enfant introuvable.")) from None
 
 
+def child_among_or_404(children: list[Child], child_id) -> Child:
+    """The child of that id among a family's children already read (no query); 404 otherwise."""
+    try:
+        wanted = int(child_id)
+    except (TypeError, ValueError):
+        raise Http404(_("Enfant introuvable.")) from None
+    for child in children:
+        if child.pk == wanted:
+            return child
+    raise Http404(_("Enfant introuvable."))
+
+
 def structure_ids_of_staff(user) -> list[int]:
     """Structures whose data a staff user may see in the admin."""
     return list(user.staff_memberships.values_list("structure_id", flat=True))

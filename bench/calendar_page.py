@@ -182,6 +182,7 @@ def main() -> int:
                 finally:
                     timings.append((time.perf_counter() - began, sql))
 
+            page()   # the parent's second page: session and header data already warm, as on every evening
             with connection.execute_wrapper(timed):   # counted here: the request handler resets queries_log
                 page()
             if "--profile" in sys.argv:

@@ -1,4 +1,7 @@
 """Middleware of the whole site (the parents' current family lives in accounts.middleware)."""
+import time
+
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import UnreadablePostError
 
@@ -24,3 +27,34 @@ class RequestBodyCheckMiddleware:
             except UnreadablePostError as exc:  # the client went away mid-body
                 raise BadRequest("Unreadable request body") from exc
         return self.get_response(request)
+
+
+class SessionRefreshMiddleware:
+    """Keep an idle session alive by writing it at most once a minute, not on every request.
+
+    Sessions end SESSION_COOKIE_AGE seconds after their last write (an hour idle for a
+    parent). Writing the session on every request (SESSION_SAVE_EVERY_REQUEST) cost each
+    page one UPDATE; here a session is written when it changed or when its last refresh is
+    older than SESSION_REFRESH_SECONDS, so an idle parent is logged out between an hour and
+    an hour minus that. Placed just after SessionMiddleware, whose response step saves.
+    """
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.modified:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now
+        return response
+
+
+def session_refreshed_at_login(sender, request, user, **kwargs) -> None:
+    """user_logged_in: a login has just written the session; its first pages need not again."""
+    if getattr(request, "session", None) is not None:
+        request.session[SessionRefreshMiddleware.KEY] = int(time.time())

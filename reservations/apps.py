@@ -25,3 +25,14 @@ class ReservationsConfig(AppConfig):
 
         # The staff home's panels (accounts.staff_panels: accounts cannot read our rows).
         from .staff import family_panel, home  # noqa: F401
+
+        self._forget_last_update_when_a_run_is_saved()
+
+    def _forget_last_update_when_a_run_is_saved(self):
+        """The header's "date of last update" is cached (context_processors) until a run is saved."""
+        from django.db.models.signals import post_save
+
+        from .context_processors import forget_last_update
+        from .models import TransmissionRun
+
+        post_save.connect(forget_last_update, sender=TransmissionRun, dispatch_uid="reservations.forget_last_update")

@@ -12,6 +12,8 @@ import sys
 import pytest
 import time_machine
 from django.conf import global_settings, settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import TEST_PASSWORD
@@ -62,7 +64,7 @@ def test_development_check_deploy_does_warn_so_the_clean_run_above_means_somethi
 # --- sessions ------------------------------------------------------------------
 
 def test_session_expires_after_an_idle_hour_and_each_request_extends_it(client, parent):
-    assert settings.SESSION_COOKIE_AGE == 3600 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 3600
     home = reverse("portal:home")
     with time_machine.travel("2026-11-26 08:00 +0000", tick=False) as clock:
         assert client.post(reverse("accounts:login"), {"username": parent.username, "password": TEST_PASSWORD}).status_code == 302
@@ -74,6 +76,21 @@ def test_session_expires_after_an_idle_hour_and_each_request_extends_it(client, 
         response = client.get(home)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_pages_seen_within_a_minute_do_not_write_the_session_again(client, parent):
+    home = reverse("portal:home")
+    with time_machine.travel("2026-11-26 08:00 +0000", tick=False) as clock:
+        client.post(reverse("accounts:login"), {"username": parent.username, "password": TEST_PASSWORD})
+        clock.shift(settings.SESSION_REFRESH_SECONDS + 1)
+        with CaptureQueriesContext(connection) as refreshed:
+            assert client.get(home).status_code == 200
+        clock.shift(settings.SESSION_REFRESH_SECONDS - 5)
+        with CaptureQueriesContext(connection) as quiet:
+            assert client.get(home).status_code == 200
+    writes = [[q["sql"] for q in queries if q["sql"].startswith("UPDATE \"django_session\"")]
+              for queries in (refreshed.captured_queries, quiet.captured_queries)]
+    assert len(writes[0]) == 1 and writes[1] == []
 
 
 @pytest.mark.parametrize("name", ["SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY"])

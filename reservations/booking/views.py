@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import family_required
-from accounts.selectors import child_of_family_or_404, children_of_family
+from accounts.selectors import child_among_or_404, child_of_family_or_404, children_of_family
 from portal.dates import MAX_PERIOD_DAYS, today
 from portal.printing import html_to_pdf
 from reservations.locking import CartBusy
@@ -47,10 +47,9 @@ def _is_htmx(request) -> bool:
 
 
 def _pick_child(request, children):
+    """The child asked for, among the family's children already read (another family's → 404)."""
     wanted = request.GET.get("child") or request.POST.get("child")
-    if wanted:
-        return child_of_family_or_404(request.family, wanted)
-    return children[0]
+    return child_among_or_404(children, wanted) if wanted else children[0]
 
 
 def _pick_activity(request):
@@ -65,7 +64,9 @@ LAST_CALENDAR_KEY = "reservations_last_calendar"
 
 def _remember_calendar(request) -> None:
     """Keep the child, activity and month being viewed, so "Modifier" comes back to them."""
-    request.session[LAST_CALENDAR_KEY] = {"family": request.family.pk, "path": request.get_full_path()}
+    seen = {"family": request.family.pk, "path": request.get_full_path()}
+    if request.session.get(LAST_CALENDAR_KEY) != seen:   # unchanged: no session write for this page
+        request.session[LAST_CALENDAR_KEY] = seen
 
 
 def _calendar_return_url(request) -> str:

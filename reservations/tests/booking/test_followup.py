@@ -132,6 +132,7 @@ def test_bad_filters_give_a_french_message_and_no_table(parent_client, family, c
 
 def test_the_page_runs_a_constant_number_of_queries(parent_client, family, child, activity):
     book(family, child, activity, datetime.date(2026, 11, 18))
+    parent_client.get(URL)   # the first page of a session also refreshes it and reads the header's date
     with CaptureQueriesContext(connection) as few:
         parent_client.get(URL)
     other = ActivityFactory(structure=family.structure, cancellation_rule=DeadlineRuleFactory(structure=family.structure))

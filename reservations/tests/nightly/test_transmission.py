@@ -233,6 +233,19 @@ def test_header_shows_the_last_finished_run_of_the_current_structure(structure):
     assert last_update(http) == {"last_update": finished.finished_at}
 
 
+def test_the_header_date_is_read_once_then_kept_until_a_run_finishes(structure, django_assert_num_queries):
+    http = RequestFactory().get("/")
+    http.structure = structure
+    last_update(http)
+    with django_assert_num_queries(0):   # every later page takes it from the cache
+        assert last_update(http) == {"last_update": None}
+    TransmissionRunFactory(structure=structure)   # a run starting changes nothing to show
+    with django_assert_num_queries(0):
+        assert last_update(http) == {"last_update": None}
+    finished = run(structure)
+    assert last_update(http) == {"last_update": finished.finished_at}
+
+
 def test_transmit_command_prints_progress_and_a_summary(structure):
     day = future_day(ActivityFactory(structure=structure))
     asked = request(child=children(structure, 1)[0], occurrence=day)
