@@ -266,6 +266,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.invoicing_month_drafts",
         "schedule": crontab(day_of_month="1", hour="5", minute="0"),
     },
+    # Online payments without an answer: PayFiP is asked again (5 min to 3 h old), then they expire.
+    "online-payments-poll": {
+        "task": "billing.tasks.online_payments_poll",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 300},
+    },
     # Runs whose work stopped progressing (a worker killed mid-chunk) are finished.
     "transmission-watchdog": {
         "task": "reservations.tasks.transmission_watchdog",

@@ -6,16 +6,28 @@ empty field keeps the stored key). *Paiements en ligne*: every attempt with its 
 history, read-only; one paid online is corrected like any ledger line, by the opposite
 Payment (Facturation › Règlements, action "Créer une ligne de correction").
 """
+import datetime
+
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import StructureScopedAdmin
+from portal import dates
 
+from . import services
 from .models import AttemptEvent, PaymentAttempt, ProviderConfig
+from .providers import ProviderResponseError, ProviderUnavailable, provider_status
+from .reconciliation import reconciliation_file
 
 SECRET_FIELDS = ("secret_test", "secret_production")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IDENTIFIER_DIGITS = {ProviderConfig.Kind.PAYFIP: 6, ProviderConfig.Kind.SYSTEMPAY: 8, ProviderConfig.Kind.PAYZEN: 8}
 
 
@@ -84,6 +96,29 @@ class ProviderConfigAdmin(StructureScopedAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or not obj.attempts.exists())
 
 
+class WithoutAnswerFilter(admin.SimpleListFilter):
+    """Attempts the provider has not answered for 30 minutes (beat re-asks them, expires them at 3 h)."""
+
+    title = _("réponse du prestataire")
+    parameter_name = "sans_reponse"
+
+    def lookups(self, request, model_admin):
+        return [("30min", _("sans réponse depuis plus de 30 minutes"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "30min":
+            return queryset.filter(state__in=(PaymentAttempt.State.CREATED, PaymentAttempt.State.SENT),
+                                   created_at__lte=timezone.now() - datetime.timedelta(minutes=30))
+        return queryset
+
+
+def _file_response(content: bytes, file_format: str, name: str) -> HttpResponse:
+    content_type = "text/csv; charset=utf-8" if file_format == "csv" else XLSX
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response
+
+
 class AttemptEventInline(admin.TabularInline):
     model = AttemptEvent
     extra = 0
@@ -102,12 +137,13 @@ class AttemptEventInline(admin.TabularInline):
 class PaymentAttemptAdmin(StructureScopedAdmin):
     list_display = ("created_at", "reference", "family", "wallet", "amount", "provider", "state", "flagged",
                     "authorisation_number", "bank_reference", "payment")
-    list_filter = ("state", "flagged", "provider", "purpose", "structure")
+    list_filter = ("state", "flagged", WithoutAnswerFilter, "provider", "purpose", "structure")
     list_select_related = ("family", "wallet", "payment")
     search_fields = ("reference", "transaction_id", "bank_reference", "authorisation_number", "family__payer_name",
                      "family__number")
     date_hierarchy = "created_at"
     inlines = [AttemptEventInline]
+    actions = ["export_reconciliation_xlsx", "export_reconciliation_csv", "ask_provider"]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
@@ -122,3 +158,57 @@ class PaymentAttemptAdmin(StructureScopedAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    def get_urls(self):
+        return [path("rapprochement/", self.admin_site.admin_view(self.reconciliation_view),
+                     name="billing_paymentattempt_reconciliation"), *super().get_urls()]
+
+    def reconciliation_view(self, request):
+        """The day's reconciliation (?jour=2026-12-01&format=xlsx|csv), the staff's structures only."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        day, error = dates.today(), ""
+        if request.GET.get("jour"):
+            try:
+                day = datetime.date.fromisoformat(request.GET["jour"])
+            except ValueError:
+                error = _("Jour non reconnu : choisissez une date.")
+        file_format = request.GET.get("format", "xlsx")
+        if file_format not in ("xlsx", "csv"):
+            error = _("Ce format d'export n'existe pas (xlsx ou csv).")
+        if error or "telecharger" not in request.GET:
+            context = {**self.admin_site.each_context(request), "day": day, "error": error,
+                       "title": _("Rapprochement des paiements en ligne")}
+            return TemplateResponse(request, "admin/billing/paymentattempt/reconciliation.html", context,
+                                    status=400 if error else 200)
+        title = _("Paiements en ligne du %(day)s") % {"day": day.strftime("%d/%m/%Y")}
+        content = reconciliation_file(self.get_queryset(request), day=day, file_format=file_format, title=title)
+        return _file_response(content, file_format, f"rapprochement-{day:%Y-%m-%d}")
+
+    @admin.action(description=_("Exporter le rapprochement de la sélection (xlsx)"))
+    def export_reconciliation_xlsx(self, request, queryset):
+        return _file_response(reconciliation_file(queryset, day=None, file_format="xlsx",
+                                                  title=str(_("Paiements en ligne"))), "xlsx", "paiements-en-ligne")
+
+    @admin.action(description=_("Exporter le rapprochement de la sélection (CSV)"))
+    def export_reconciliation_csv(self, request, queryset):
+        return _file_response(reconciliation_file(queryset, day=None, file_format="csv", title=""), "csv",
+                              "paiements-en-ligne")
+
+    @admin.action(description=_("Interroger le prestataire"))
+    def ask_provider(self, request, queryset):
+        """Ask PayFiP now about the selected attempts without an answer (what beat does every 5 minutes)."""
+        settled = unanswered = 0
+        for attempt in queryset.filter(state=PaymentAttempt.State.SENT).select_related("provider_config"):
+            try:
+                result = provider_status(attempt=attempt)
+            except (ProviderResponseError, ProviderUnavailable):
+                result = None
+            outcome = (services.payment_attempt_record(attempt_id=attempt.pk, result=result,
+                                                       source=AttemptEvent.Source.STAFF) if result else None)
+            if outcome == services.Outcome.RECORDED:
+                settled += 1
+            else:
+                unanswered += 1
+        self.message_user(request, _("%(settled)s paiement(s) mis à jour, %(unanswered)s toujours sans réponse.")
+                          % {"settled": settled, "unanswered": unanswered}, messages.INFO)

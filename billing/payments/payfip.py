@@ -24,10 +24,6 @@ WSDL_FOLDER = Path(payfip_ws.__file__).parent / "resource"
 OFFICIAL_SOAP_ADDRESS = "https://www.payfip.gouv.fr/tpa/services/securite"
 
 
-class UnknownOperation(ProviderResponseError):
-    """PayFiP does not know this idOp (code P1), or it is not one of ours."""
-
-
 def _wsdl_for(service_url: str) -> str:
     """A copy of eopayment's WSDL (and its schemas) whose SOAP address is ``service_url``."""
     digest = hashlib.sha256(service_url.encode()).hexdigest()[:16]

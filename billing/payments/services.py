@@ -30,7 +30,15 @@ from portal import dates
 
 from . import selectors
 from .models import AttemptEvent, PaymentAttempt, ProviderConfig
-from .providers import ProviderResult, ProviderUnavailable, Redirect, check_allowed, provider_request
+from .providers import (
+    ProviderResponseError,
+    ProviderResult,
+    ProviderUnavailable,
+    Redirect,
+    check_allowed,
+    provider_request,
+    provider_status,
+)
 from .signals import online_payment_received
 
 logger = logging.getLogger(__name__)
@@ -103,6 +111,10 @@ def payment_attempt_start(*, family, wallet: Wallet, purpose: str, amount: Decim
         raise ValidationError(_("Ce porte-monnaie n'appartient pas à la structure de la famille."))
     config = _config_or_error(family.structure)
     value = _amount_for(family=family, wallet=wallet, purpose=purpose, amount=amount, config=config)
+    email = (email or family.email or "").strip()
+    if config.kind == ProviderConfig.Kind.PAYFIP and not ("@" in email and 6 <= len(email) <= 80):
+        raise ValidationError(_("Le paiement par PayFiP demande l'adresse e-mail de la famille : demandez à votre "
+                                "structure de l'enregistrer."))
     with transaction.atomic():
         attempt = PaymentAttempt.objects.create(
             reference=secrets.token_hex(10), structure_id=family.structure_id, family=family, wallet=wallet,
@@ -115,7 +127,7 @@ def payment_attempt_start(*, family, wallet: Wallet, purpose: str, amount: Decim
     return_url = selectors.absolute_url(reverse("billing:online_return", args=[attempt.reference]))
     try:
         transaction_id, redirect = provider_request(attempt=attempt, notify_url=notify_url, return_url=return_url,
-                                                    email=email or family.email)
+                                                    email=email)
     except ProviderUnavailable as error:
         with transaction.atomic():
             locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
@@ -169,7 +181,8 @@ def payment_attempt_record(*, attempt_id: int, result: ProviderResult, source: s
             return Outcome.BAD_SIGNATURE
         if result.state is None:
             return Outcome.WAITING
-        if attempt.is_final:
+        late_money = attempt.state == State.EXPIRED and result.state == State.PAID
+        if attempt.is_final and not late_money:
             if attempt.state == result.state and (result.state != State.PAID
                                                   or attempt.bank_reference == result.bank_reference):
                 return Outcome.ALREADY_DONE
@@ -199,6 +212,9 @@ def payment_attempt_record(*, attempt_id: int, result: ProviderResult, source: s
         attempt.bank_status = result.status_text[:300]
         attempt.save(update_fields=["state", "finished_at", "bank_status"])
         _event(attempt, source=source, from_state=previous, note=result.status_text, data=data)
+        if late_money:
+            _flag(attempt, source=source, data=data, reason=_(
+                "Paiement confirmé par le prestataire après l'expiration : enregistré, à vérifier."))
         if attempt.state == State.PAID:
             online_payment_received.send(sender=PaymentAttempt, attempt=attempt, payment=attempt.payment)
         return Outcome.RECORDED
@@ -217,3 +233,53 @@ def _paid_problem(attempt: PaymentAttempt, result: ProviderResult) -> str:
     if result.test != (not attempt.production):
         return _("Paiement notifié dans un autre mode (test / production) que celui du paiement : rien n'a été enregistré.")
     return ""
+
+
+# --- Attempts without an answer (beat, every few minutes) ---------------------------------
+
+POLL_AFTER = datetime.timedelta(minutes=5)
+EXPIRE_AFTER = datetime.timedelta(hours=3)
+
+
+def payment_attempt_expire(*, attempt_id: int, source: str = Source.POLL, note: str = "") -> bool:
+    """An attempt the provider never answered: expired (nothing in the ledger). False if it
+    got an answer meanwhile."""
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.is_final:
+            return False
+        previous = attempt.state
+        attempt.state, attempt.finished_at = State.EXPIRED, timezone.now()
+        attempt.save(update_fields=["state", "finished_at"])
+        _event(attempt, source=source, from_state=previous,
+               note=note or _("Sans réponse du prestataire après %(hours)s heures.") % {"hours": 3})
+    return True
+
+
+def payment_attempts_poll(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Re-ask the provider about attempts left without an answer between 5 minutes and 3 hours
+    ago (PayFiP's web service; Systempay answers only by notification), then expire those
+    older than 3 hours. Safe to run often and twice at once: every write is the locked,
+    record-once service."""
+    now = now or timezone.now()
+    figures = {"asked": 0, "settled": 0, "expired": 0, "errors": 0}
+    waiting = (PaymentAttempt.objects.filter(state__in=(State.CREATED, State.SENT), created_at__lte=now - POLL_AFTER)
+               .select_related("provider_config").order_by("created_at"))
+    for attempt in waiting.iterator(chunk_size=200):
+        result = None
+        if attempt.state == State.SENT:
+            try:
+                result = provider_status(attempt=attempt)
+            except (ProviderResponseError, ProviderUnavailable) as error:
+                figures["errors"] += 1
+                logger.warning("online payment %s: asking the provider failed: %s", attempt.reference, error)
+        if result is not None:
+            figures["asked"] += 1
+            if payment_attempt_record(attempt_id=attempt.pk, result=result, source=Source.POLL) == Outcome.RECORDED:
+                figures["settled"] += 1
+                continue
+        if attempt.created_at <= now - EXPIRE_AFTER and payment_attempt_expire(attempt_id=attempt.pk):
+            figures["expired"] += 1
+    if any(figures.values()):
+        logger.info("online payments poll: %s", figures)
+    return figures

@@ -21,7 +21,6 @@ from accounts.decorators import family_required
 
 from . import selectors, services
 from .models import AttemptEvent, PaymentAttempt, ProviderConfig
-from .payfip import UnknownOperation
 from .providers import ProviderResponseError, ProviderUnavailable, check_allowed, provider_response, transaction_of
 
 logger = logging.getLogger(__name__)
@@ -40,8 +39,6 @@ def _receive(*, config: ProviderConfig, attempt: PaymentAttempt, body: str, sour
     """Verify and record one message about ``attempt``: the outcome, or an HTTP error."""
     try:
         result = provider_response(config=config, body=body)
-    except UnknownOperation:
-        return HttpResponseNotFound("unknown operation", content_type="text/plain")
     except (ProviderResponseError, ProviderUnavailable) as error:
         services.payment_attempt_flag(attempt_id=attempt.pk, source=source,
                                       reason=_("Message illisible du prestataire : %(error)s") % {"error": error})

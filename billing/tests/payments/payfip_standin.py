@@ -22,7 +22,7 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TNS = "http://securite.service.tpa.cp.finances.gouv.fr/services/mas_securite/contrat_paiement_securise/PaiementSecuriseService"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 ET.register_namespace("S", SOAP)
-ET.register_namespace("ns2", TNS)
+ET.register_namespace("tns", TNS)
 
 
 def _local(element: ET.Element) -> str:

@@ -4,7 +4,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -204,3 +204,26 @@ def test_five_notifications_at_once_record_one_payment(family, wallet, provider)
     assert statuses == [200] * 5
     assert Payment.objects.count() == 1
     assert PaymentAttempt.objects.get(pk=started.attempt.pk).events.filter(to_state="paid").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_row_lock_both_threads_find_the_attempt_unpaid(family, wallet, provider):
+    """The race the lock closes: read without select_for_update, two deliveries at once both see
+    the attempt 'sent' and would both record it. With the lock the second one waits, then sees 'paid'."""
+    started = services.payment_attempt_start(family=family, wallet=wallet, purpose="topup", amount=Decimal("20.00"))
+    both_read = threading.Barrier(2)
+
+    def read(lock: bool):
+        def run():
+            with transaction.atomic():
+                attempts = PaymentAttempt.objects.select_for_update() if lock else PaymentAttempt.objects
+                seen = attempts.get(pk=started.attempt.pk).state
+                if lock and seen == "sent":
+                    PaymentAttempt.objects.filter(pk=started.attempt.pk).update(state="paid")
+                if not lock:
+                    both_read.wait(timeout=10)
+                return seen
+        return run
+
+    assert _race(read(False), read(False)) == ["sent", "sent"]
+    assert sorted(_race(read(True), read(True))) == ["paid", "sent"]
