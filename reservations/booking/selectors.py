@@ -102,7 +102,6 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
     ctx = load_context(
         family=family, child_ids=[child.id], start=grid_start, end=grid_end, now=now,
         activity_ids=[activity.id] if activity is not None else None,
-        places_from=today(now) if activity is None else None,   # past days' states never depend on places
     )
     by_day: dict[datetime.date, list[Slot]] = {}
     day_states: dict[datetime.date, list[states.DayState]] = {}
@@ -134,7 +133,7 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
         month=month, child=child, activity=activity, activities=activities, weeks=weeks,
         legend=states.legend(aggregate=activity is None),
         previous_month=add_months(month, -1), next_month=add_months(month, 1),
-        cart_count=cart_count(family=family),
+        cart_count=ctx.cart_count,
     )
 
 
@@ -146,7 +145,7 @@ def calendar_day(*, family, child, day: datetime.date, now: datetime.datetime) -
         if ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date)
     ]
     state = states.aggregate_day_state(slot.state for slot in slots) if slots else None
-    return DayView(day=day, child=child, slots=slots, state=state, cart_count=cart_count(family=family))
+    return DayView(day=day, child=child, slots=slots, state=state, cart_count=ctx.cart_count)
 
 
 def slot_for(*, family, child, occurrence: Occurrence, now: datetime.datetime) -> Slot:

@@ -229,9 +229,7 @@ def day_state(ctx: Context, occurrence: Occurrence, child_id: int) -> states.Day
 
     The aggregate month grid wants nothing but each activity's state: no Slot, no sentence,
     no price, and a deadline is computed only when the state depends on it (a day already
-    started is past every deadline, a cart line decides the state by itself). Places matter
-    only on a day not started yet or with a cart line: a context loaded with
-    ``places_from=<today>`` gives the same states.
+    started is past every deadline, a cart line decides the state by itself).
     """
     key = (child_id, occurrence.id)
     reservation = ctx.reservations.get(key)

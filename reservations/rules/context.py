@@ -11,7 +11,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import Family
 from billing.models import TariffRate
@@ -20,7 +20,6 @@ from reservations.models import Activity, CartLine, DeadlineCutoff, DeadlineRule
 
 from . import deadlines
 from .closures import ClosedDays, closed_days
-from .places import place_counts
 
 # How far back closures are loaded so "N working days before" can skip them.
 WORKING_DAYS_LOOKBACK = datetime.timedelta(days=60)
@@ -36,6 +35,7 @@ class Context:
     rates: dict = field(default_factory=lambda: defaultdict(list))  # tariff_id → [TariffRate]
     reservations: dict = field(default_factory=dict)         # (child_id, occurrence_id) → live Reservation
     cart: dict = field(default_factory=dict)                 # (child_id, occurrence_id) → CartLine
+    cart_count: int = 0                                      # lines in the family's whole cart
     closed: ClosedDays | None = None
     cutoffs: dict = field(default_factory=dict)              # weekly DeadlineRule id → (Cutoff, ...)
     _rules: dict = field(default_factory=dict)
@@ -80,15 +80,13 @@ def load_cutoffs(ctx: Context, rule_ids) -> None:
 
 def load_context(
     *, family, child_ids, start: datetime.date, end: datetime.date, now: datetime.datetime,
-    activity_ids=None, occurrence_ids=None, places_from: datetime.date | None = None,
+    activity_ids=None, occurrence_ids=None,
 ) -> Context:
     """Everything needed to evaluate the children's days between two dates, in 6 queries.
 
     Occurrences are those of the family's structure in the range, restricted to
     ``occurrence_ids`` if given, else to ``activity_ids`` if given, else to the activities
-    the children are enrolled in. ``places_from`` (for ``day_state`` only): count places
-    only on days from that date on and on days with a cart line, the only ones whose state
-    depends on them; the other days read as having every place free.
+    the children are enrolled in; each carries its places taken (the day's counters).
     """
     ctx = Context(family=family, now=now)
     child_ids = list(child_ids)
@@ -119,19 +117,18 @@ def load_context(
     occurrences.sort(key=lambda occ: (occ.date, activities[occ.activity_id].position, activities[occ.activity_id].name, occ.id))
     for occurrence in occurrences:
         occurrence.activity = activities[occurrence.activity_id]
-        occurrence.taken = occurrence.waiting_taken = 0
+        # The day's own counters (kept by a trigger in the same transaction as every change of
+        # its reservations, reservations.migrations.0008): no count over the reservations.
+        occurrence.taken, occurrence.waiting_taken = occurrence.places_taken, occurrence.waiting_places_taken
         ctx.occurrences[occurrence.id] = occurrence
-    # Places are counted only where they are limited, in one grouped query on the
-    # (occurrence, state) index rather than a join + GROUP BY over every occurrence.
-    for line in CartLine.objects.filter(family=family, child_id__in=child_ids, occurrence__date__gte=start,
-                                        occurrence__date__lte=end):
-        ctx.cart[(line.child_id, line.occurrence_id)] = line
-    carted = {occurrence_id for _child, occurrence_id in ctx.cart}
-    limited = [occ.id for occ in ctx.occurrences.values() if occ.activity.limited_places
-               and (places_from is None or occ.date >= places_from or occ.id in carted)]
-    for row in place_counts(limited):
-        occurrence = ctx.occurrences[row["occurrence_id"]]
-        occurrence.taken, occurrence.waiting_taken = row["taken"], row["waiting_taken"]
+    # The family's whole cart in one query (a few dozen lines at most): the lines of these
+    # children and days, and the badge's count of every line.
+    child_set = set(child_ids)
+    lines = list(CartLine.objects.filter(family=family).annotate(day=F("occurrence__date")))
+    ctx.cart_count = len(lines)
+    for line in lines:
+        if line.child_id in child_set and start <= line.day <= end:
+            ctx.cart[(line.child_id, line.occurrence_id)] = line
 
     tariff_ids = {occ.activity.tariff_id for occ in ctx.occurrences.values() if occ.activity.tariff_id}
     tariff_ids |= {activity.tariff_id for activity in ctx.activities.values() if activity.tariff_id}

@@ -228,9 +228,9 @@ def test_a_result_stored_by_an_earlier_version_still_shows_its_page(client_in, w
 def test_calendar_page_runs_a_constant_number_of_queries(client_in, world, django_assert_max_num_queries):
     url = reverse("reservations:calendar")
     client_in.get(url, {"month": "2026-12"})   # seen again: session and header date are warm
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(11):
         assert client_in.get(url, {"month": "2026-12"}).status_code == 200
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(11):
         assert client_in.get(reverse("reservations:day", args=["2026-12-01"])).status_code == 200
 
 
