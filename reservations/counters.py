@@ -56,9 +56,11 @@ _NUMBERS = ("places", "waiting_places", "places_taken", "waiting_places_taken", 
 # Two statements in one round trip (psycopg2 sends them as one simple query): the first
 # locks the days in id order; the second, with a snapshot taken once the locks are held,
 # reads their numbers and the family's requests — so it sees whatever the transaction we
-# waited for (the night, staff) committed.
+# waited for (the night, staff) committed. FOR NO KEY UPDATE: it waits for the other
+# confirmations, the night and staff (FOR UPDATE), but not for the key checks of parents
+# adding the day to their cart meanwhile.
 _CLAIM_SQL = """
-SELECT 1 FROM {days} WHERE id = ANY(%s) ORDER BY id FOR UPDATE;
+SELECT 1 FROM {days} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE;
 SELECT o.id, {numbers},
        (SELECT string_agg(r.id || ':' || r.state || ':' || r.waiting_mark::int || ':'
                           || (r.cancel_requested_at IS NOT NULL)::int, ',' ORDER BY r.id)
