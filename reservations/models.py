@@ -298,6 +298,9 @@ class ReservationEvent(models.Model):
     run = models.ForeignKey(TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="events",
                             verbose_name=_("transmission"))
     note = models.CharField(_("remarque"), max_length=200, blank=True)
+    # Staff did it for the family from the family at a glance (the parent reads "réservé par la
+    # structure"); the note says why when they set the deadlines aside.
+    on_behalf = models.BooleanField(_("par la structure pour la famille"), default=False, db_default=False)
     # Events not yet told to the family in a nightly report (staff decisions during the day too).
     reported_in = models.ForeignKey(
         TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported_events",

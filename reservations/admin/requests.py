@@ -1,9 +1,11 @@
 """Staff admin of the families' requests: reservations with their history, decisions.
 
 State changes go through reservations.staff.services (locks + events); reservations are
-never deleted, and their state is never edited by hand.
+never deleted, and their state is never edited by hand. Staff book or cancel a day on a
+parent's behalf through reservations.admin.on_behalf (the family at a glance's form).
 """
 from django.contrib import admin, messages
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,6 +14,7 @@ from reservations.models import Reservation, ReservationEvent
 from reservations.staff.services import StaffActionError, reservation_decide
 
 from .base import ReadOnlyAdmin
+from .on_behalf import on_behalf_view
 
 State = Reservation.State
 
@@ -64,6 +67,15 @@ class ReservationAdmin(StructureScopedAdmin):
                        "consumption_posted_at")
     fields = (*readonly_fields[:-1], "attendance", "consumption_posted_at")
     inlines = [ReservationEventInline]
+
+    def get_urls(self):
+        own = [path("pour-la-famille/<int:family_id>/", self.admin_site.admin_view(self.on_behalf),
+                    name="reservations_reservation_on_behalf")]
+        return own + super().get_urls()
+
+    def on_behalf(self, request, family_id):
+        """Book or cancel a day for a child on the parent's behalf (the family at a glance's form)."""
+        return on_behalf_view(self, request, family_id)
 
     def get_readonly_fields(self, request, obj=None):
         """Attendance is fixed once the consumption is posted (a correction goes through billing)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import time
+import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -31,9 +32,10 @@ from django.utils.translation import gettext as _
 from reservations.counters import Claim, occurrences_claim, requests_key
 from reservations.locking import busy_after_timeout, rows_lock
 from reservations.models import CartConfirmation, CartLine, Reservation, ReservationEvent
-from reservations.rules.availability import CANCEL, book_reason, cancel_reason, price, windows
+from reservations.rules.availability import CANCEL, book_refusal, cancel_refusal, price, reason, windows
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import hold_of
+from reservations.rules.refusals import Refusal
 
 from .cart import BookingRefused
 from .results import ConfirmationResult, LineResult, Outcome
@@ -43,6 +45,8 @@ from .writes import confirmation_write
 State = Reservation.State
 Kind = ReservationEvent.Kind
 
+# What staff may set aside when booking for a family (OnBehalf.override_deadlines).
+DEADLINE_REFUSALS = (Refusal.NOT_OPEN, Refusal.TOO_LATE_TO_BOOK, Refusal.TOO_LATE_TO_CANCEL)
 # What a prepared line does once the days are locked.
 REFUSE, CANCEL_NOW, CANCEL_REQUEST, BOOK = "refuse", "cancel_now", "cancel_request", "book"
 
@@ -119,16 +123,44 @@ class _Plan:
         return sorted({step.line.occurrence_id for step in self.steps if step.action != REFUSE})
 
 
+@dataclass(frozen=True)
+class OnBehalf:
+    """Staff changing a family's days for it (the family at a glance): the events say so and
+    why; with ``override_deadlines`` the booking window and the deadlines do not apply."""
+
+    reason: str = ""
+    override_deadlines: bool = False
+
+
 def _confirm(*, family, confirmation, seen, now, user, clock: _LockClock) -> ConfirmationResult:
-    token = str(confirmation.token)
     lines = rows_lock(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity"))
+    if lines:
+        CartLine.objects.filter(id__in=[line.id for line in lines]).delete()   # ours, locked: gone at commit
+    return _confirm_lines(family=family, lines=lines, confirmation=confirmation, seen=seen, now=now, user=user, clock=clock)
+
+
+def lines_confirm_on_behalf(*, family, lines: list[CartLine], now: datetime.datetime, user,
+                            on_behalf: OnBehalf) -> ConfirmationResult:
+    """Confirm ``lines`` (unsaved CartLines of ``family``: the family's own cart is left as it
+    is) for the family, by staff ``user``, with the cart's rules, places and writes. One
+    transaction; raises reservations.locking.CartBusy like ``cart_confirm``."""
+    clock = _LockClock()
+    with busy_after_timeout():
+        confirmation = CartConfirmation.objects.create(family=family, token=uuid.uuid4())
+        result = _confirm_lines(family=family, lines=lines, confirmation=confirmation, seen=None, now=now, user=user,
+                                clock=clock, on_behalf=on_behalf)
+    return dataclasses.replace(result, lock_held=clock.held())
+
+
+def _confirm_lines(*, family, lines, confirmation, seen, now, user, clock: _LockClock,
+                   on_behalf: OnBehalf | None = None) -> ConfirmationResult:
+    token = str(confirmation.token)
     if not lines:
         result = ConfirmationResult(token=token)
         confirmation_write(confirmation=confirmation, result=result.to_json(), booked=[], cancel_now=[], cancel_request=[],
                            now=now, user=user, notes={})
         return result
-    CartLine.objects.filter(id__in=[line.id for line in lines]).delete()   # ours, locked: gone at commit
-    plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation)
+    plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation, on_behalf=on_behalf)
     claims: dict[int, Claim] = {}
     children = sorted({line.child_id for line in lines})
     if plan.days:
@@ -137,14 +169,14 @@ def _confirm(*, family, confirmation, seen, now, user, clock: _LockClock) -> Con
         if _requests_changed(plan, claims) or _closing_changed(plan, claims):
             # The night or staff changed this family's requests (or closed a day) since they
             # were read: read everything again, under the lock this time.
-            plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation)
+            plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation, on_behalf=on_behalf)
             claims.update(occurrences_claim(set(plan.days) - set(claims), family_id=family.pk, child_ids=children))
-        elif _availability_changed(plan, claims):
+        elif seen is not None and _availability_changed(plan, claims):
             plan.changes = _changes_at(plan, claims, lines, seen)
-    return _write(plan, claims, confirmation=confirmation, token=token, now=now, user=user)
+    return _write(plan, claims, confirmation=confirmation, token=token, now=now, user=user, on_behalf=on_behalf)
 
 
-def _prepare(*, family, lines, seen, now, confirmation) -> _Plan:
+def _prepare(*, family, lines, seen, now, confirmation, on_behalf: OnBehalf | None = None) -> _Plan:
     """Everything that needs no lock: the context, deadlines, prices, the rows to write."""
     occurrence_ids = sorted({line.occurrence_id for line in lines})
     ctx = load_context(
@@ -154,8 +186,9 @@ def _prepare(*, family, lines, seen, now, confirmation) -> _Plan:
     )
     ordered = sorted(lines, key=lambda line: (line.occurrence.date, line.occurrence.activity.position, line.occurrence_id,
                                              line.child.first_name, line.id))
-    steps = [_step(ctx, line, confirmation=confirmation, now=now) for line in ordered]
-    plan = _Plan(ctx=ctx, steps=steps, changes=changes_since_summary(ctx, lines, seen))
+    override = on_behalf is not None and on_behalf.override_deadlines
+    steps = [_step(ctx, line, confirmation=confirmation, now=now, override=override) for line in ordered]
+    plan = _Plan(ctx=ctx, steps=steps, changes=changes_since_summary(ctx, lines, seen) if seen is not None else [])
     return plan
 
 
@@ -207,22 +240,29 @@ def _line_result(ctx: Context, line: CartLine, outcome: Outcome, *, cost=None, r
                       action=line.action, outcome=outcome, observation=outcome.observation(reason), cost=cost)
 
 
-def _step(ctx: Context, line: CartLine, *, confirmation, now) -> _Step:
-    """Decide one line as far as possible without the places: refused now, or what to write."""
+def _step(ctx: Context, line: CartLine, *, confirmation, now, override: bool = False) -> _Step:
+    """Decide one line as far as possible without the places: refused now, or what to write.
+    ``override``: staff set the booking window and the deadlines aside."""
     occurrence = ctx.occurrences[line.occurrence_id]
     window = windows(ctx, occurrence)
     key = (line.child_id, occurrence.id)
     if line.action == CANCEL:
-        reason = cancel_reason(ctx, occurrence, line.child_id, window=window)
-        if reason:
-            return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED, reason=reason))
+        refusal = cancel_refusal(ctx, occurrence, line.child_id, window=window)
+        if override and refusal in DEADLINE_REFUSALS:
+            refusal = None
+        if refusal:
+            return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED,
+                                                           reason=reason(ctx, occurrence, refusal, window=window) or ""))
         reservation = ctx.reservations[key]
         return _Step(line, CANCEL_NOW if reservation.state == State.NOT_TRANSMITTED else CANCEL_REQUEST,
                      reservation=reservation)
-    reason = book_reason(ctx, occurrence, line.child_id, hold=hold_of(ctx.reservations.get(key)), window=window,
-                         check_places=False)
-    if reason:
-        return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED, reason=reason))
+    refusal = book_refusal(ctx, occurrence, line.child_id, hold=hold_of(ctx.reservations.get(key)), window=window,
+                           check_places=False)
+    if override and refusal in DEADLINE_REFUSALS:
+        refusal = None
+    if refusal:
+        return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED,
+                                                       reason=reason(ctx, occurrence, refusal, window=window) or ""))
     quoted = price(ctx, occurrence, arrival=line.arrival_time)
     if quoted is None:
         return _Step(line, REFUSE, result=_line_result(ctx, line, Outcome.REFUSED,
@@ -236,7 +276,8 @@ def _step(ctx: Context, line: CartLine, *, confirmation, now) -> _Step:
     return _Step(line, BOOK, reservation=reservation, limited=occurrence.activity.limited_places)
 
 
-def _write(plan: _Plan, claims: dict[int, Claim], *, confirmation, token: str, now, user) -> ConfirmationResult:
+def _write(plan: _Plan, claims: dict[int, Claim], *, confirmation, token: str, now, user,
+           on_behalf: OnBehalf | None = None) -> ConfirmationResult:
     """Give the places from the locked counters, in the lines' order, and write everything
     in one statement (reservations.booking.writes). Runs under the days' lock: no query but
     the writes."""
@@ -276,11 +317,25 @@ def _write(plan: _Plan, claims: dict[int, Claim], *, confirmation, token: str, n
         results.append(_line_result(ctx, line, outcome, cost=reservation.cost))
     result = ConfirmationResult(token=token, lines=results, changes=plan.changes)
     confirmation_write(confirmation=confirmation, result=result.to_json(), booked=booked, cancel_now=cancel_now,
-                       cancel_request=cancel_request, now=now, user=user, notes=_notes())
+                       cancel_request=cancel_request, now=now, user=user, notes=_notes(on_behalf),
+                       on_behalf=on_behalf is not None)
     return result
 
 
-def _notes() -> dict[str, str]:
-    """The events' notes, in the language of the request."""
-    return {"waiting": _("Mise en liste d'attente"), "cancelled": _("Annulée avant transmission"),
-            "cancel_requested": _("Demande d'annulation")}
+NOTE_LENGTH = 200   # ReservationEvent.note
+
+
+def _notes(on_behalf: OnBehalf | None) -> dict[str, str]:
+    """The events' notes, in the language of the request; staff's say so, and why."""
+    notes = {"booked": "", "waiting": _("Mise en liste d'attente"), "cancelled": _("Annulée avant transmission"),
+             "cancel_requested": _("Demande d'annulation")}
+    if on_behalf is None:
+        return notes
+    if on_behalf.override_deadlines:
+        tail = _("par la structure, hors délai : %(reason)s") % {"reason": on_behalf.reason}
+    elif on_behalf.reason:
+        tail = _("par la structure : %(reason)s") % {"reason": on_behalf.reason}
+    else:
+        tail = _("par la structure")
+    notes = {kind: (f"{note} — {tail}" if note else tail[:1].upper() + tail[1:]) for kind, note in notes.items()}
+    return {kind: note[:NOTE_LENGTH] for kind, note in notes.items()}

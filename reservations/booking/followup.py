@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from reservations.rules.closures import closed_days
 from reservations.rules.context import WORKING_DAYS_LOOKBACK, Context
 
 State = Reservation.State
+EventKind = ReservationEvent.Kind
 
 
 class Kind:
@@ -103,7 +104,22 @@ def state_label(reservation: Reservation) -> str:
         label = _("%(state)s — mise en liste d'attente") % {"state": label}
     if reservation.cancel_requested_at is not None and reservation.state in Reservation.LIVE_STATES:
         label = _("%(state)s — annulation demandée") % {"state": label}
+    if getattr(reservation, "booked_by_structure", False):
+        label = _("%(state)s — réservé par la structure") % {"state": label}
+    if getattr(reservation, "cancelled_by_structure", False):
+        label = _("%(state)s — annulé par la structure") % {"state": label}
     return label
+
+
+def with_structure_marks(queryset):
+    """Annotate reservations with whether staff booked (``booked_by_structure``) or cancelled
+    (``cancelled_by_structure``) them for the family (reservations.staff.on_behalf)."""
+    events = ReservationEvent.objects.filter(reservation=OuterRef("pk"), on_behalf=True)
+    return queryset.annotate(
+        booked_by_structure=Exists(events.filter(kind=EventKind.REQUESTED)),
+        cancelled_by_structure=Exists(events.filter(
+            kind__in=[EventKind.CANCELLED_BEFORE_TRANSMISSION, EventKind.CANCEL_REQUESTED])),
+    )
 
 
 def followup_rows(*, family, filters: Filters, now: datetime.datetime) -> list[Row]:
@@ -116,6 +132,7 @@ def followup_rows(*, family, filters: Filters, now: datetime.datetime) -> list[R
         ReservationEvent.objects.filter(reservation=OuterRef("pk"), to_state=State.REFUSED).order_by("-at", "-id")
         .values("note")[:1]),
     ).order_by("occurrence__date", "occurrence__activity__position", "occurrence__activity__name", "child__first_name", "id")
+    queryset = with_structure_marks(queryset)
     if filters.kind in Kind.STATES:
         queryset = queryset.filter(state__in=Kind.STATES[filters.kind])
     reservations = list(queryset)

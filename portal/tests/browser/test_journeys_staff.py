@@ -158,3 +158,60 @@ def test_staff_accepts_a_request_raises_a_capacity_and_records_a_payment(page, c
     assert "Suite de vos demandes précédentes : - 1 place en liste d'attente vous a été attribuée" in body
     assert "Décisions de nos services sur vos demandes en attente : - 1 réservation a été acceptée" in body
     parent_page.context.close()
+
+
+def test_staff_book_a_day_for_a_child_on_the_parents_behalf_and_the_parent_sees_it(page, carteville):
+    """The phone call: the agent opens the family, reads its balance and its next bookings,
+    books tomorrow's canteen for Emmy past the deadline (with the reason), and the parent
+    then reads « réservé par la structure » in the follow-up."""
+    family, emmy = carteville["family"], carteville["emmy"]
+    canteen = make_activity(family.structure, name="Restauration Scolaire", amount="3.59",
+                            rule=DeadlineRuleFactory(structure=family.structure, name="La veille à 09:00", days=1,
+                                                     at_time=datetime.time(9, 0)))
+    EnrolmentFactory(child=emmy, activity=canteen)
+    OccurrenceFactory(activity=canteen, date=datetime.date(2026, 11, 27))
+    admin_login(page, "agent.carteville")
+
+    page.goto("/admin/accounts/family/?q=GUIDE")
+    page.get_by_role("link", name="Vue d'ensemble").first.click()
+    expect(page.get_by_role("heading", name="Solde et historiques")).to_be_visible()
+    expect(page.locator("table.glance-balances")).to_contain_text("Accueil de Loisirs")
+    bookings = page.locator("table.glance-bookings")
+    expect(bookings).to_contain_text("3-6 ans - Mercredi Matin")
+    expect(bookings).to_contain_text("En liste d'attente")
+
+    form = page.locator("form.glance-on-behalf")
+    form.get_by_label("Enfant").select_option(label="Emmy GUIDE")
+    form.get_by_label("Activité").select_option(label="Restauration Scolaire")
+    form.get_by_label("Jour").fill("2026-11-27")
+    form.get_by_label("Réserver", exact=True).check()
+    form.get_by_role("button", name="Enregistrer pour la famille").click()
+    # Past the deadline (the 26th at 09:00): refused until the agent says why.
+    expect(page.locator(".messagelist")).to_contain_text("Hors délai")
+    form = page.locator("form.glance-on-behalf")
+    form.get_by_label("Enfant").select_option(label="Emmy GUIDE")
+    form.get_by_label("Activité").select_option(label="Restauration Scolaire")
+    form.get_by_label("Jour").fill("2026-11-27")
+    form.get_by_label(re.compile("Passer outre les délais")).check()
+    form.get_by_label("Motif", exact=True).fill("Reprise du travail demain, appel du père")
+    form.get_by_role("button", name="Enregistrer pour la famille").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("Emmy, Restauration Scolaire le 27/11/2026 : "
+                                                                  "Demande enregistrée (non transmise)")
+    expect(page.locator("table.glance-bookings tr", has_text="Restauration Scolaire")).to_contain_text(
+        "réservé par la structure")
+    audit_page(page, label="vue d'ensemble après réservation pour la famille", phone=False)
+    event = Reservation.objects.get(child=emmy, occurrence__activity=canteen).events.get()
+    assert event.actor == carteville["agent"] and event.on_behalf and "appel du père" in event.note
+
+    parent_page = page.context.browser.new_context(base_url=page.url.split("/admin")[0], locale="fr-FR").new_page()
+    parent_page.goto("/compte/connexion/")
+    parent_page.get_by_label("Identifiant").fill("guide")
+    parent_page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
+    parent_page.get_by_role("button", name="Se connecter").click()
+    parent_page.get_by_role("link", name="Suivi").first.click()
+    expect(parent_page.get_by_role("heading", name="Suivi des réservations")).to_be_visible()
+    canteen_row = parent_page.locator("table.followup-table tbody tr", has_text="Restauration Scolaire")
+    expect(canteen_row).to_contain_text("27/11/26")
+    expect(canteen_row).to_contain_text("Non transmise — réservé par la structure")
+    audit_page(parent_page, label="suivi : réservé par la structure")
+    parent_page.context.close()
