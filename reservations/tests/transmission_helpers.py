@@ -1,10 +1,13 @@
 """Builders shared by the transmission, attendance and report tests."""
 import datetime
 import itertools
+import time
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory
+from reservations.locking import ADVISORY_LOCK_CLASS
 from reservations.models import Reservation, ReservationEvent
 from reservations.rules.closures import public_holidays
 from reservations.tests.factories import ActivityFactory, OccurrenceFactory, ReservationFactory
@@ -64,3 +67,18 @@ def booking(structure, *, day, activity=None, attendance="", state=State.ACCEPTE
     occurrence = future_day(activity, date=day)
     child = ChildFactory(family=FamilyFactory(structure=structure), first_name="Emmy")
     return settled(child=child, occurrence=occurrence, state=state, attendance=attendance, **extra)
+
+
+def night_lock_gone(structure_id: int, timeout: float = 10) -> None:
+    """Wait until PostgreSQL has dropped the night lock of a session that closed or whose
+    process died: the server ends the backend a moment after the client is gone, so a rerun
+    started at once may still find the night "déjà en cours"."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s"
+                           " AND objsubid = 2", [ADVISORY_LOCK_CLASS, structure_id])
+            if cursor.fetchone()[0] == 0:
+                return
+            assert time.monotonic() < deadline, "the closed session still holds the night lock"
+            time.sleep(0.05)

@@ -18,7 +18,7 @@ from notifications.models import OutboxEmail
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.nightly.run import transmission_run
 from reservations.tests.factories import ActivityFactory
-from reservations.tests.transmission_helpers import cancel_request, future_day, request, settled
+from reservations.tests.transmission_helpers import cancel_request, future_day, night_lock_gone, request, settled
 
 State = Reservation.State
 OCCURRENCES = 24
@@ -81,6 +81,7 @@ def test_killed_run_then_rerun_finishes_with_every_request_answered_once(where, 
     assert Reservation.objects.filter(state=State.NOT_TRANSMITTED).count() == len(requests) - len(done)
     assert not OutboxEmail.objects.exists() and not Consumption.objects.exists()
 
+    night_lock_gone(structure.pk)   # the killed process's session ends a moment after it
     rerun = transmission_run(structure=structure, now=timezone.now())
 
     dead.refresh_from_db()

@@ -3,10 +3,9 @@ and the run finished, exactly as an uninterrupted night; a serial run whose proc
 run again; a run whose process is alive is left alone; sweeping twice changes nothing."""
 import datetime
 import threading
-import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from reservations.locking import ADVISORY_LOCK_CLASS
@@ -16,6 +15,7 @@ from reservations.nightly.settle import occurrences_settle
 from reservations.nightly.tasks import transmission_watchdog, transmit_chunk
 from reservations.nightly.watchdog import watchdog_sweep
 from reservations.tests.nightly.test_transmission_chunks import build_world, outcome
+from reservations.tests.transmission_helpers import night_lock_gone
 
 State = Reservation.State
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,20 +82,6 @@ def test_a_chunked_night_whose_finish_was_lost_is_finished(settings):
     assert run.status == TransmissionRun.Status.FINISHED and outcome(run) == expected
 
 
-def lock_gone(structure_id: int, timeout: float = 10) -> None:
-    """Wait until PostgreSQL has dropped a closed session's night lock: the server ends the
-    backend after the client hangs up, not before close() returns (the sweep ran in between)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s"
-                           " AND objsubid = 2", [ADVISORY_LOCK_CLASS, structure_id])
-            if cursor.fetchone()[0] == 0:
-                return
-            assert time.monotonic() < deadline, "the closed session still holds the night lock"
-            time.sleep(0.05)
-
-
 def test_a_serial_run_is_left_alone_while_its_process_holds_the_lock_and_rerun_once_it_is_gone(settings):
     settings.TRANSMISSION_STALL_SECONDS = 60
     structure = build_world()
@@ -124,7 +110,7 @@ def test_a_serial_run_is_left_alone_while_its_process_holds_the_lock_and_rerun_o
     finally:
         release.set()
         thread.join()
-    lock_gone(structure.pk)
+    night_lock_gone(structure.pk)
 
     assert watchdog_sweep(now=timezone.now()) == [dead.pk]
 
