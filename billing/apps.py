@@ -14,3 +14,7 @@ class BillingConfig(AppConfig):
         from .ledger.signals import payment_recorded
 
         payment_recorded.connect(on_payment_recorded, dispatch_uid="billing.invoicing.settle_payments")
+        # "Payer" on an invoice goes through the online payment (billing.payments) when the structure has one.
+        from .invoicing.paying import online_pay_due_link, pay_link_register
+
+        pay_link_register(online_pay_due_link)

@@ -191,9 +191,11 @@ from billing.invoicing.models import (  # noqa: E402, F401 (re-exported: billing
     InvoiceCounter,
     InvoicedConsumption,
     InvoiceLine,
+    InvoiceReminder,
     InvoiceSettlement,
     InvoicingRun,
     InvoicingSettings,
+    TaxCertificate,
     TaxCreditRule,
 )
 from billing.invoicing.sepa_models import DirectDebitBatch, DirectDebitTransaction, Mandate  # noqa: E402, F401

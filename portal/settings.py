@@ -272,6 +272,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 300},
     },
+    # Reminders of unpaid invoices (once per invoice and level) and, on 2 January, last year's tax certificates.
+    "invoice-reminders": {
+        "task": "billing.tasks.invoice_reminders",
+        "schedule": crontab(hour="7", minute="0"),
+    },
+    "tax-certificates": {
+        "task": "billing.tasks.tax_certificates_of_last_year",
+        "schedule": crontab(month_of_year="1", day_of_month="2", hour="4", minute="0"),
+    },
     # Runs whose work stopped progressing (a worker killed mid-chunk) are finished.
     "transmission-watchdog": {
         "task": "reservations.tasks.transmission_watchdog",

@@ -24,6 +24,7 @@ from billing.models import (
     DirectDebitTransaction,
     Invoice,
     InvoiceLine,
+    InvoiceReminder,
     InvoiceSettlement,
     InvoicingRun,
     InvoicingSettings,
@@ -31,6 +32,7 @@ from billing.models import (
     Payment,
     PaymentAttempt,
     ProviderConfig,
+    TaxCertificate,
     TaxCreditRule,
 )
 from billing.tests.factories import (
@@ -137,10 +139,15 @@ def _structure_rows(label):
                                    mode=Payment.Mode.DIRECT_DEBIT)
     debit = DirectDebitTransaction.objects.create(batch=batch, invoice=invoice, mandate=mandate, payment=debit_payment,
                                                   amount=Decimal("20.00"), sequence="FRST", end_to_end_id=f"E2E-{label}")
+    reminder = InvoiceReminder.objects.create(invoice=invoice, level=1, sent_on=datetime.date(2027, 1, 7),
+                                              amount_due=Decimal("20.00"))
+    certificate = TaxCertificate.objects.create(structure=structure, family=family, child=child, year=2026,
+                                                number=f"AF-{label}-1", amount=Decimal("20.00"),
+                                                child_name=f"{label.upper()} Enfant{label}")
     rows = [structure, staff, membership, parent, family, child, wallet, tariff, rate, rule, activity, enrolment, occurrence,
             closure, run, confirmation, reservation, event, cart_line, payment, allocation, consumption, outbox, message,
             lock, invoicing_settings, invoicing_run, invoice, credit_note, provider, attempt, attempt_event, settlement,
-            tax_rule, mandate, batch, debit_payment, debit]
+            tax_rule, mandate, batch, debit_payment, debit, reminder, certificate]
     return structure, rows
 
 

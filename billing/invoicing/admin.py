@@ -23,7 +23,17 @@ from portal import dates
 
 from . import selectors, services
 from . import settlement as settlement_module
-from .models import CreditNote, Invoice, InvoiceLine, InvoiceSettlement, InvoicingRun, InvoicingSettings, TaxCreditRule
+from .models import (
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    InvoiceReminder,
+    InvoiceSettlement,
+    InvoicingRun,
+    InvoicingSettings,
+    TaxCertificate,
+    TaxCreditRule,
+)
 
 
 def _month_choices() -> list[tuple[str, str]]:
@@ -229,6 +239,53 @@ class CreditNoteAdmin(StructureScopedAdmin):
 @admin.register(InvoicingSettings)
 class InvoicingSettingsAdmin(StructureScopedAdmin):
     list_display = ("structure", "siret", "invoice_number_format", "credit_note_number_format", "payment_days")
+    actions = ["send_tax_certificates"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Établir et envoyer les attestations fiscales de l'année dernière"))
+    def send_tax_certificates(self, request, queryset):
+        from .tax_certificates import tax_certificates_generate
+
+        year = dates.today().year - 1
+        for row in queryset.select_related("structure"):
+            made = tax_certificates_generate(structure=row.structure, year=year, send=True)
+            self.message_user(request, _("%(structure)s : %(count)d attestation(s) %(year)s établie(s) et envoyée(s).")
+                              % {"structure": row.structure, "count": len(made), "year": year}, messages.SUCCESS)
+
+
+@admin.register(TaxCertificate)
+class TaxCertificateAdmin(StructureScopedAdmin):
+    list_display = ("number", "year", "child_name", "family", "amount", "created_at")
+    list_filter = ("structure", "year")
+    search_fields = ("number", "child_name", "family__payer_name", "family__number")
+    fields = ("structure", "number", "year", "family", "child", "child_name", "child_birth_date", "amount", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InvoiceReminder)
+class InvoiceReminderAdmin(StructureScopedAdmin):
+    list_display = ("invoice", "level", "sent_on", "amount_due")
+    list_filter = ("invoice__structure", "level")
+    search_fields = ("invoice__number", "invoice__family__payer_name")
+    fields = ("invoice", "level", "sent_on", "amount_due")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

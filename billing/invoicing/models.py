@@ -58,6 +58,9 @@ class InvoicingSettings(models.Model):
     payment_days = models.PositiveSmallIntegerField(_("délai de paiement (jours)"), default=30)
     payment_instructions = models.TextField(_("modalités de paiement au guichet"), blank=True,
                                             help_text=_("Par exemple : chèque à l'ordre du Trésor public, en mairie."))
+    first_reminder_days = models.PositiveSmallIntegerField(_("première relance (jours après l'échéance)"), default=7)
+    second_reminder_days = models.PositiveSmallIntegerField(_("deuxième relance (jours après l'échéance)"), default=30,
+                                                            help_text=_("0 : pas de deuxième relance."))
     # SEPA direct debit: the creditor (the structure's account) and its identifier (ICS).
     creditor_name = models.CharField(_("créancier SEPA (nom)"), max_length=70, blank=True)
     creditor_identifier = models.CharField(_("identifiant créancier SEPA (ICS)"), max_length=35, blank=True)
@@ -97,6 +100,7 @@ class InvoiceCounter(models.Model):
     class Series(models.TextChoices):
         INVOICE = "invoice", _("Factures")
         CREDIT_NOTE = "credit_note", _("Avoirs")
+        TAX_CERTIFICATE = "certificate", _("Attestations fiscales")
 
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="invoice_counters",
                                   verbose_name=_("structure"))
@@ -330,6 +334,53 @@ class TaxCreditRule(models.Model):
 
     def __str__(self):
         return f"{self.activity_label}: {self.share_percent} %"
+
+
+class InvoiceReminder(models.Model):
+    """A reminder sent for an unpaid invoice: one row per invoice and level, so never sent twice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("facture"))
+    level = models.PositiveSmallIntegerField(_("niveau"))
+    sent_on = models.DateField(_("envoyée le"))
+    amount_due = models.DecimalField(_("restant dû (€)"), max_digits=10, decimal_places=2)
+
+    structure_path = "invoice__structure"
+
+    class Meta:
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+        ordering = ["-sent_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="invoice_reminder_once_per_level")]
+
+    def __str__(self):
+        return f"{self.invoice} — {self.level}"
+
+
+class TaxCertificate(models.Model):
+    """A numbered yearly certificate of childcare paid for one child under 6 (never changed once numbered)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="tax_certificates",
+                                  verbose_name=_("structure"))
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="tax_certificates", verbose_name=_("famille"))
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="tax_certificates", verbose_name=_("enfant"))
+    year = models.PositiveSmallIntegerField(_("année"))
+    number = models.CharField(_("numéro"), max_length=40)
+    amount = models.DecimalField(_("montant payé éligible (€)"), max_digits=10, decimal_places=2)
+    child_name = models.CharField(_("enfant"), max_length=200)
+    child_birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    created_at = models.DateTimeField(_("établie le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attestation fiscale")
+        verbose_name_plural = _("attestations fiscales")
+        ordering = ["-year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "year"], name="tax_certificate_once_per_child_and_year"),
+            models.UniqueConstraint(fields=["structure", "number"], name="tax_certificate_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.child_name} {self.year}"
 
 
 # Deletions are refused here rather than in delete(): a queryset's delete() (or a cascade)

@@ -9,8 +9,12 @@ from django.db import transaction
 
 from .models import DEFAULT_CREDIT_NOTE_FORMAT, DEFAULT_INVOICE_FORMAT, InvoiceCounter, InvoicingSettings
 
+TAX_CERTIFICATE_FORMAT = "AF{year}-{number:05d}"
+
 
 def number_format(*, structure_id: int, series: str) -> str:
+    if series == InvoiceCounter.Series.TAX_CERTIFICATE:
+        return TAX_CERTIFICATE_FORMAT
     settings_row = InvoicingSettings.objects.filter(structure_id=structure_id).first()
     if series == InvoiceCounter.Series.INVOICE:
         return settings_row.invoice_number_format if settings_row else DEFAULT_INVOICE_FORMAT

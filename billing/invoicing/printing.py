@@ -26,7 +26,7 @@ def invoice_context(invoice: Invoice) -> dict:
         "month": month_label(invoice.month.year, invoice.month.month),
         "children": [(name, list(group)) for name, group in groupby(lines, key=lambda line: line.child_name)],
         "eligible": sum((line.tax_credit_eligible for line in lines), invoice.total * 0),
-        "online": online_payment_available(), "mandate": mandate_for_invoice(invoice),
+        "online": online_payment_available(invoice), "mandate": mandate_for_invoice(invoice),
         "generated_at": timezone.localtime(),
     }
 

@@ -26,3 +26,23 @@ def invoicing_month_drafts() -> list[int]:
         logger.info("invoicing %s %s: run %s (%s)", structure.slug, month, run.pk, run.status)
         run_ids.append(run.pk)
     return run_ids
+
+
+@shared_task(name="billing.tasks.invoice_reminders")
+def invoice_reminders() -> int:
+    """Every morning: the reminders of invoices unpaid after their due date (once per level)."""
+    from .reminders import reminders_send
+
+    count = reminders_send()
+    logger.info("invoice reminders: %s queued", count)
+    return count
+
+
+@shared_task(name="billing.tasks.tax_certificates_of_last_year")
+def tax_certificates_of_last_year() -> int:
+    """On 2 January: number last year's tax certificates so parents can download them (staff e-mail them)."""
+    from .tax_certificates import tax_certificates_generate
+
+    year = dates.today().year - 1
+    return sum(len(tax_certificates_generate(structure=structure, year=year))
+               for structure in Structure.objects.order_by("pk"))

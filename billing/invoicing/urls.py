@@ -7,4 +7,5 @@ urlpatterns = [
     path("factures/", views.invoices, name="invoices"),
     path("factures/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("factures/prelevement/", views.mandate, name="mandate"),
+    path("factures/attestations/<int:certificate_id>/pdf/", views.tax_certificate_pdf, name="tax_certificate_pdf"),
 ]

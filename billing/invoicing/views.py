@@ -22,7 +22,10 @@ def invoices(request):
     rows = invoice_rows(family_invoices(family=request.family))
     entries = [(row, pay_link(invoice=row.invoice, amount=row.left) if row.is_open and row.left > 0 else None)
                for row in rows]
-    return render(request, "billing/invoices.html", {"entries": entries})
+    from .models import TaxCertificate
+
+    certificates = TaxCertificate.objects.filter(family=request.family).order_by("-year", "child_name")
+    return render(request, "billing/invoices.html", {"entries": entries, "certificates": list(certificates)})
 
 
 @family_required
@@ -30,6 +33,21 @@ def invoice_pdf(request, invoice_id: int):
     invoice = family_invoice_or_404(family=request.family, invoice_id=invoice_id)
     response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.number}.pdf"'
+    return response
+
+
+@family_required
+def tax_certificate_pdf(request, certificate_id: int):
+    """One of the family's tax certificates (PDF); another family's is a 404."""
+    from django.shortcuts import get_object_or_404
+
+    from .models import TaxCertificate
+    from .tax_certificates import render_tax_certificate_pdf
+
+    certificate = get_object_or_404(TaxCertificate.objects.select_related("structure", "family"), pk=certificate_id,
+                                    family=request.family)
+    response = HttpResponse(render_tax_certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="attestation-fiscale-{certificate.number}.pdf"'
     return response
 
 

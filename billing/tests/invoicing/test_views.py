@@ -49,7 +49,7 @@ def test_mes_factures_lists_number_month_amount_due_date_state_and_pdf(dec10, pa
     for expected in ("F2026-000001", "Novembre 2026", "27,60", "31/12/2026", "À payer",
                      reverse("billing:invoice_pdf", args=[issued.pk])):
         assert expected in page, expected
-    assert "Payer</a>" not in page.replace("\n", "")  # the hook is empty
+    assert "Payer<span" not in page  # no online payment provider for this structure
     payment_record(family=issued.family, date=datetime.date(2026, 12, 9), mode="cash", amount=Decimal("27.60"),
                    allocations=[(invoiced_wallets["restauration"], Decimal("27.60"))])
     assert "Payée" in parent_client.get(reverse("billing:invoices")).content.decode()
@@ -78,3 +78,19 @@ def test_another_familys_invoice_pdf_is_a_404_and_not_listed(parent_client, issu
 def test_a_visitor_is_sent_to_the_login(client, issued):
     response = client.get(reverse("billing:invoices"))
     assert response.status_code == 302 and "connexion" in response["Location"]
+
+
+def test_payer_goes_to_the_online_payment_of_the_wallet_when_the_structure_has_one(parent_client, family,
+                                                                                  invoiced_wallets):
+    from billing.tests.payments.factories import ProviderConfigFactory
+
+    consume(family, invoiced_wallets["restauration"], datetime.date(2026, 11, 3))
+    run = services.invoicing_run_start(structure=family.structure, month=NOV)
+    services.invoicing_run_finalise(run=run, on_date=datetime.date(2026, 12, 1))
+    assert "Payer<span" not in parent_client.get(reverse("billing:invoices")).content.decode()
+    ProviderConfigFactory(structure=family.structure)
+    page = parent_client.get(reverse("billing:invoices")).content.decode()
+    target = reverse("billing:online_pay_due", args=[invoiced_wallets["restauration"].pk])
+    assert f'action="{target}"' in page and "Payer<span" in page
+    invoice = run.invoices.get()
+    assert "En ligne" in pdf_text(parent_client.get(reverse("billing:invoice_pdf", args=[invoice.pk])))
