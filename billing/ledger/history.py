@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -120,6 +120,16 @@ def allowed_months(structure, *, today: datetime.date | None = None) -> list[Mon
     current = Month.of(today or dates.today())
     count = max(int(structure.history_months or 1), 1)
     return [current.shifted(-offset) for offset in range(count)]
+
+
+def latest_month_with_lines(*, family, kind: str, months: list[Month]) -> Month | None:
+    """The newest month among ``months`` (newest first) holding one of the family's consumptions
+    (``kind`` "consumptions") or payments: where a history opens when the current month is still
+    empty (on the 1st, say). One query."""
+    model, day = (Consumption, "day") if kind == "consumptions" else (Payment, "date")
+    latest = (model.objects.filter(family=family, **{f"{day}__gte": months[-1].first_day, f"{day}__lte": months[0].last_day})
+              .aggregate(latest=Max(day))["latest"])
+    return Month.of(latest) if latest else None
 
 
 def is_month_allowed(structure, month: Month, *, today: datetime.date | None = None) -> bool:

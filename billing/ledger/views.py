@@ -72,8 +72,13 @@ def _period_or_response(request, kind: str):
     the current one). Payments: from ?du= to ?au= (default the previous and the current
     month, as in the user guide); ?mois= alone asks for that one month."""
     months = history.allowed_months(request.structure)
+    asked = any(request.GET.get(name, "").strip() for name in ("mois", "du", "au"))
+    # Without a month asked for, the history opens on the newest month that has lines.
+    latest = None if asked else history.latest_month_with_lines(family=request.family, kind=kind, months=months)
     if kind == "payments" and not request.GET.get("mois", "").strip():
         default = history.default_payment_period(months)
+        if latest is not None and latest < default.first:
+            default = history.Period(max(latest.shifted(-1), months[-1]), latest)
         first = _month_param(request, "du", months, default.first)
         if isinstance(first, HttpResponse):
             return first, months
@@ -84,7 +89,7 @@ def _period_or_response(request, kind: str):
             return _unavailable(request, months, status=400, reason=_(
                 "La période choisie commence après sa fin : choisissez un mois « du » avant le mois « au ».")), months
         return history.Period(first, last), months
-    month = _month_param(request, "mois", months, months[0])
+    month = _month_param(request, "mois", months, latest or months[0])
     if isinstance(month, HttpResponse):
         return month, months
     return history.Period.single(month), months

@@ -9,6 +9,7 @@ import calendar as pycalendar
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -65,6 +66,8 @@ class MonthView:
     previous_month: datetime.date
     next_month: datetime.date
     cart_count: int
+    is_empty: bool = False                          # no day of the month has an activity for the child
+    next_with_days: datetime.date | None = None     # then: the first later month that has one
 
 
 @dataclass
@@ -129,12 +132,28 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
             day += datetime.timedelta(days=1)
         weeks.append(week)
     activities = sorted(ctx.activities.values(), key=lambda a: (a.position, a.name))
+    is_empty = not any(cell.state for week in weeks for cell in week if cell.in_month)
     return MonthView(
         month=month, child=child, activity=activity, activities=activities, weeks=weeks,
-        legend=states.legend(aggregate=activity is None),
+        legend=states.legend(aggregate=activity is None, limited=activity is not None and activity.limited_places),
         previous_month=add_months(month, -1), next_month=add_months(month, 1),
-        cart_count=ctx.cart_count,
+        cart_count=ctx.cart_count, is_empty=is_empty,
+        next_with_days=first_month_with_days(family=family, child=child, activity=activity, after=last) if is_empty else None,
     )
+
+
+def first_month_with_days(*, family, child, activity: Activity | None, after: datetime.date) -> datetime.date | None:
+    """The first month after ``after`` holding a day the child is enrolled for (of ``activity`` if
+    given): where an empty month sends the parent. One query, only for an empty month."""
+    days = Occurrence.objects.filter(
+        activity__structure_id=family.structure_id, date__gt=after,
+        activity__enrolments__child=child, activity__enrolments__start_date__lte=F("date"),
+        activity__enrolments__end_date__gte=F("date"),
+    )
+    if activity is not None:
+        days = days.filter(activity=activity)
+    first = days.order_by("date").values_list("date", flat=True).first()
+    return first.replace(day=1) if first else None
 
 
 def calendar_day(*, family, child, day: datetime.date, now: datetime.datetime) -> DayView:

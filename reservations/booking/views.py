@@ -102,6 +102,8 @@ def calendar(request):
         "view": view, "children": children, "child": child, "activity": activity,
         "previous_ok": selectors.month_in_range(view.previous_month, this_day),
         "next_ok": selectors.month_in_range(view.next_month, this_day),
+        "next_with_days": view.next_with_days if view.next_with_days and selectors.month_in_range(
+            view.next_with_days, this_day) else None,
         "here": request.get_full_path(), **_cell_urls(),
     })
 
@@ -123,7 +125,9 @@ def day(request, day):
     back = f"{reverse('reservations:calendar')}?child={child.id}&month={when:%Y-%m}"
     return render(request, "reservations/day.html", {"view": view, "child": child, "back": back,
                                                      "here": request.get_full_path(),
-                                                     "legend_states": states.legend(aggregate=False)})
+                                                     "legend_states": states.legend(
+                                                         aggregate=False,
+                                                         limited=any(s.places_left is not None for s in view.slots))})
 
 
 @require_POST

@@ -7,7 +7,7 @@ Every state carries a colour class AND an icon AND a text, never colour alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
@@ -33,10 +33,12 @@ CLOSED = DayState("closed", _("L'activité n'est pas ouverte ou vous êtes hors 
                   _("Non ouverte / hors délai"), "⊘", "st-closed")
 FULL = DayState("full", _("L'activité est complète (liste d'attente comprise), vous ne pouvez donc plus la réserver."),
                 _("Complète"), "✕", "st-full")
-OPEN = DayState("open",
-                _("L'activité est ouverte, vous ne l'avez pas réservée (le nombre de places restantes est affiché pour les "
-                  "activités à places limitées)."),
-                _("Ouverte"), "○", "st-open")
+OPEN = DayState("open", _("L'activité est ouverte, vous ne l'avez pas réservée."), _("Ouverte"), "○", "st-open")
+# The same state in the legend of an activity with limited places: the guide's sentence, the number
+# being the one written in each day.
+OPEN_LIMITED_LABEL = _("L'activité est ouverte, vous ne l'avez pas réservée, il reste N places disponibles "
+                       "(le nombre N est écrit dans chaque jour ; il n'est affiché que pour les activités dont le "
+                       "nombre de places est limité).")
 WAITLIST_OPEN = DayState("waitlist_open", _("L'activité est complète, mais vous pouvez vous inscrire en liste d'attente."),
                          _("Complète, liste d'attente possible"), "!", "st-waitlist-open")
 BOOKED = DayState("booked", _("Vous avez réservé cette activité, vous pouvez encore l'annuler."),
@@ -164,6 +166,10 @@ def aggregate_day_state(states) -> DayState:
     return DAY_NONE_OPEN
 
 
-def legend(*, aggregate: bool) -> list[DayState]:
-    """The legend shown under the calendar: the 8 states of the list in use and the cart colours."""
-    return [*(AGGREGATE_STATES if aggregate else ACTIVITY_STATES), TO_BOOK, TO_CANCEL]
+def legend(*, aggregate: bool, limited: bool = False) -> list[DayState]:
+    """The legend shown under the calendar: the 8 states of the list in use and the cart colours;
+    ``limited``: the activity shown counts its places, and the open state's sentence says so."""
+    shown = list(AGGREGATE_STATES if aggregate else ACTIVITY_STATES)
+    if limited and not aggregate:
+        shown[shown.index(OPEN)] = replace(OPEN, label=OPEN_LIMITED_LABEL)
+    return [*shown, TO_BOOK, TO_CANCEL]

@@ -53,8 +53,10 @@ def test_consumptions_page_shows_the_month_like_the_guide(parent_client, january
     assert reverse("billing:payments") + "?du=2017-01&amp;au=2017-02" in response.content.decode()
 
 
-def test_default_month_is_the_current_one_with_an_arrow_back_only(parent_client, january):
-    response = parent_client.get(CONSUMPTIONS)
+def test_default_month_is_the_newest_with_lines_and_the_current_one_has_an_arrow_back_only(parent_client, january):
+    # February (the current month) has no line yet: the page opens on January (issue 11).
+    assert parent_client.get(CONSUMPTIONS).context["month"] == history.Month(2017, 1)
+    response = parent_client.get(CONSUMPTIONS, {"mois": "2017-02"})
     assert response.context["month"] == history.Month(2017, 2)
     assert response.context["previous_month"] == history.Month(2017, 1)
     assert response.context["next_month"] is None

@@ -86,7 +86,7 @@ def test_a_parent_books_two_days_and_confirms_with_the_keyboard_alone(page, worl
     expect(page.get_by_role("heading", name="Novembre 2026 — Garderie Soir Scolaire")).to_be_visible()
 
     # December: the next month's link, then two days, one with Enter and one with Space.
-    keys.move_to(page.get_by_role("link", name="Décembre 2026"))
+    keys.move_to(page.get_by_role("link", name="Décembre 2026", exact=True))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Décembre 2026 — Garderie Soir Scolaire")).to_be_visible()
     keys.move_to(page.locator("#jour-2026-12-01 button"))

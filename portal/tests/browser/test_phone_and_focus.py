@@ -153,3 +153,20 @@ def test_after_a_toggle_the_focus_is_on_that_day_and_the_change_is_read_out(page
     expect(page.locator("#jour-2026-12-08")).to_contain_text("Ouverte")
     expect(page.locator("#pf-annonce")).to_have_text("mardi 8 décembre : Ouverte. Panier : 6 demandes")
     assert page.evaluate("() => document.activeElement.closest('#jour-2026-12-08') !== null")
+
+
+def test_the_week_pattern_boxes_are_big_enough_for_a_finger(phone_page, night, login_as):
+    page = phone_page
+    login_as(page.context, night.user)
+    page.goto(reverse("reservations:week_pattern"))
+    boxes = page.locator(".pf-big-checks .form-check-input")
+    expect(boxes).to_have_count(7)
+    for index in range(7):
+        box = boxes.nth(index).bounding_box()
+        target = boxes.nth(index).locator("xpath=..").bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, box
+        assert target["height"] >= 44, target
+    # The label is part of the target: a tap on the word ticks the box.
+    page.get_by_label("Mardi").locator("xpath=..").locator("label").click()
+    expect(page.get_by_label("Mardi")).to_be_checked()
+    audit_page(page, label="semaine type (téléphone)")

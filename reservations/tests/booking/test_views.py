@@ -74,7 +74,7 @@ def test_day_page_lists_activities_with_state_places_deadline_and_cost(client_in
     response = client_in.get(reverse("reservations:day", args=["2026-12-01"]), {"child": world.children[0].id})
     body = response.content.decode()
     assert "Activités disponibles le mardi 1 décembre 2026" in body
-    assert "Restauration Scolaire" in body and "1 place restante" in body
+    assert "Restauration Scolaire" in body and "il reste 1 place disponible" in body
     assert "Modifiable jusqu&#x27;au lundi 30 à 09:00" in body
     assert "3,59" in body and "Réserver ce jour" in body and "Retour au calendrier" in body
 
