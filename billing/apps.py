@@ -9,8 +9,12 @@ class BillingConfig(AppConfig):
     def ready(self):
         # The family-at-a-glance panel (accounts.staff_panels: accounts cannot read the ledger).
         # Payments settle invoices (billing.invoicing.settlement), whoever records them.
+        # The parent's home page shows the balances (portal cannot import billing).
+        from portal.home import register_home_section
+
         from .invoicing.receivers import on_payment_recorded
         from .ledger import staff_panels  # noqa: F401
+        from .ledger.home import home_balance
         from .ledger.signals import payment_recorded
 
         payment_recorded.connect(on_payment_recorded, dispatch_uid="billing.invoicing.settle_payments")
@@ -18,3 +22,4 @@ class BillingConfig(AppConfig):
         from .invoicing.paying import online_pay_due_link, pay_link_register
 
         pay_link_register(online_pay_due_link)
+        register_home_section(20, home_balance)

@@ -1,11 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .health import CHECKS, health_report
+from .home import home_sections
 from .selectors import published_messages
 
 
@@ -16,7 +19,10 @@ def home(request):
         if request.user.is_staff:
             return redirect("admin:index")
         return render(request, "accounts/no_family.html", status=403)
-    return render(request, "portal/home.html", {"messages_list": published_messages(request.structure)})
+    sections = [render_to_string(section.template, section.context, request=request)
+                for section in home_sections(family=request.family, now=timezone.now())] if request.family else []
+    return render(request, "portal/home.html", {"messages_list": published_messages(request.structure),
+                                                "sections": sections})
 
 
 @never_cache

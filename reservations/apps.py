@@ -19,6 +19,12 @@ class ReservationsConfig(AppConfig):
         from .nightly.health import nightly_run_age
 
         register("nightly", nightly_run_age)
+        # The parent's home page: next days, requests awaiting an answer, cart, next deadline.
+        from portal.home import register_home_section
+
+        from .booking.home import home_bookings
+
+        register_home_section(10, home_bookings)
         # The Celery tasks live in nightly/ (Celery's autodiscovery only looks at <app>.tasks):
         # importing them registers them in every process, web and worker alike.
         from .nightly import tasks  # noqa: F401
