@@ -6,8 +6,10 @@ installs the pinned version from the npm registry into ``.venv/vnu``; ``VNU_JAR`
 another copy.
 """
 import atexit
+import ctypes
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -22,6 +24,14 @@ DEFAULT_JAR = Path(settings.BASE_DIR) / ".venv" / "vnu" / "node_modules" / "vnu-
 START_TIMEOUT_S = 120
 
 
+def _die_with_parent():
+    """Linux: the validator gets SIGTERM when the test process dies, even killed (no atexit then)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class NuValidator:
     def __init__(self, jar: Path):
         with socket.socket() as probe:
@@ -30,7 +40,7 @@ class NuValidator:
         self.process = subprocess.Popen(
             ["java", "-Xss2m", "-Xmx512m", "-Dnu.validator.servlet.bind-address=127.0.0.1", "-cp", str(jar),
              "nu.validator.servlet.Main", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
         )
         atexit.register(self.stop)
         deadline = time.monotonic() + START_TIMEOUT_S
