@@ -4,11 +4,14 @@ Every class is scoped to the staff member's structures (admin_scope.StructureSco
 logins are in admin_logins. Structure and Message belong to portal, but are registered
 here: portal sits below accounts and cannot import the scoping.
 """
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Message, Structure
+from portal.identity import LogoRefused, logo_png
+from portal.models import LegalPage, Message, Structure
 
 from . import invitations, services
 from .admin_glance import FamilyGlanceMixin
@@ -28,12 +31,58 @@ class MessageInline(admin.StackedInline):
     fields = ("title", "body", "publish_from", "publish_until")
 
 
+class LegalPageInline(admin.StackedInline):
+    """The structure's own mentions légales, données personnelles and déclaration d'accessibilité;
+    a page not written here shows the portal's default text (portal/legal/)."""
+
+    model = LegalPage
+    extra = 0
+    max_num = len(LegalPage.Kind.choices)
+    fields = ("kind", "body", "compliance")
+
+
+class StructureForm(forms.ModelForm):
+    """The identity of the structure: a logo file (re-encoded to PNG by portal.identity) beside
+    the model's fields; the colour is checked against the contrast rules by Structure.clean()."""
+
+    logo_file = forms.FileField(label=_("Logo"), required=False,
+                                help_text=_("PNG, JPEG, WebP ou GIF, 300 Ko au plus ; affiché sur la page de connexion "
+                                            "et dans l'en-tête, et utilisé pour l'icône du portail sur les téléphones."))
+    remove_logo = forms.BooleanField(label=_("Retirer le logo"), required=False)
+    website = forms.URLField(label=_("site internet"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Structure
+        fields = ("name", "slug", "contact_email", "contact_phone", "address", "opening_hours", "website",
+                  "primary_colour", "history_months", "staff_second_factor_required")
+
+    def clean_logo_file(self):
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        try:
+            return logo_png(upload.read())
+        except LogoRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+
+    def save(self, commit=True):
+        structure = super().save(commit=False)
+        if self.cleaned_data.get("remove_logo"):
+            structure.logo, structure.logo_updated_at = None, timezone.now()
+        elif self.cleaned_data.get("logo_file"):
+            structure.logo, structure.logo_updated_at = self.cleaned_data["logo_file"], timezone.now()
+        if commit:
+            structure.save()
+        return structure
+
+
 @admin.register(Structure)
 class StructureAdmin(StructureScopedAdmin):
+    form = StructureForm
     list_display = ("name", "slug", "contact_email", "contact_phone", "history_months", "staff_second_factor_required")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [MessageInline]
+    inlines = [MessageInline, LegalPageInline]
 
     def has_add_permission(self, request):
         return request.user.is_superuser

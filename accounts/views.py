@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
+from portal.identity import PUBLIC_STRUCTURE_COOKIE
+from portal.selectors import public_structure
+
 from . import services, throttle
 from .forms import (
     IdentifierAuthenticationForm,
@@ -40,6 +43,16 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = IdentifierAuthenticationForm
     redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # "?structure=<slug>" (the link a structure gives its families): its name, logo and
+        # contacts on this page, remembered for the next visits (portal.identity).
+        structure = public_structure(request)
+        if structure is not None and request.GET.get("structure") == structure.slug:
+            response.set_cookie(PUBLIC_STRUCTURE_COOKIE, structure.slug, max_age=365 * 24 * 3600, samesite="Lax",
+                                secure=request.is_secure(), httponly=True)
+        return response
 
     def post(self, request, *args, **kwargs):
         self.throttle_subjects = throttle.subjects(

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_family",
+                "portal.context_processors.identity",
                 "reservations.context_processors.last_update",
             ],
         },

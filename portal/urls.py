@@ -1,9 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import views, views_identity
 
-portal_patterns = ([path("", views.home, name="home")], "portal")
+portal_patterns = ([
+    path("", views.home, name="home"),
+    path("identite/<slug:slug>/theme.css", views_identity.theme_css, name="theme"),
+    path("identite/<slug:slug>/logo.png", views_identity.logo, name="logo"),
+    path("identite/<slug:slug>/icone-<int:size>.png", views_identity.icon, name="icon"),
+    path("identite/<slug:slug>/manifest.webmanifest", views_identity.manifest, name="manifest"),
+    path("favicon.ico", views_identity.favicon, name="favicon"),
+    path("mentions-legales/", views_identity.legal_page, {"kind": "mentions-legales"}, name="legal_notice"),
+    path("donnees-personnelles/", views_identity.legal_page, {"kind": "donnees-personnelles"}, name="personal_data"),
+    path("accessibilite/", views_identity.legal_page, {"kind": "accessibilite"}, name="accessibility"),
+], "portal")
 
 urlpatterns = [
     # The admin's login page goes through the same throttling as the parents' login.

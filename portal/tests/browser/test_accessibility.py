@@ -193,3 +193,33 @@ def test_the_same_pages_in_english_pass_axe_and_the_html_validator(page, login_a
     page.set_viewport_size(PHONE)
     page.goto(urls[1])
     audit_page(page, label="calendar (en, phone)")
+
+
+def test_the_structures_identity_and_legal_pages_pass_axe_and_the_validator(page, live_server):
+    """The login page wearing a structure's logo, colour and contacts, and the three legal pages,
+    in French then English, before login."""
+    import io
+
+    from django.conf import settings
+    from PIL import Image
+
+    from portal.identity import logo_png
+    from portal.models import LegalPage
+
+    out = io.BytesIO()
+    Image.new("RGB", (240, 80), (11, 110, 79)).save(out, format="PNG")
+    structure = StructureFactory(name="Mairie de CarteVille", slug="carteville", primary_colour="#0b6e4f",
+                                 address="1 place de la Mairie\n00000 CarteVille", contact_phone="04 00 00 00 00",
+                                 contact_email="accueil@carteville.fr", logo=logo_png(out.getvalue()))
+    LegalPage.objects.create(structure=structure, kind=LegalPage.Kind.ACCESSIBILITY, body="Audit du 3 mars.",
+                             compliance=LegalPage.Compliance.PARTIAL)
+    for language in ("fr", "en"):
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+        page.goto("/compte/connexion/?structure=carteville")
+        expect(page.locator(".pf-login-identity img")).to_be_visible()
+        expect(page.locator(".pf-login-identity")).to_contain_text("1 place de la Mairie")
+        audit_page(page, label=f"connexion de la structure ({language})")
+        for url in ("/mentions-legales/", "/donnees-personnelles/", "/accessibilite/"):
+            page.goto(url)
+            expect(page.locator("h1")).to_contain_text("Mairie de CarteVille")
+            audit_page(page, label=f"{url} ({language})")
