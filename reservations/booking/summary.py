@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from django.core import signing
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing.money import format_money
 from reservations.models import CartLine
@@ -205,5 +206,7 @@ def changes_since_summary(ctx: Context, lines, seen: dict) -> list[str]:
             changes.append(_("%(line)s : la disponibilité a changé depuis le récapitulatif.") % {"line": label})
     gone = set(seen) - {line.id for line in lines}
     if gone:
-        changes.append(_("%(count)s ligne(s) du récapitulatif ne sont plus dans le panier.") % {"count": len(gone)})
+        changes.append(ngettext("%(count)s ligne du récapitulatif n'est plus dans le panier.",
+                                "%(count)s lignes du récapitulatif ne sont plus dans le panier.",
+                                len(gone)) % {"count": len(gone)})
     return changes

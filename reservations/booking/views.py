@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import family_required
@@ -215,7 +215,8 @@ def cart(request):
 def cart_abandon(request):
     """"Tout abandonner": the cart is emptied, back to the calendar as the parent left it."""
     count = cart_clear(family=request.family)
-    messages.info(request, _("Panier vidé : %(count)s demande(s) abandonnée(s).") % {"count": count})
+    messages.info(request, ngettext("Panier vidé : %(count)s demande abandonnée.",
+                                    "Panier vidé : %(count)s demandes abandonnées.", count) % {"count": count})
     return redirect(_calendar_return_url(request))
 
 
