@@ -52,6 +52,9 @@ class Family(models.Model):
     # The language its parents last chose on the site (switcher or login): the nightly
     # report is written in it. Empty: the site's default (French).
     language = models.CharField(_("langue des e-mails"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    # Issue 11: an e-mail when the booking deadline of an activity a child usually attends is near
+    # and nothing is booked yet (notifications.reminders); the parent opts out in the profile.
+    deadline_reminders = models.BooleanField(_("rappel avant la date limite de réservation"), default=True)
 
     class Meta:
         verbose_name = _("famille")

@@ -86,6 +86,12 @@ def email_change_confirm(*, token: str) -> User:
     return user
 
 
+def family_reminders_set(*, family: Family, enabled: bool) -> None:
+    """The family's choice about deadline reminders (issue 11), from the profile."""
+    Family.objects.filter(pk=family.pk).update(deadline_reminders=enabled)
+    family.deadline_reminders = enabled
+
+
 def security_question_set(*, user: User, question: str, answer: str) -> None:
     user.security_question = question.strip()
     user.set_security_answer(answer)

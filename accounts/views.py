@@ -155,6 +155,12 @@ def profile(request):
                 services.security_question_set(user=user, **form.cleaned_data)
                 messages.success(request, _("Votre question secrète a été enregistrée."))
                 return redirect("accounts:profile")
+        elif action == "reminders" and request.family is not None:
+            enabled = request.POST.get("deadline_reminders") == "on"
+            services.family_reminders_set(family=request.family, enabled=enabled)
+            messages.success(request, _("Vous recevrez un rappel avant les dates limites de réservation.") if enabled
+                             else _("Vous ne recevrez plus de rappel avant les dates limites de réservation."))
+            return redirect("accounts:profile")
         else:
             messages.error(request, _("Formulaire inconnu : rechargez la page et recommencez."))
             return redirect("accounts:profile")

@@ -25,4 +25,5 @@ class NotificationsConfig(AppConfig):
         invoice_reminder_due.connect(on_invoice_reminder_due, dispatch_uid="notifications.invoice_reminders")
         tax_certificate_ready.connect(on_tax_certificate_ready, dispatch_uid="notifications.tax_certificates")
         # The staff home's panel about e-mails (accounts.staff_panels).
-        from . import staff_home, staff_panels  # noqa: F401
+        # The hourly task of reminders before booking deadlines (Celery discovers only .tasks).
+        from . import reminders, staff_home, staff_panels  # noqa: F401

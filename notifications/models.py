@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Family
-from reservations.models import TransmissionRun
+from reservations.models import Activity, TransmissionRun
 
 
 class OutboxEmail(models.Model):
@@ -27,6 +27,7 @@ class OutboxEmail(models.Model):
         DEBIT_RETURNED = "debit_returned", _("Prélèvement rejeté")
         INVOICE_REMINDER = "invoice_reminder", _("Relance de facture impayée")
         TAX_CERTIFICATE = "tax_certificate", _("Attestation fiscale")
+        DEADLINE_REMINDER = "deadline_reminder", _("Rappel avant la date limite de réservation")
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="outbox_emails", verbose_name=_("famille"))
     run = models.ForeignKey(TransmissionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="outbox_emails",
@@ -57,3 +58,28 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.recipient or '—'}"
+
+
+class DeadlineReminder(models.Model):
+    """One reminder told to a family for one activity and one period (the Monday of its week):
+    the row, unique, is what makes a reminder sent once even if beat runs twice (issue 11)."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="deadline_reminders_sent",
+                               verbose_name=_("famille"))
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+", verbose_name=_("activité"))
+    period_start = models.DateField(_("semaine du"))
+    deadline = models.DateTimeField(_("date limite"))
+    email = models.ForeignKey(OutboxEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("e-mail"))
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    structure_path = "family__structure"
+
+    class Meta:
+        verbose_name = _("rappel de date limite")
+        verbose_name_plural = _("rappels de date limite")
+        constraints = [models.UniqueConstraint(fields=["family", "activity", "period_start"],
+                                               name="one_deadline_reminder_per_family_activity_period")]
+
+    def __str__(self):
+        return f"{self.family} — {self.activity_id} — {self.period_start:%d/%m/%Y}"

@@ -69,3 +69,4 @@ def outbox_flush(*, older_than_minutes: int = 10) -> int:
     tried for ``older_than_minutes`` — its message was lost —, an overdue retry, a row left
     "sending" by a dead worker)."""
     return outbox_queue_due(untried_for=datetime.timedelta(minutes=older_than_minutes))
+

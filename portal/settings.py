@@ -251,6 +251,8 @@ except ValueError as exc:
 # Reports of the night queue their e-mails as soon as the outbox rows commit. Benches turn
 # this off to time the writing alone; rows left pending are sent by "outbox-flush" below.
 OUTBOX_AUTO_SEND = True
+# A reminder is e-mailed when a booking deadline is less than this many hours away (issue 11).
+DEADLINE_REMINDER_HOURS = env_int("DEADLINE_REMINDER_HOURS", 48, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "nightly-transmission": {
         "task": "reservations.tasks.nightly_transmission",
@@ -281,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
     "tax-certificates": {
         "task": "billing.tasks.tax_certificates_of_last_year",
         "schedule": crontab(month_of_year="1", day_of_month="2", hour="4", minute="0"),
+    },
+    # Reminders before booking deadlines (notifications.reminders), once per family/activity/week.
+    "deadline-reminders": {
+        "task": "notifications.tasks.deadline_reminders",
+        "schedule": crontab(minute="5"),
     },
     # Runs whose work stopped progressing (a worker killed mid-chunk) are finished.
     "transmission-watchdog": {

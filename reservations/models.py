@@ -17,6 +17,7 @@ from portal.models import Structure
 
 # Deadline rules and closures live in their own module (the same app, the same table names).
 from .deadline_models import Closure, DeadlineCutoff, DeadlineRule  # noqa: F401 (re-exported: reservations.models.Closure…)
+from .feed_models import CalendarFeed  # noqa: F401 (re-exported)
 from .rules.validation import same_structure_errors, times_errors
 
 

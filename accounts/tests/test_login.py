@@ -6,7 +6,7 @@ from accounts.tests.factories import TEST_PASSWORD, FamilyFactory, StructureFact
 def test_login_with_identifier_and_password_shows_name_in_header(client, parent):
     response = client.post(reverse("accounts:login"), {"username": parent.username, "password": TEST_PASSWORD}, follow=True)
     assert response.status_code == 200
-    assert "Denis GUIDE" in response.content.decode()
+    assert "GUIDE Denis" in response.content.decode()   # "NOM Prénom", as in the user guide
 
 
 def test_failed_login_message_is_the_same_for_unknown_identifier_and_wrong_password(client, parent):

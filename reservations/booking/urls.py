@@ -1,7 +1,7 @@
 """The parent's pages, under the "reservations" namespace (see reservations/urls.py)."""
 from django.urls import path
 
-from . import views
+from . import views, views_feed
 
 urlpatterns = [
     path("", views.calendar, name="calendar"),
@@ -15,4 +15,6 @@ urlpatterns = [
     path("suivi/", views.followup, name="followup"),
     path("suivi/imprimer/", views.followup_print, name="followup_print"),
     path("suivi/annuler/", views.followup_cancel, name="followup_cancel"),
+    path("agenda/", views_feed.feed_page, name="feed"),
+    path("agenda/<str:token>.ics", views_feed.feed_ics_view, name="feed_ics"),
 ]

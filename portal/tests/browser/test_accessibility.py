@@ -3,6 +3,7 @@ something is wrong. axe-core must find nothing serious or critical; states are w
 nothing scrolls sideways on a 375 px phone.
 """
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -185,11 +186,15 @@ def test_the_same_pages_in_english_pass_axe_and_the_html_validator(page, login_a
         "/facturation/historiques/reglements/",
         "/facturation/solde/",
         "/compte/profil/",
+        "/reservations/agenda/",
     ]
     for url in urls:
         page.goto(url)
         expect(page.locator("html")).to_have_attribute("lang", "en")
         audit_page(page, label=f"{url} (en)")
+    page.get_by_role("button", name="Create my calendar address").click()
+    expect(page.locator("#adresse-agenda")).to_have_value(re.compile(r"/reservations/agenda/.+\.ics$"))
+    audit_page(page, label="calendar feed (en)")
     page.set_viewport_size(PHONE)
     page.goto(urls[1])
     audit_page(page, label="calendar (en, phone)")
