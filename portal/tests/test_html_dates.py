@@ -22,3 +22,15 @@ def test_a_moment_is_written_in_paris_time_without_microseconds():
 ])
 def test_only_a_real_date_is_echoed_into_a_date_input(typed, shown):
     assert date_input_value(typed) == shown
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# #} is one line only: one that spans lines is printed on the page."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    broken = [str(path) for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html")
+              if re.search(r"\{#(?:(?!#\}).)*\n", path.read_text(encoding="utf-8"))]
+    assert not broken, broken
