@@ -9,9 +9,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
-REFRESH = ("run `manage.py makemessages -l fr --ignore=.venv --ignore=staticfiles --ignore=bench --ignore='*/tests/*'`, "
-           "then `msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po` and "
-           "`manage.py compilemessages -l fr --ignore=.venv`; commit locale/fr (README, English)")
+REFRESH = "run `manage.py french_plurals` and commit locale/fr (README, English)"
 
 
 def _plural_msgids(language):
@@ -32,5 +30,16 @@ def test_zero_and_one_are_singular_in_french_and_two_is_plural():
 
 
 def test_every_plural_message_has_its_french_forms():
-    missing = _plural_msgids("en") - _plural_msgids("fr")
+    from portal.management.commands.french_plurals import djangos_french_msgids
+
+    # Django's English msgids of the admin's templates are Django's French catalogue's business.
+    missing = _plural_msgids("en") - _plural_msgids("fr") - djangos_french_msgids()
     assert not missing, f"{len(missing)} plural message(s) without French forms, e.g. {sorted(missing)[:3]}: {REFRESH}"
+
+
+def test_the_french_catalogue_never_puts_english_on_a_french_page(client, db):
+    """Only plural messages are in it: Django's English msgids (the admin's login page…) keep
+    Django's French translation."""
+    with translation.override("fr"):
+        assert translation.gettext("Log in") == "Connexion"
+    assert 'value="Connexion"' in client.get("/admin/login/").content.decode()

@@ -54,7 +54,7 @@ def test_parent_sets_a_security_question_then_recovers_the_password_with_it(page
     page.get_by_label("Identifiant").fill("guide")
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_role("heading", name="Contactez votre structure")).to_be_visible()
-    expect(page.get_by_text("05 56 00 00 00")).to_be_visible()
+    expect(page.locator("main").get_by_text("05 56 00 00 00")).to_be_visible()
     audit_page(page, label="retrouver : contacter la structure")
 
     # The parent, logged in, records a question in the profile.
