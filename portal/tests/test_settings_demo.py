@@ -39,7 +39,7 @@ def test_seed_demo_twice_changes_nothing(seeded):
 def test_demo_parent_logs_in_and_sees_the_name(client, seeded):
     response = client.post(reverse("accounts:login"), {"username": "guide", "password": DEMO_PARENT_PASSWORD}, follow=True)
     assert response.status_code == 200
-    assert "Denis GUIDE" in response.content.decode()
+    assert "GUIDE Denis" in response.content.decode()   # "NOM Prénom", as in the user guide
 
 
 def test_demo_agent_opens_the_families_of_their_structure_only(client, seeded):

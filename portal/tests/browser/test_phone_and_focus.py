@@ -159,7 +159,7 @@ def test_the_week_pattern_boxes_are_big_enough_for_a_finger(phone_page, night, l
     page = phone_page
     login_as(page.context, night.user)
     page.goto(reverse("reservations:week_pattern"))
-    boxes = page.locator(".pf-big-checks .form-check-input")
+    boxes = page.locator(".pf-big-checks input[type=checkbox]")
     expect(boxes).to_have_count(7)
     for index in range(7):
         box = boxes.nth(index).bounding_box()
