@@ -199,3 +199,17 @@ admin.FieldListFilter.register(
     ScopedRelatedFieldListFilter,
     take_priority=True,
 )
+
+
+class ReadOnlyAdmin(StructureScopedAdmin):
+    """A record kept as history (runs, events, invoices, credit notes, certificates, debits):
+    listed and read, never added, changed or deleted by hand. Shared by every app's admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_scope import StructureScopedAdmin
+from accounts.admin_scope import ReadOnlyAdmin, StructureScopedAdmin
 from billing.money import format_money, format_quantity
 from portal import dates
 
@@ -219,21 +219,12 @@ class InvoiceAdmin(StructureScopedAdmin):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(StructureScopedAdmin):
+class CreditNoteAdmin(ReadOnlyAdmin):
     list_display = ("number", "invoice", "issued_on", "total", "reason", "created_by")
     list_filter = ("structure",)
     search_fields = ("number", "invoice__number", "invoice__family__payer_name")
     fields = ("structure", "number", "invoice", "issued_on", "total", "reason", "created_by")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InvoicingSettings)
@@ -256,39 +247,21 @@ class InvoicingSettingsAdmin(StructureScopedAdmin):
 
 
 @admin.register(TaxCertificate)
-class TaxCertificateAdmin(StructureScopedAdmin):
+class TaxCertificateAdmin(ReadOnlyAdmin):
     list_display = ("number", "year", "child_name", "family", "amount", "created_at")
     list_filter = ("structure", "year")
     search_fields = ("number", "child_name", "family__payer_name", "family__number")
     fields = ("structure", "number", "year", "family", "child", "child_name", "child_birth_date", "amount", "created_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(InvoiceReminder)
-class InvoiceReminderAdmin(StructureScopedAdmin):
+class InvoiceReminderAdmin(ReadOnlyAdmin):
     list_display = ("invoice", "level", "sent_on", "amount_due")
     list_filter = ("invoice__structure", "level")
     search_fields = ("invoice__number", "invoice__family__payer_name")
     fields = ("invoice", "level", "sent_on", "amount_due")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SettlementForm(forms.ModelForm):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_scope import StructureScopedAdmin
+from accounts.admin_scope import ReadOnlyAdmin, StructureScopedAdmin
 from portal import dates
 
 from . import sepa
@@ -148,20 +148,11 @@ class DirectDebitBatchAdmin(StructureScopedAdmin):
 
 
 @admin.register(DirectDebitTransaction)
-class DirectDebitTransactionAdmin(StructureScopedAdmin):
+class DirectDebitTransactionAdmin(ReadOnlyAdmin):
     list_display = ("invoice", "mandate", "amount", "sequence", "status", "returned_on", "return_reason")
     list_filter = ("batch__structure", "status", "sequence")
     search_fields = ("invoice__number", "mandate__reference", "invoice__family__payer_name")
     actions = ["record_return"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         actions = super().get_actions(request)
