@@ -7,7 +7,7 @@ waiting-listed + not transmitted with the waiting mark.
 """
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from reservations.models import Occurrence, Reservation
 
@@ -28,11 +28,9 @@ def waiting_filter(prefix: str = "reservations__") -> Q:
 
 
 def with_place_counts(queryset):
-    """Annotate occurrences with ``taken`` and ``waiting_taken`` (one query, no N+1)."""
-    return queryset.annotate(
-        taken=Count("reservations", filter=taken_filter()),
-        waiting_taken=Count("reservations", filter=waiting_filter()),
-    )
+    """Annotate occurrences with ``taken`` and ``waiting_taken``: the day's own counters, kept
+    by the trigger of reservations.migrations.0008 (no join, no GROUP BY over reservations)."""
+    return queryset.annotate(taken=F("places_taken"), waiting_taken=F("waiting_places_taken"))
 
 
 def place_counts(occurrence_ids):
