@@ -76,6 +76,8 @@ def test_calendar_works_without_javascript_and_fits_a_phone(new_context, world, 
     page.locator("#jour-2026-12-07 button").click()   # POST then redirect back
     expect(page.locator("#jour-2026-12-07")).to_contain_text("À réserver")
     expect(page.locator("#jour-2026-12-01")).to_contain_text("1 place")
+    # The text is in before the stylesheet has applied; measured then, the unstyled grid overflowed.
+    page.wait_for_load_state("load")
     assert page.evaluate("() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
     page.goto("/reservations/semaine-type/")
     page.get_by_label("Activité").select_option(label="Restauration Scolaire")
