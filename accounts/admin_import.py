@@ -107,6 +107,6 @@ class StructureImportAdminMixin(ImportExportMixin):
         rejected = len(getattr(result, "rejected", []))
         totals = result.totals
         messages.success(request, _(
-            "Import terminé : %(new)s créé(s), %(updated)s mis à jour, %(unchanged)s inchangé(s), %(rejected)s rejeté(s)."
+            "Import terminé — créées : %(new)s, mises à jour : %(updated)s, inchangées : %(unchanged)s, rejetées : %(rejected)s."
         ) % {"new": totals[RowResult.IMPORT_TYPE_NEW], "updated": totals[RowResult.IMPORT_TYPE_UPDATE],
              "unchanged": totals[RowResult.IMPORT_TYPE_SKIP] - rejected, "rejected": rejected})

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_scope import ReadOnlyAdmin, StructureScopedAdmin
 from billing.money import format_money, format_quantity
@@ -84,7 +85,8 @@ class InvoicingRunAdmin(StructureScopedAdmin):
         obj.started_by = request.user
         super().save_model(request, obj, form, change)
         count = services.invoicing_drafts_compute(run=obj)
-        messages.info(request, _("%(count)d brouillon(s) de facture calculé(s) : vérifiez-les puis finalisez.")
+        messages.info(request, ngettext("%(count)d brouillon de facture calculé : vérifiez-le puis finalisez.",
+                               "%(count)d brouillons de facture calculés : vérifiez-les puis finalisez.", count)
                       % {"count": count})
 
     @admin.display(description=_("factures"))
@@ -94,7 +96,8 @@ class InvoicingRunAdmin(StructureScopedAdmin):
     @admin.display(description=_("résumé"))
     def review_summary(self, obj):
         summary = selectors.run_summary(run=obj)
-        return format_html(_("{count} facture(s), total {total}"), count=summary["count"],
+        return format_html(ngettext("{count} facture, total {total}", "{count} factures, total {total}", summary["count"]),
+                           count=summary["count"],
                            total=format_money(summary["total"]))
 
     @admin.display(description=_("totaux par activité"))
@@ -119,7 +122,8 @@ class InvoicingRunAdmin(StructureScopedAdmin):
              line.created_at.strftime("%d/%m/%Y %H:%M")) for line in lines))
         hint = _("Recalculez les brouillons pour les inclure ; après finalisation, elles iront sur la facture du mois "
                  "suivant.") if obj.status == InvoicingRun.Status.DRAFT else ""
-        return format_html("<p>{} {}</p><ul>{}</ul>", _("%(count)d ligne(s).") % {"count": count}, hint, items)
+        lines_count = ngettext("%(count)d ligne.", "%(count)d lignes.", count) % {"count": count}
+        return format_html("<p>{} {}</p><ul>{}</ul>", lines_count, hint, items)
 
     @admin.display(description=_("familles sans rien à facturer"))
     def review_families_left_out(self, obj):
@@ -127,7 +131,8 @@ class InvoicingRunAdmin(StructureScopedAdmin):
         if not count:
             return "—"
         names = format_html_join(", ", "{}", ((family,) for family in families))
-        more = _(" et %(count)d autre(s)") % {"count": count - len(families)} if count > len(families) else ""
+        others = count - len(families)
+        more = ngettext(" et %(count)d autre", " et %(count)d autres", others) % {"count": others} if others > 0 else ""
         return format_html("{} : {}{}", count, names, more)
 
     @admin.action(description=_("Recalculer les brouillons"))
@@ -138,7 +143,8 @@ class InvoicingRunAdmin(StructureScopedAdmin):
             except ValidationError as error:
                 self.message_user(request, f"{run} : {' '.join(error.messages)}", messages.WARNING)
             else:
-                self.message_user(request, _("%(run)s : %(count)d brouillon(s).") % {"run": run, "count": count})
+                self.message_user(request, ngettext("%(run)s : %(count)d brouillon.", "%(run)s : %(count)d brouillons.", count)
+                                  % {"run": run, "count": count})
 
     @admin.action(description=_("Finaliser les factures (numéros définitifs)"))
     def finalise(self, request, queryset):
@@ -148,7 +154,9 @@ class InvoicingRunAdmin(StructureScopedAdmin):
             except ValidationError as error:
                 self.message_user(request, f"{run} : {' '.join(error.messages)}", messages.WARNING)
             else:
-                self.message_user(request, _("%(run)s : %(count)d facture(s) émise(s).") % {"run": run, "count": count},
+                self.message_user(request, ngettext("%(run)s : %(count)d facture émise.",
+                                                    "%(run)s : %(count)d factures émises.", count)
+                                  % {"run": run, "count": count},
                                   messages.SUCCESS)
 
 
@@ -242,7 +250,8 @@ class InvoicingSettingsAdmin(StructureScopedAdmin):
         year = dates.today().year - 1
         for row in queryset.select_related("structure"):
             made = tax_certificates_generate(structure=row.structure, year=year, send=True)
-            self.message_user(request, _("%(structure)s : %(count)d attestation(s) %(year)s établie(s) et envoyée(s).")
+            self.message_user(request, ngettext("%(structure)s : %(count)d attestation %(year)s établie et envoyée.",
+                                       "%(structure)s : %(count)d attestations %(year)s établies et envoyées.", len(made))
                               % {"structure": row.structure, "count": len(made), "year": year}, messages.SUCCESS)
 
 

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_scope import ReadOnlyAdmin, StructureScopedAdmin
 from portal import dates
@@ -125,7 +126,9 @@ class DirectDebitBatchAdmin(StructureScopedAdmin):
             return
         batch = sepa.debit_batch_create(structure=obj.structure, due_until=obj.due_until, user=request.user)
         obj.pk = batch.pk
-        messages.info(request, _("Fichier du %(date)s : %(count)d prélèvement(s), %(total)s €.") % {
+        count = batch.transaction_count
+        messages.info(request, ngettext("Fichier du %(date)s : %(count)d prélèvement, %(total)s €.",
+                                        "Fichier du %(date)s : %(count)d prélèvements, %(total)s €.", count) % {
             "date": batch.collection_date.strftime("%d/%m/%Y"), "count": batch.transaction_count, "total": batch.control_sum})
 
     def add_view(self, request, form_url="", extra_context=None):

@@ -13,6 +13,7 @@ from django.db.models.functions import TruncMonth
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_scope import StructureScopedAdmin, allowed_structure_ids
 from billing.models import Consumption, Payment, PaymentAllocation, Tariff, TariffRate, Wallet
@@ -262,7 +263,8 @@ def _correct_each(model_admin, request, queryset, correct):
         except services.AlreadyCorrectedError as error:
             refused.append(f"{obj} : {' '.join(error.messages)}")
     if done:
-        model_admin.message_user(request, _("%(count)d ligne(s) de correction créée(s).") % {"count": done}, messages.SUCCESS)
+        text = ngettext("%(count)d ligne de correction créée.", "%(count)d lignes de correction créées.", done)
+        model_admin.message_user(request, text % {"count": done}, messages.SUCCESS)
     for text in refused:
         model_admin.message_user(request, text, messages.WARNING)
 

@@ -210,5 +210,5 @@ class PaymentAttemptAdmin(StructureScopedAdmin):
                 settled += 1
             else:
                 unanswered += 1
-        self.message_user(request, _("%(settled)s paiement(s) mis à jour, %(unanswered)s toujours sans réponse.")
+        self.message_user(request, _("Paiements mis à jour : %(settled)s ; toujours sans réponse : %(unanswered)s.")
                           % {"settled": settled, "unanswered": unanswered}, messages.INFO)

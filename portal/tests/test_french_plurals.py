@@ -43,3 +43,13 @@ def test_the_french_catalogue_never_puts_english_on_a_french_page(client, db):
     with translation.override("fr"):
         assert translation.gettext("Log in") == "Connexion"
     assert 'value="Connexion"' in client.get("/admin/login/").content.decode()
+
+
+def test_no_message_hedges_its_plural_with_parentheses():
+    """ "2 ligne(s)" is what a portal writes when it forgot ngettext: a count gets ngettext, and a
+    label that a count follows ("rejetées : 3") needs none."""
+    with (LOCALE / "en" / "LC_MESSAGES" / "django.mo").open("rb") as mo:
+        catalog = stdlib_gettext.GNUTranslations(mo)._catalog
+    hedged = sorted(key[0] if isinstance(key, tuple) else key for key in catalog
+                    if "(s)" in (key[0] if isinstance(key, tuple) else key))
+    assert not hedged, f"messages with '(s)': {hedged[:5]}"

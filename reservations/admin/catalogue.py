@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_scope import StructureScopedAdmin
 from portal.dates import weekday_choices
@@ -179,8 +180,10 @@ class ActivityAdmin(StructureScopedAdmin):
                     continue
                 closed = [f"{day:%d/%m/%Y} ({reason})" for day, reason in skipped if reason != _("journée déjà créée")]
                 existing = len(skipped) - len(closed)
-                text = _("%(activity)s : %(created)s journée(s) créée(s), %(existing)s déjà existante(s).") % {
-                    "activity": activity, "created": len(created), "existing": existing}
+                text = _("%(activity)s : %(created)s, %(existing)s.") % {
+                    "activity": activity,
+                    "created": ngettext("%(n)s journée créée", "%(n)s journées créées", len(created)) % {"n": len(created)},
+                    "existing": ngettext("%(n)s déjà existante", "%(n)s déjà existantes", existing) % {"n": existing}}
                 if closed:
                     text += " " + _("Jours fermés ignorés : %(days)s.") % {"days": ", ".join(closed)}
                 self.message_user(request, text, messages.SUCCESS)

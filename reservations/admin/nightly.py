@@ -18,6 +18,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_scope import allowed_structure_ids
 from portal import dates
@@ -131,7 +132,9 @@ class TransmissionRunAdmin(ReadOnlyAdmin):
             except AttendanceError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:
-                self.message_user(request, _("Présences enregistrées (%(n)s modification(s)).") % {"n": changed},
+                recorded = ngettext("Présences enregistrées (%(n)s modification).",
+                                    "Présences enregistrées (%(n)s modifications).", changed)
+                self.message_user(request, recorded % {"n": changed},
                                   messages.SUCCESS)
                 return redirect(request.get_full_path())
         groups = attendance_groups(occurrence=occurrence) if occurrence is not None else []

@@ -50,16 +50,16 @@ def shortfall_message(*, held: Held, places: int, waiting_places: int) -> str | 
     parts = []
     if places < held.places:
         parts.append(ngettext(
-            "%(held)s demande occupe une place ce jour-là (%(accepted)s acceptée ou en attente de réponse, "
-            "%(pending)s non transmise) pour %(places)s place(s) : %(over)s de trop.",
-            "%(held)s demandes occupent une place ce jour-là (%(accepted)s acceptées ou en attente de réponse, "
-            "%(pending)s non transmises) pour %(places)s place(s) : %(over)s de trop.", held.places,
+            "%(held)s demande occupe une place ce jour-là (acceptées ou en attente de réponse : %(accepted)s, "
+            "non transmises : %(pending)s) ; places du jour : %(places)s, soit %(over)s de trop.",
+            "%(held)s demandes occupent une place ce jour-là (acceptées ou en attente de réponse : %(accepted)s, "
+            "non transmises : %(pending)s) ; places du jour : %(places)s, soit %(over)s de trop.", held.places,
         ) % {"held": held.places, "accepted": held.accepted, "pending": held.pending, "places": places,
              "over": held.places - places})
     if waiting_places < held.waiting:
         parts.append(ngettext(
-            "%(held)s demande est en liste d'attente pour %(places)s place(s) en liste d'attente : %(over)s de trop.",
-            "%(held)s demandes sont en liste d'attente pour %(places)s place(s) en liste d'attente : %(over)s de trop.",
+            "%(held)s demande est en liste d'attente ; places en liste d'attente : %(places)s, soit %(over)s de trop.",
+            "%(held)s demandes sont en liste d'attente ; places en liste d'attente : %(places)s, soit %(over)s de trop.",
             held.waiting,
         ) % {"held": held.waiting, "places": waiting_places, "over": held.waiting - waiting_places})
     if not parts:

@@ -31,7 +31,7 @@ def test_staff_invoice_november_review_then_finalise(december, staff_client, nov
     assert "Novembre 2026" in page
     response = staff_client.post(add, {"structure": november.structure.pk, "month": "2026-11-01"}, follow=True)
     assert response.status_code == 200
-    assert "1 brouillon(s) de facture calculé(s)" in response.content.decode()
+    assert "1 brouillon de facture calculé" in response.content.decode()
     run = InvoicingRun.objects.get()
     consume(november, invoiced_wallets["restauration"], datetime.date(2026, 11, 30), label="Repas tardif")
     review = staff_client.get(reverse("admin:billing_invoicingrun_change", args=[run.pk])).content.decode()

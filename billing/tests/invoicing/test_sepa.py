@@ -187,7 +187,7 @@ def test_staff_validate_a_mandate_generate_the_file_and_record_a_return_in_the_a
     assert Mandate.objects.get().status == Mandate.Status.ACTIVE
     response = client.post(reverse("admin:billing_directdebitbatch_add"),
                            {"structure": guide.structure.pk, "due_until": "2026-12-31"}, follow=True)
-    assert response.status_code == 200 and "1 prélèvement(s), 27.60 €" in response.content.decode()
+    assert response.status_code == 200 and "1 prélèvement, 27.60 €" in response.content.decode()
     batch = guide.structure.debit_batches.get()
     download = client.post(reverse("admin:billing_directdebitbatch_changelist"),
                            {"action": "download", "_selected_action": [batch.pk]})

@@ -64,6 +64,6 @@ def test_staff_find_a_child_and_mark_only_the_absence(new_context, login_as, mor
     assert_no_serious_axe_violations(page, label="pointage des présences")
 
     page.get_by_role("button", name="Enregistrer les présences").click()
-    expect(page.get_by_text("Présences enregistrées (1 modification(s)).")).to_be_visible()
+    expect(page.get_by_text("Présences enregistrées (1 modification).")).to_be_visible()
     marked = Reservation.objects.exclude(attendance="")
     assert [(r.child.first_name, r.attendance) for r in marked] == [("Élodie", "absent")]

@@ -146,7 +146,7 @@ def test_generate_days_from_the_admin_for_the_chosen_weekdays(staff_client, stru
 
     # Wednesday 11 November is Armistice Day; the other structure's activity is out of reach.
     assert sorted(Occurrence.objects.values_list("date__day", flat=True)) == [9, 10, 12, 13]
-    assert "4 journée(s) créée(s)" in response.text and "11/11/2026" in response.text
+    assert "4 journées créées" in response.text and "11/11/2026" in response.text
     assert not Occurrence.objects.filter(activity=foreign).exists()
 
 

@@ -115,7 +115,7 @@ def test_attendance_sheet_lists_accepted_bookings_present_by_default_and_saves(s
     assert f'name="attendance-{emmy.pk}" value="present" checked' in page
 
     response = staff_client.post(SHEET + query, {f"attendance-{emmy.pk}": "excused"}, follow=True)
-    assert "Présences enregistrées (1 modification(s))" in response.content.decode()
+    assert "Présences enregistrées (1 modification)" in response.content.decode()
     assert Reservation.objects.get(pk=emmy.pk).attendance == "excused"
 
 

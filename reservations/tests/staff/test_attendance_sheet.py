@@ -96,7 +96,7 @@ def test_page_groups_by_class_all_present_then_only_absences_are_recorded(staff,
     marks = {f"attendance-{r.pk}": Attendance.PRESENT for r in Reservation.objects.filter(occurrence=occurrence)}
     marks[f"attendance-{absent.pk}"] = Attendance.ABSENT
     response = staff.post(sheet_url(occurrence), marks, follow=True)
-    assert "Présences enregistrées (1 modification(s))" in response.content.decode()
+    assert "Présences enregistrées (1 modification)" in response.content.decode()
     assert list(Reservation.objects.exclude(attendance="").values_list("pk", "attendance")) == [(absent.pk, "absent")]
     assert "<span data-absent-count>1</span>" in response.content.decode()
 

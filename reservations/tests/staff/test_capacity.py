@@ -72,9 +72,9 @@ def test_lowering_places_below_what_is_held_warns_with_the_numbers_and_needs_a_c
     response = staff_client.post(url, day_form(day, places=1, waiting_places=1))
     assert response.status_code == 200
     page = response.content.decode()
-    assert ("3 demandes occupent une place ce jour-là (2 acceptées ou en attente de réponse, 1 non transmises) "
-            "pour 1 place(s) : 2 de trop.") in page
-    assert "2 demandes sont en liste d&#x27;attente pour 1 place(s) en liste d&#x27;attente : 1 de trop." in page
+    assert ("3 demandes occupent une place ce jour-là (acceptées ou en attente de réponse : 2, non transmises : 1) ; "
+            "places du jour : 1, soit 2 de trop.") in page
+    assert "2 demandes sont en liste d&#x27;attente ; places en liste d&#x27;attente : 1, soit 1 de trop." in page
     day.refresh_from_db()
     assert (day.places, day.waiting_places) == (3, 2)
 
