@@ -132,8 +132,11 @@ def test_screenshot_booking_flow_follow_up_and_report(page, demo, login_as, new_
     reports = [m for m in mail.outbox[before:] if guide.email in m.to or "denis.guide@example.org" in m.to]
     assert reports, "the night sent no report to the GUIDE family"
     html = reports[0].alternatives[0][0]
-    page.set_content(html)
-    shoot(page, "12-email-compte-rendu")
+    # A fresh page (about:blank), as a mail client shows it: set_content on a page of the site
+    # would keep the site's Content-Security-Policy, which refuses the e-mail's inline styles.
+    mail_page = page.context.new_page()
+    mail_page.set_content(html)
+    shoot(mail_page, "12-email-compte-rendu")
 
     phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
     login_as(phone.context, guide)
