@@ -18,8 +18,12 @@ class BillingConfig(AppConfig):
         from .ledger.signals import payment_recorded
 
         payment_recorded.connect(on_payment_recorded, dispatch_uid="billing.invoicing.settle_payments")
-        # "Payer" on an invoice goes through the online payment (billing.payments) when the structure has one.
-        from .invoicing.paying import online_pay_due_link, pay_link_register
+        # "Payer" on an invoice goes through the online payment (billing.payments) when the structure has one,
+        # and the Payment of that attempt settles that invoice first.
+        from .invoicing.online import on_online_payment_received, online_pay_invoice_link
+        from .invoicing.paying import pay_link_register
+        from .payments.signals import online_payment_received
 
-        pay_link_register(online_pay_due_link)
+        pay_link_register(online_pay_invoice_link)
+        online_payment_received.connect(on_online_payment_received, dispatch_uid="billing.invoicing.settle_paid_invoice")
         register_home_section(20, home_balance)

@@ -307,14 +307,14 @@ class InvoiceSettlementAdmin(StructureScopedAdmin):
     """Payments settle invoices oldest first by themselves; here staff choose otherwise."""
 
     form = SettlementForm
-    list_display = ("invoice", "payment", "amount", "chosen_by_staff", "created_at")
-    list_filter = ("invoice__structure", "chosen_by_staff")
+    list_display = ("invoice", "payment", "amount", "chosen_by_staff", "chosen_online", "created_at")
+    list_filter = ("invoice__structure", "chosen_by_staff", "chosen_online")
     search_fields = ("invoice__number", "invoice__family__payer_name", "payment__piece_number")
     autocomplete_fields = ("invoice", "payment")
     list_select_related = ("invoice", "payment")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("invoice", "payment", "amount", "chosen_by_staff") if obj is not None else ()
+        return ("invoice", "payment", "amount", "chosen_by_staff", "chosen_online") if obj is not None else ()
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

@@ -295,13 +295,15 @@ class InvoicedConsumption(models.Model):
 
 class InvoiceSettlement(models.Model):
     """The part of a payment that settles an invoice. Computed oldest invoice first from the
-    family's payments to invoiced wallets, except the ones staff chose (kept as they are)."""
+    family's payments to invoiced wallets, except the chosen ones (kept as they are): chosen by
+    staff, or by the parent who paid this invoice online (billing.invoicing.online)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("facture"))
     payment = models.ForeignKey("billing.Payment", on_delete=models.PROTECT, related_name="invoice_settlements",
                                 verbose_name=_("règlement"))
     amount = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
     chosen_by_staff = models.BooleanField(_("choisie par le personnel"), default=False)
+    chosen_online = models.BooleanField(_("payée en ligne pour cette facture"), default=False)
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
 
     structure_path = "invoice__structure"
@@ -314,6 +316,10 @@ class InvoiceSettlement(models.Model):
 
     def __str__(self):
         return f"{self.payment} → {self.invoice}: {self.amount} €"
+
+    @property
+    def is_chosen(self) -> bool:
+        return self.chosen_by_staff or self.chosen_online
 
 
 class TaxCreditRule(models.Model):

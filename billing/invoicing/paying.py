@@ -1,10 +1,11 @@
 """How a parent pays an invoice online: providers of a "Payer" link (a POST target).
 
 ``pay_link_register(provider)`` adds a function ``provider(invoice, amount) -> url | None``;
-"Payer" on *Mes factures* and "en ligne" on the PDF appear only when one answers. Registered
-(billing.apps): ``online_pay_due_link``, the online payment's "pay what is owed on the wallet"
-(billing.payments), for an invoice of one wallet in a structure with an active provider.
-Otherwise the invoice says how to pay at the desk (and by direct debit with a mandate).
+"Payer" on *Mes factures* and "en ligne" on the PDF appear only when one answers, for an
+invoice with something left to pay (``invoice_pay_link``). Registered (billing.apps):
+``online.online_pay_invoice_link``, the online payment of that one invoice (billing.payments),
+when the structure has a usable provider. Otherwise the invoice says how to pay at the desk
+(and by direct debit with a mandate).
 """
 from __future__ import annotations
 
@@ -27,23 +28,8 @@ def pay_link(*, invoice, amount: Decimal) -> str | None:
     return None
 
 
-def online_payment_available(invoice=None) -> bool:
-    if invoice is None:
-        return bool(_providers)
-    return pay_link(invoice=invoice, amount=invoice.total) is not None
-
-
-def online_pay_due_link(invoice, amount: Decimal) -> str | None:
-    """The online payment's 'Payer' (billing.payments: what is owed on one wallet, computed by the
-    server), for an invoice of a single wallet when the structure has an active provider."""
-    from django.urls import reverse
-
-    from billing.models import Consumption
-    from billing.payments.selectors import active_provider
-
-    if active_provider(structure=invoice.structure) is None:
+def invoice_pay_link(row) -> str | None:
+    """'Payer' for one row of selectors.invoice_rows: only while something is left to pay on it."""
+    if not row.is_open or row.left <= 0:
         return None
-    wallets = list(Consumption.objects.filter(invoiced__invoice=invoice).values_list("wallet_id", flat=True).distinct()[:2])
-    if len(wallets) != 1:
-        return None
-    return reverse("billing:online_pay_due", args=[wallets[0]])
+    return pay_link(invoice=row.invoice, amount=row.left)

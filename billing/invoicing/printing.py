@@ -10,7 +10,7 @@ from portal.dates import month_label
 from portal.printing import html_to_pdf
 
 from .models import Invoice, InvoicingSettings
-from .paying import online_payment_available
+from .paying import invoice_pay_link
 from .selectors import invoice_rows
 
 
@@ -26,7 +26,7 @@ def invoice_context(invoice: Invoice) -> dict:
         "month": month_label(invoice.month.year, invoice.month.month),
         "children": [(name, list(group)) for name, group in groupby(lines, key=lambda line: line.child_name)],
         "eligible": sum((line.tax_credit_eligible for line in lines), invoice.total * 0),
-        "online": online_payment_available(invoice), "mandate": mandate_for_invoice(invoice),
+        "online": invoice_pay_link(row) is not None, "mandate": mandate_for_invoice(invoice),
         "generated_at": timezone.localtime(),
     }
 

@@ -1,10 +1,10 @@
-"""Which payment settles which invoice: oldest invoice first, unless staff chose.
+"""Which payment settles which invoice: oldest invoice first, unless it was chosen.
 
 A family's credit for invoices is what its payments allocated to invoiced wallets (net of their
-corrections). ``settlements_refresh`` keeps the settlements staff chose, drops the computed
-ones and spreads what is left of each payment (oldest payment first) over what is left to pay
-on each open invoice (oldest invoice first). An invoice's state follows from these rows and
-is never set by hand (selectors.invoice_state).
+corrections). ``settlements_refresh`` keeps the chosen settlements (by staff, or by a parent who
+paid one invoice online), drops the computed ones and spreads what is left of each payment
+(oldest payment first) over what is left to pay on each open invoice (oldest invoice first).
+An invoice's state follows from these rows and is never set by hand (selectors.invoice_state).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Family
@@ -43,13 +43,13 @@ def _open_invoices(family_id: int) -> list[Invoice]:
 
 @transaction.atomic
 def settlements_refresh(*, family_id: int) -> None:
-    """Recompute the family's computed settlements (staff's choices stay). Only what changes is
+    """Recompute the family's computed settlements (the chosen ones stay). Only what changes is
     written: a refresh that finds everything in place changes no row."""
     Family.objects.select_for_update().filter(pk=family_id).first()  # one refresh per family at a time
     credits = payment_credits(family_id=family_id)
     invoices = _open_invoices(family_id)
     rows = list(InvoiceSettlement.objects.filter(invoice__family_id=family_id))
-    chosen = [row for row in rows if row.chosen_by_staff]
+    chosen = [row for row in rows if row.is_chosen]
     left_to_pay = {invoice.pk: invoice.total for invoice in invoices}
     for row in chosen:
         credits[row.payment_id] = credits.get(row.payment_id, ZERO) - row.amount
@@ -68,13 +68,13 @@ def settlements_refresh(*, family_id: int) -> None:
             wanted[(invoice.pk, payment_id)] = round_money(part)
             remaining[payment_id] -= part
             due -= part
-    # A payment chosen by staff for an invoice that also gets a computed part: one row, the staff's.
+    # A payment chosen for an invoice that also gets a computed part: one row, the chosen one.
     for row in chosen:
         extra = wanted.pop((row.invoice_id, row.payment_id), None)
         if extra:
             row.amount += extra
             row.save(update_fields=["amount"])
-    computed = {(row.invoice_id, row.payment_id): row for row in rows if not row.chosen_by_staff}
+    computed = {(row.invoice_id, row.payment_id): row for row in rows if not row.is_chosen}
     stale = [row.pk for key, row in computed.items() if key not in wanted]
     if stale:
         InvoiceSettlement.objects.filter(pk__in=stale).delete()
@@ -105,7 +105,7 @@ def invoice_settle(*, invoice: Invoice, payment: Payment, amount: Decimal) -> In
     amount = round_money(amount)
     if amount <= 0:
         raise ValidationError(_("Le montant doit être positif."))
-    InvoiceSettlement.objects.filter(invoice__family_id=invoice.family_id, chosen_by_staff=False).delete()
+    _computed_settlements_drop(family_id=invoice.family_id)
     credit = payment_credits(family_id=invoice.family_id).get(payment.pk, ZERO)
     used = (InvoiceSettlement.objects.filter(payment=payment).exclude(invoice=invoice)
             .aggregate(s=Sum("amount"))["s"] or ZERO)
@@ -123,11 +123,41 @@ def invoice_settle(*, invoice: Invoice, payment: Payment, amount: Decimal) -> In
     return settlement
 
 
+def _computed_settlements_drop(*, family_id: int) -> None:
+    """Before a choice, the computed settlements go (the refresh that follows spreads the rest again)."""
+    InvoiceSettlement.objects.filter(invoice__family_id=family_id, chosen_by_staff=False, chosen_online=False).delete()
+
+
+@transaction.atomic
+def invoice_settle_online(*, invoice_id: int, payment: Payment) -> InvoiceSettlement | None:
+    """The parent paid this invoice online: the payment settles it first, for what is still to
+    pay on it. If it was paid meanwhile by other means (or cancelled), nothing is chosen: the
+    payment stays a credit, spread oldest invoice first like any other (None)."""
+    Family.objects.select_for_update().filter(pk=payment.family_id).first()  # the refresh's order: family, then invoices
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id, family_id=payment.family_id).first()
+    chosen = None
+    if invoice is not None and invoice.status == Invoice.Status.FINALISED and not hasattr(invoice, "credit_note"):
+        # What other payments settle on it counts, computed or chosen: a desk payment that paid it
+        # meanwhile keeps it, and this payment goes to the other invoices (oldest first) or stays a credit.
+        by_others = InvoiceSettlement.objects.filter(invoice=invoice).exclude(payment=payment)
+        left_on_invoice = invoice.total - (by_others.aggregate(s=Sum("amount"))["s"] or ZERO)
+        chosen_elsewhere = (InvoiceSettlement.objects.filter(payment=payment).exclude(invoice=invoice)
+                            .filter(Q(chosen_by_staff=True) | Q(chosen_online=True)).aggregate(s=Sum("amount"))["s"] or ZERO)
+        credit = payment_credits(family_id=payment.family_id).get(payment.pk, ZERO) - chosen_elsewhere
+        amount = round_money(min(left_on_invoice, credit))
+        if amount > 0:
+            _computed_settlements_drop(family_id=payment.family_id)
+            chosen, _created = InvoiceSettlement.objects.update_or_create(
+                invoice=invoice, payment=payment, defaults={"amount": amount, "chosen_online": True})
+    settlements_refresh(family_id=payment.family_id)
+    return chosen
+
+
 def settled_amounts(*, invoice_ids) -> dict[int, Decimal]:
     rows = (InvoiceSettlement.objects.filter(invoice_id__in=list(invoice_ids)).values("invoice_id")
             .annotate(s=Sum("amount")).values_list("invoice_id", "s"))
     return dict(rows)
 
 
-__all__ = ["families_with_unsettled_credit", "invoice_settle", "payment_credits", "settled_amounts",
-           "settlements_refresh"]
+__all__ = ["families_with_unsettled_credit", "invoice_settle", "invoice_settle_online", "payment_credits",
+           "settled_amounts", "settlements_refresh"]

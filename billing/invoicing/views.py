@@ -6,12 +6,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import family_required
+from billing.payments.pages import bank_redirect, payment_refused
 
-from .paying import pay_link
+from .online import invoice_payment_start
+from .paying import invoice_pay_link
 from .printing import render_invoice_pdf
 from .selectors import family_invoice_or_404, family_invoices, invoice_rows
 from .sepa import mandate_request
@@ -20,12 +24,24 @@ from .sepa import mandate_request
 @family_required
 def invoices(request):
     rows = invoice_rows(family_invoices(family=request.family))
-    entries = [(row, pay_link(invoice=row.invoice, amount=row.left) if row.is_open and row.left > 0 else None)
-               for row in rows]
+    entries = [(row, invoice_pay_link(row)) for row in rows]
     from .models import TaxCertificate
 
     certificates = TaxCertificate.objects.filter(family=request.family).order_by("-year", "child_name")
     return render(request, "billing/invoices.html", {"entries": entries, "certificates": list(certificates)})
+
+
+@require_POST
+@family_required
+def pay_invoice(request, invoice_id: int):
+    """'Payer' on one invoice: what is left to pay on it, computed by the server (nothing is read
+    from the form), then the online payment's own pages (bank, "paiement en cours")."""
+    invoice = family_invoice_or_404(family=request.family, invoice_id=invoice_id)
+    try:
+        started = invoice_payment_start(family=request.family, invoice=invoice)
+    except ValidationError as error:
+        return payment_refused(request, " ".join(error.messages), back_url=reverse("billing:invoices"))
+    return bank_redirect(request, started)
 
 
 @family_required

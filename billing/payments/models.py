@@ -103,6 +103,9 @@ class PaymentAttempt(models.Model):
     provider = models.CharField(_("type de prestataire"), max_length=20, choices=ProviderConfig.Kind.choices)
     production = models.BooleanField(_("mode production"), default=False)
     purpose = models.CharField(_("objet"), max_length=10, choices=Purpose.choices, default=Purpose.TOPUP)
+    # The invoice an "invoice" attempt pays (set by the server only): its Payment settles it first.
+    invoice = models.ForeignKey("billing.Invoice", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="payment_attempts", verbose_name=_("facture"))
     label = models.CharField(_("libellé"), max_length=150, blank=True)
     amount = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2,
                                  validators=[MinValueValidator(Decimal("0.01"))])
@@ -135,6 +138,9 @@ class PaymentAttempt(models.Model):
             models.UniqueConstraint(fields=["provider", "bank_reference"], condition=~Q(bank_reference=""),
                                     name="attempt_unique_provider_bank_reference"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="attempt_amount_positive"),
+            models.CheckConstraint(condition=Q(purpose="invoice", invoice__isnull=False)
+                                   | (~Q(purpose="invoice") & Q(invoice__isnull=True)),
+                                   name="attempt_invoice_iff_invoice_purpose"),
         ]
 
     def __str__(self):

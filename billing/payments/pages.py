@@ -1,5 +1,6 @@
 """The parent's online payment pages: start a top-up or the payment of what is owed, go to the
-provider's page; and, in development only, the dummy provider's bank page.
+provider's page; and, in development only, the dummy provider's bank page. The payment of one
+invoice (billing.invoicing.views) ends on the same pages: ``bank_redirect``, ``payment_refused``.
 
 Thin: parse, call billing.payments.services, render. The amount of "Payer" is computed by the
 service (what is owed); the amount of "Recharger" is the parent's choice, checked against the
@@ -29,7 +30,7 @@ def _wallet_or_404(request, wallet_id: int) -> Wallet:
     return get_object_or_404(Wallet, pk=wallet_id, structure_id=request.family.structure_id)
 
 
-def _to_bank(request, started: services.Started):
+def bank_redirect(request, started: services.Started):
     """The page that sends the browser to the provider: a form it posts (Systempay), or a link
     (PayFiP). portal.js follows it at once; without JavaScript the parent clicks. The page's
     Content-Security-Policy lets its form go to the provider's address, nowhere else."""
@@ -41,8 +42,9 @@ def _to_bank(request, started: services.Started):
     return response
 
 
-def _refused(request, message: str, *, status: int = 400):
-    return render(request, "billing/online_refused.html", {"message": message}, status=status)
+def payment_refused(request, message: str, *, status: int = 400, back_url: str = ""):
+    """Why a payment cannot start (French, 4xx), with the way back (the balance unless told)."""
+    return render(request, "billing/online_refused.html", {"message": message, "back_url": back_url}, status=status)
 
 
 @require_POST
@@ -55,13 +57,13 @@ def topup(request, wallet_id: int):
         raise Http404("no online payment here")
     form = TopUpForm(request.POST, minimum=config.topup_min, maximum=config.topup_max)
     if not form.is_valid():
-        return _refused(request, " ".join(str(error) for error in form.errors["montant"]))
+        return payment_refused(request, " ".join(str(error) for error in form.errors["montant"]))
     try:
         started = services.payment_attempt_start(family=request.family, wallet=wallet, purpose=PaymentAttempt.Purpose.TOPUP,
                                                  amount=form.cleaned_data["montant"])
     except ValidationError as error:
-        return _refused(request, " ".join(error.messages))
-    return _to_bank(request, started)
+        return payment_refused(request, " ".join(error.messages))
+    return bank_redirect(request, started)
 
 
 @require_POST
@@ -72,8 +74,8 @@ def pay_due(request, wallet_id: int):
     try:
         started = services.payment_attempt_start(family=request.family, wallet=wallet, purpose=PaymentAttempt.Purpose.DUE)
     except ValidationError as error:
-        return _refused(request, " ".join(error.messages))
-    return _to_bank(request, started)
+        return payment_refused(request, " ".join(error.messages))
+    return bank_redirect(request, started)
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,7 +95,7 @@ def dummy_bank(request):
         try:
             result = provider_response(config=attempt.provider_config, body=body)
         except ProviderResponseError as error:
-            return _refused(request, str(error))
+            return payment_refused(request, str(error))
         services.payment_attempt_record(attempt_id=attempt.pk, result=result, source=AttemptEvent.Source.NOTIFICATION)
     if request.method == "POST":
         return redirect(reverse("billing:online_return", args=[attempt.reference]))

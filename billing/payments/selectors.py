@@ -19,6 +19,14 @@ def active_provider(*, structure) -> ProviderConfig | None:
     return ProviderConfig.objects.filter(structure=structure, is_active=True).first()
 
 
+def usable_provider(*, structure) -> ProviderConfig | None:
+    """The active provider, if families can use it here (the dummy one only in development)."""
+    config = active_provider(structure=structure)
+    if config is None or (config.kind == ProviderConfig.Kind.DUMMY and not settings.DEBUG):
+        return None
+    return config
+
+
 def amount_owed(*, family, wallet: Wallet) -> Decimal:
     """What the family owes on the wallet (0 when its balance is not negative)."""
     for row in wallet_balances(family=family):
@@ -33,7 +41,8 @@ def absolute_url(path: str) -> str:
 
 
 def attempt_of_family_or_404(*, family, reference: str) -> PaymentAttempt:
-    attempt = PaymentAttempt.objects.select_related("wallet", "payment").filter(family=family, reference=reference).first()
+    attempt = (PaymentAttempt.objects.select_related("wallet", "payment", "invoice")
+               .filter(family=family, reference=reference).first())
     if attempt is None:
         raise Http404("no such attempt")
     return attempt
@@ -62,8 +71,8 @@ class Offer:
 def online_offers(*, family, wallets) -> list[Offer]:
     """Per wallet row of the balance page (billing.ledger.balance.WalletBalance), what can be
     paid online; empty when the structure has no usable provider."""
-    config = active_provider(structure=family.structure)
-    if config is None or (config.kind == ProviderConfig.Kind.DUMMY and not settings.DEBUG):
+    config = usable_provider(structure=family.structure)
+    if config is None:
         return []
     offers = []
     for row in wallets:

@@ -99,16 +99,22 @@ def _event(attempt: PaymentAttempt, *, source: str, from_state: str, note: str =
 
 
 def payment_attempt_start(*, family, wallet: Wallet, purpose: str, amount: Decimal | None = None, label: str = "",
-                          email: str = "") -> Started:
+                          email: str = "", invoice=None) -> Started:
     """Open an attempt and ask the provider for a transaction; returns where the browser goes.
 
     The amount comes from the server: for ``due``, what the family owes on the wallet; for a
     ``topup``, the amount the parent chose, within the structure's bounds; for an
-    ``invoice`` (billing.invoicing), the amount its caller computed. The attempt is
-    committed before the provider is contacted, so it exists whatever the provider does.
+    ``invoice`` (billing.invoicing.online), what is left to pay on ``invoice``, computed by
+    its caller; the attempt points at the invoice, which its Payment settles first. The
+    attempt is committed before the provider is contacted, so it exists whatever the
+    provider does.
     """
     if wallet.structure_id != family.structure_id:
         raise ValidationError(_("Ce porte-monnaie n'appartient pas à la structure de la famille."))
+    if (purpose == PaymentAttempt.Purpose.INVOICE) != (invoice is not None):
+        raise ValueError("an invoice is paid with the purpose 'invoice', and only an invoice")
+    if invoice is not None and invoice.family_id != family.pk:
+        raise ValidationError(_("Cette facture n'est pas celle de votre famille."))
     config = _config_or_error(family.structure)
     value = _amount_for(family=family, wallet=wallet, purpose=purpose, amount=amount, config=config)
     email = (email or family.email or "").strip()
@@ -118,7 +124,7 @@ def payment_attempt_start(*, family, wallet: Wallet, purpose: str, amount: Decim
     with transaction.atomic():
         attempt = PaymentAttempt.objects.create(
             reference=secrets.token_hex(10), structure_id=family.structure_id, family=family, wallet=wallet,
-            provider_config=config, provider=config.kind, production=config.production, purpose=purpose,
+            provider_config=config, provider=config.kind, production=config.production, purpose=purpose, invoice=invoice,
             label=label or _("%(wallet)s — famille n° %(number)s") % {"wallet": wallet.name, "number": family.number},
             amount=value,
         )

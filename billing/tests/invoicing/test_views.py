@@ -80,8 +80,8 @@ def test_a_visitor_is_sent_to_the_login(client, issued):
     assert response.status_code == 302 and "connexion" in response["Location"]
 
 
-def test_payer_goes_to_the_online_payment_of_the_wallet_when_the_structure_has_one(parent_client, family,
-                                                                                  invoiced_wallets):
+def test_payer_goes_to_the_online_payment_of_the_invoice_when_the_structure_has_one(parent_client, family,
+                                                                                   invoiced_wallets):
     from billing.tests.payments.factories import ProviderConfigFactory
 
     consume(family, invoiced_wallets["restauration"], datetime.date(2026, 11, 3))
@@ -90,7 +90,7 @@ def test_payer_goes_to_the_online_payment_of_the_wallet_when_the_structure_has_o
     assert "Payer<span" not in parent_client.get(reverse("billing:invoices")).content.decode()
     ProviderConfigFactory(structure=family.structure)
     page = parent_client.get(reverse("billing:invoices")).content.decode()
-    target = reverse("billing:online_pay_due", args=[invoiced_wallets["restauration"].pk])
-    assert f'action="{target}"' in page and "Payer<span" in page
     invoice = run.invoices.get()
+    target = reverse("billing:online_pay_invoice", args=[invoice.pk])
+    assert f'action="{target}"' in page and "Payer<span" in page
     assert "En ligne" in pdf_text(parent_client.get(reverse("billing:invoice_pdf", args=[invoice.pk])))
