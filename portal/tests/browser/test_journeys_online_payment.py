@@ -1,6 +1,7 @@
 """A parent tops up a wallet online on a phone: Solde → Recharger 20,00 € → the Systempay-like
 simulator (served on 127.0.0.1 in this test run, signing with the shop's test key) → back on
 'paiement en cours', paid; the new balance and the line in 'Historique des Règlements'."""
+import datetime
 import re
 from decimal import Decimal
 
@@ -102,3 +103,27 @@ def test_paying_what_is_owed_sends_the_servers_amount(phone_page, login_as, guid
     page.get_by_role("button", name="Payer").click()
     expect(page.locator("#online-status")).to_contain_text("Paiement accepté")
     assert Payment.objects.get().allocations.get().wallet == sejours
+
+
+def test_paying_one_invoice_settles_that_invoice_not_the_older_one(phone_page, login_as, guide, bank):
+    from billing.invoicing import services as invoicing
+
+    family = guide.families.get()
+    sejours = Wallet.objects.get(name="Séjours")
+    for month, price in ((10, "40.00"), (11, "85.13")):
+        ConsumptionFactory(family=family, wallet=sejours, child=family.children.get(), day=datetime.date(2026, month, 5),
+                           unit_price=Decimal(price))
+        run = invoicing.invoicing_run_start(structure=family.structure, month=datetime.date(2026, month, 1))
+        invoicing.invoicing_run_finalise(run=run, on_date=datetime.date(2026, month + 1, 1))
+    older, newer = family.invoices.order_by("issued_on")
+    page = phone_page
+    login_as(page.context, guide)
+    page.goto("/facturation/factures/")
+    page.get_by_role("button", name=f"Payer {newer.number}").click()
+    expect(page.locator("#montant")).to_have_text("85,13 EUR")
+    page.get_by_role("button", name="Payer").click()
+    expect(page.locator("#online-status")).to_contain_text(f"pour la facture {newer.number}")
+    page.get_by_role("link", name="Retour à mes factures").click()
+    expect(page.locator("main table tbody tr", has_text=newer.number)).to_contain_text("Payée")
+    expect(page.locator("main table tbody tr", has_text=older.number)).not_to_contain_text("Payée")
+    expect(page.get_by_role("button", name=f"Payer {older.number}")).to_be_visible()
