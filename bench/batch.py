@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR_COPY = 0   # the key of the floor's copy among the copies (worker counts start at 1)
 
 
 def setup_django(database_url: str) -> None:
@@ -226,6 +227,61 @@ def workers_compare(copies: dict[int, str], *, server: str, database_url: str) -
     print("same end state as the serial run: " + ("yes" if len(states) == 1 else f"NO ({len(states)} different)"))
 
 
+# The set-based floor (issue 16): what the database alone needs to settle the same requests — every
+# pending request ranked by submission within its day, its state set in one UPDATE feeding one INSERT
+# of the events (the counters' trigger fires as in the real run). Not the rules of the night (no
+# waiting list already there, no cancellations, no notes): the bench's data have none of those.
+FLOOR_SQL = """
+WITH ranked AS (
+    SELECT r.id, o.places, o.waiting_places, o.is_closed, a.limited_places, a.needs_staff_decision,
+           row_number() OVER (PARTITION BY r.occurrence_id ORDER BY r.submitted_at, r.id) AS rank
+      FROM reservations_reservation r
+      JOIN reservations_occurrence o ON o.id = r.occurrence_id
+      JOIN reservations_activity a ON a.id = o.activity_id
+     WHERE r.state = 'not_transmitted'
+), changed AS (
+    UPDATE reservations_reservation r
+       SET state = CASE WHEN ranked.is_closed THEN 'refused'
+                        WHEN ranked.needs_staff_decision THEN 'awaiting_decision'
+                        WHEN NOT ranked.limited_places OR ranked.rank <= ranked.places THEN 'accepted'
+                        WHEN ranked.rank <= ranked.places + ranked.waiting_places THEN 'waiting_list'
+                        ELSE 'refused' END
+      FROM ranked WHERE r.id = ranked.id
+    RETURNING r.id, r.state
+)
+INSERT INTO reservations_reservationevent (reservation_id, at, kind, from_state, to_state, note, on_behalf)
+SELECT id, now(), state, 'not_transmitted', state, '', false FROM changed
+"""
+
+
+def floor_seconds(database_url: str) -> tuple[float, int]:
+    """Seconds (commit included) for the set-based floor on a copy of the data, and the rows it changed."""
+    import psycopg2
+
+    parsed = urlparse(database_url)
+    connection = psycopg2.connect(dbname=parsed.path.lstrip("/"), user=parsed.username or "postgres",
+                                  password=parsed.password or "", host=parsed.hostname or "127.0.0.1",
+                                  port=parsed.port or 5432)
+    try:
+        with connection.cursor() as cursor:   # warm the cache as the real run finds it (it reads first)
+            cursor.execute("SELECT count(*) FROM reservations_reservation WHERE state = 'not_transmitted'")
+        connection.commit()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(FLOOR_SQL)
+            changed = cursor.rowcount
+        connection.commit()
+        return time.perf_counter() - started, changed
+    finally:
+        connection.close()
+
+
+def floor_compare(*, settle_seconds: float, server: str, copy: str) -> None:
+    seconds, changed = floor_seconds(f"{server.rstrip('/')}/{copy}")
+    print(f"settling {settle_seconds:.1f} s, floor {seconds:.1f} s ({changed} requests: one ranked UPDATE feeding one "
+          f"INSERT of events), ratio {settle_seconds / seconds:.1f}× (target ≤ 2×, issue 16)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=100_000)
@@ -250,7 +306,7 @@ def main() -> None:
     admin = admin_connection(args.server)
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
-    copies: dict[int, str] = {}   # number of workers → its copy of the data
+    copies: dict[int, str] = {}   # number of workers (FLOOR_COPY: the floor) → its copy of the data
     try:
         setup_django(database_url)
         requests = build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout)
@@ -259,6 +315,7 @@ def main() -> None:
         connections.close_all()
         worker_counts = [int(number) for number in args.workers.split(",") if number.strip()]
         copies.update({count: f"{name}_w{count}" for count in worker_counts})
+        copies[FLOOR_COPY] = f"{name}_floor"
         with admin.cursor() as cursor:
             for copy in copies.values():
                 cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
@@ -282,8 +339,10 @@ def main() -> None:
               f"families without address: {counts.get('emails_no_address', 0)}")
         print(f"peak memory of the run (max RSS): {figures['maxrss_mb']:.0f} MB"
               + (f", tracemalloc peak {figures['tracemalloc_peak_mb']:.0f} MB" if "tracemalloc_peak_mb" in figures else ""))
-        if copies:
-            workers_compare(copies, server=args.server, database_url=database_url)
+        floor_compare(settle_seconds=figures["settle_seconds"], server=args.server, copy=copies[FLOOR_COPY])
+        if worker_counts:
+            workers_compare({count: copies[count] for count in worker_counts}, server=args.server,
+                            database_url=database_url)
     finally:
         from django.db import connections
 

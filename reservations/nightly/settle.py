@@ -2,8 +2,8 @@
 
 Each batch of occurrences is settled in its own short transaction under a row lock on
 the occurrences (taken in id order — the lock the cart and the staff actions take
-first too). The writes are set-based: one UPDATE per target state feeding one INSERT
-of events, tied to the run. Rerunning changes nothing: a settled occurrence has no
+first too). The writes are set-based: one UPDATE of the batch's planned rows feeding one
+INSERT of their events, tied to the run. Rerunning changes nothing: a settled occurrence has no
 movement left.
 """
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from reservations.locking import rows_lock
@@ -47,8 +46,8 @@ def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=
 
 def batch_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None) -> Counter:
     """Settle a few occurrences in one short transaction, under their row locks (taken in id
-    order, as the cart does); returns the counts of changes. Set-based writes: one UPDATE
-    per target state, one INSERT of all the events."""
+    order, as the cart does); returns the counts of changes. Set-based writes: one statement
+    updates the states and inserts the events (_apply)."""
     counts: Counter = Counter()
     with transaction.atomic():
         _fast_commit()
@@ -73,8 +72,13 @@ def batch_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None) 
 
 
 def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> None:
-    """One statement per kind of change: update the states and insert their events
-    together (UPDATE … RETURNING feeding an INSERT), no model instances in between."""
+    """All the batch's changes in one statement: the planned rows (unnested from arrays, in the
+    order of the groups) update the states and feed the INSERT of their events (UPDATE …
+    RETURNING), no model instances in between. A row whose state is no longer the planned
+    ``from_state`` is neither changed nor given an event. The ids are given again as ``id =
+    ANY``: joined to the unnested rows alone, the planner would scan the whole table."""
+    if not groups:
+        return
     if connection.vendor != "postgresql":  # SQLite in development: the same writes through the ORM
         for (from_state, to_state, kind, note), ids in groups.items():
             Reservation.objects.filter(pk__in=ids, state=from_state).update(state=to_state)
@@ -82,39 +86,46 @@ def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> Non
                 reservation_id=pk, kind=kind, from_state=from_state, to_state=to_state, run=run, actor=user, note=note)
                 for pk in ids])
         return
-    reservations = Reservation._meta.db_table
-    events = ReservationEvent._meta.db_table
-    at = timezone.now()
+    planned_ids: list[int] = []
+    from_states: list[str] = []
+    to_states: list[str] = []
+    kinds: list[str] = []
+    notes: list[str] = []
+    for (from_state, to_state, kind, note), ids in groups.items():
+        planned_ids += ids
+        for column, value in ((from_states, from_state), (to_states, to_state), (kinds, kind), (notes, note)):
+            column += [value] * len(ids)
     with connection.cursor() as cursor:
-        for (from_state, to_state, kind, note), ids in groups.items():
-            cursor.execute(
-                f"""WITH changed AS (
-                        UPDATE {reservations} SET state = %s WHERE id = ANY(%s) AND state = %s RETURNING id)
-                    INSERT INTO {events} (reservation_id, at, kind, from_state, to_state, actor_id, run_id, note, reported_in_id)
-                    SELECT id, %s, %s, %s, %s, %s, %s, %s, NULL FROM changed""",
-                [to_state, ids, from_state, at, kind, from_state, to_state, getattr(user, "pk", None), run.pk, note],
-            )
-
-
-def _count(states) -> Coalesce:
-    return Coalesce(Subquery(
-        Reservation.objects.filter(occurrence=OuterRef("pk"), state__in=states).order_by()
-        .values("occurrence").annotate(n=Count("pk")).values("n")[:1]), 0)
+        cursor.execute(
+            f"""WITH planned AS (
+                    SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+                           WITH ORDINALITY AS p (id, from_state, to_state, kind, note, position)),
+                changed AS (
+                    UPDATE {Reservation._meta.db_table} AS r SET state = planned.to_state
+                      FROM planned WHERE r.id = ANY(%s) AND r.id = planned.id AND r.state = planned.from_state
+                    RETURNING planned.*)
+                INSERT INTO {ReservationEvent._meta.db_table}
+                       (reservation_id, at, kind, from_state, to_state, actor_id, run_id, note, reported_in_id)
+                SELECT id, %s, kind, from_state, to_state, %s, %s, note, NULL FROM changed ORDER BY position""",
+            [planned_ids, from_states, to_states, kinds, notes, planned_ids, timezone.now(), getattr(user, "pk", None), run.pk],
+        )
 
 
 def pending_occurrences(*, structure_id: int, today):
     """Occurrences of a structure with something to do: requests, cancellation requests,
     or (from today on) a waiting list with a free place, or longer than its places (staff
-    lowered them)."""
-    live = Reservation.objects.filter(occurrence=OuterRef("pk"))
-    movement = live.filter(Q(state=State.NOT_TRANSMITTED) | Q(
+    lowered them).
+
+    The waiting-list test reads the day's counters (reservations.counters): with no request
+    left to transmit — the only case where it matters — ``places_taken`` is exactly the
+    accepted and awaiting ones, and ``waiting_places_taken`` the waiting-listed ones."""
+    movement = Reservation.objects.filter(occurrence=OuterRef("pk")).filter(Q(state=State.NOT_TRANSMITTED) | Q(
         cancel_requested_at__isnull=False, state__in=[State.ACCEPTED, State.WAITING_LIST, State.AWAITING_DECISION]))
-    accepted = _count([State.ACCEPTED, State.AWAITING_DECISION])
     return (Occurrence.objects.filter(activity__structure_id=structure_id)
-            .alias(has_movement=Exists(movement), has_waiting=Exists(live.filter(state=State.WAITING_LIST)))
-            .filter(Q(has_movement=True) | Q(has_waiting=True, date__gte=today, is_closed=False) & (
-                Q(activity__limited_places=False) | Q(places__gt=accepted)
-                | Q(activity__limited_places=True, waiting_places__lt=_count([State.WAITING_LIST])))))
+            .alias(has_movement=Exists(movement))
+            .filter(Q(has_movement=True) | Q(waiting_places_taken__gt=0, date__gte=today, is_closed=False) & (
+                Q(activity__limited_places=False) | Q(places__gt=F("places_taken"))
+                | Q(activity__limited_places=True, waiting_places__lt=F("waiting_places_taken")))))
 
 
 def pending_count(*, structure, today) -> int:
