@@ -15,6 +15,9 @@ in ≤ 60 s and ≤ 400 MB.
 With ``--workers 1,2`` the same data is copied (CREATE DATABASE … TEMPLATE) before the run and
 the chunked night is timed with each number of real Celery workers on Redis: the speed-up of
 two workers against one (target ≥ 1.6×, issue 16) and whether every copy ends in the same state.
+
+The set-based floor is always timed on its own copy: one UPDATE ranking each day's pending requests by
+submission feeding one INSERT of their events; the bench prints settling / floor (target ≤ 2×, issue 16).
 """
 from __future__ import annotations
 
