@@ -17,6 +17,7 @@ from .selectors import logins_in_scope
 SCOPE_LABELS = {
     throttle.LOGIN: _("connexion"), throttle.ANSWER: _("question secrète"), throttle.RECOVERY: _("mot de passe oublié"),
     throttle.ACTIVATION: _("code d'activation"), throttle.SECOND_FACTOR: _("deuxième facteur"),
+    throttle.PAYMENT_MESSAGE: _("message de paiement refusé"),
 }
 
 

@@ -29,6 +29,7 @@ ANSWER = "answer"
 RECOVERY = "recovery"
 ACTIVATION = "activation"   # identifier + code of a printed invitation letter
 SECOND_FACTOR = "second_factor"   # the staff's authenticator codes
+PAYMENT_MESSAGE = "payment_message"   # refused messages posted to the online payment callbacks (per IP)
 
 
 @dataclass(frozen=True)

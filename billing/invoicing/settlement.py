@@ -97,6 +97,9 @@ def families_with_unsettled_credit(*, family_ids: list[int]) -> list[int]:
 @transaction.atomic
 def invoice_settle(*, invoice: Invoice, payment: Payment, amount: Decimal) -> InvoiceSettlement:
     """Staff's choice: this payment (or this part of it) settles this invoice."""
+    # The family first, then the invoice: the order settlements_refresh and an online payment
+    # take them in. The opposite order could deadlock against a payment arriving for the family.
+    Family.objects.select_for_update().filter(pk=invoice.family_id).first()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != Invoice.Status.FINALISED or hasattr(invoice, "credit_note"):
         raise ValidationError(_("Seule une facture émise et non annulée peut être réglée."))

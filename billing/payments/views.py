@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import throttle
 from accounts.decorators import family_required
 
 from . import selectors, services
@@ -55,10 +56,28 @@ def _receive(*, config: ProviderConfig, attempt: PaymentAttempt, body: str, sour
     return result
 
 
+def _sender_locked(request) -> tuple[list, bool]:
+    """The sender's counter of refused messages, and whether it is cooling down. A provider never
+    sends a forged or unreadable message: an address that keeps sending them is answered without
+    being read, so it cannot keep flagging attempts (noise for staff) or make us ask PayFiP."""
+    subjects = throttle.subjects(scope=throttle.PAYMENT_MESSAGE, request=request)
+    return subjects, throttle.seconds_locked(subjects) > 0
+
+
 @csrf_exempt
 @require_POST
 def notification(request, config_id: int):
     """The provider's server-to-server notification (Systempay's IPN, PayFiP's urlnotif)."""
+    subjects, locked = _sender_locked(request)
+    if locked:
+        return HttpResponse("too many refused messages", status=429, content_type="text/plain")
+    response = _notification_answer(request, config_id)
+    if 400 <= response.status_code < 500:
+        throttle.record_failure(subjects)
+    return response
+
+
+def _notification_answer(request, config_id: int) -> HttpResponse:
     config = get_object_or_404(ProviderConfig, pk=config_id)
     try:
         check_allowed(config)
@@ -83,9 +102,13 @@ def online_return(request, reference: str):
     browser goes to the status page."""
     attempt = get_object_or_404(PaymentAttempt, reference=reference)
     body = _body(request)
-    if request.method == "POST" and body:
+    subjects, locked = _sender_locked(request)
+    # A locked sender's result is not read: the notification and the poll still record the
+    # payment, so a parent behind the same address only waits on the status page.
+    if request.method == "POST" and body and not locked:
         outcome = _receive(config=attempt.provider_config, attempt=attempt, body=body, source=Source.RETURN)
         if isinstance(outcome, HttpResponse) and outcome.status_code == 400:
+            throttle.record_failure(subjects)
             return render(request, "billing/online_return_refused.html", status=400)
     return redirect(reverse("billing:online_status", args=[attempt.reference]), permanent=False)
 
