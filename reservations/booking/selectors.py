@@ -105,6 +105,7 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
     ctx = load_context(
         family=family, child_ids=[child.id], start=grid_start, end=grid_end, now=now,
         activity_ids=[activity.id] if activity is not None else None,
+        prices=activity is not None,   # the aggregate grid shows states, never a price
     )
     by_day: dict[datetime.date, list[Slot]] = {}
     day_states: dict[datetime.date, list[states.DayState]] = {}

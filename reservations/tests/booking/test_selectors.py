@@ -83,7 +83,7 @@ def test_aggregate_mode_and_day_view_list_every_activity():
 def test_query_count_is_constant_whatever_the_number_of_days_and_activities(django_assert_num_queries):
     world = make_world(children=3)
     child = world.children[0]
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         calendar_month(family=world.family, child=child, month=D(2026, 12, 1), now=NOW)
     for index in range(8):
         activity = make_activity(world.structure, name=f"Activité {index}", places=5, waiting=2)
@@ -92,7 +92,7 @@ def test_query_count_is_constant_whatever_the_number_of_days_and_activities(djan
             OccurrenceFactory(activity=activity, date=day)
     for day in [day for day in world.occurrences if day.day % 3 == 0]:
         ReservationFactory(family=world.family, child=child, occurrence=world.occurrences[day], state=State.ACCEPTED)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         view = calendar_month(family=world.family, child=child, month=D(2026, 12, 1), now=NOW)
     assert len(view.activities) == 9
     with django_assert_num_queries(6):
