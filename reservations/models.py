@@ -219,9 +219,13 @@ class Reservation(models.Model):
 
     LIVE_STATES = (State.NOT_TRANSMITTED, State.AWAITING_DECISION, State.WAITING_LIST, State.ACCEPTED)
 
-    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("famille"))
+    # No index of their own: (family, state) and reservation_place_count_idx (occurrence, …) start
+    # with them. Every index is written by each state change of the night; fewer is faster.
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("famille"),
+                               db_index=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("enfant"))
-    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("journée"))
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("journée"),
+                                   db_index=False)
     state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.NOT_TRANSMITTED)
     # Not transmitted but already counted on the waiting list at confirm time ("Mise en liste d'attente").
     waiting_mark = models.BooleanField(_("mise en liste d'attente"), default=False)
@@ -256,7 +260,7 @@ class Reservation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["occurrence", "state"]),
+            # (occurrence, state) is the start of reservation_place_count_idx: no index of its own.
             models.Index(fields=["family", "state"]),
             # Places left on a month of days in one index-only scan (reservations.rules.places.place_counts).
             models.Index(fields=["occurrence", "state", "waiting_mark"], name="reservation_place_count_idx"),
@@ -303,9 +307,10 @@ class ReservationEvent(models.Model):
     # structure"); the note says why when they set the deadlines aside.
     on_behalf = models.BooleanField(_("par la structure pour la famille"), default=False, db_default=False)
     # Events not yet told to the family in a nightly report (staff decisions during the day too).
+    # No index of its own: (reported_in, reservation) starts with it.
     reported_in = models.ForeignKey(
         TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported_events",
-        verbose_name=_("signalé dans"),
+        verbose_name=_("signalé dans"), db_index=False,
     )
 
     structure_path = "reservation__family__structure"
