@@ -63,6 +63,7 @@ bench: install services
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.attendance
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.invoicing
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.rush
+	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.roundtrip
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .mypy_cache .ruff_cache

@@ -115,12 +115,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, *, host: str = HOST, extra_env: dict | None = None) -> subprocess.Popen:
+    """gunicorn on the bench's database with the production settings (bench.roundtrip uses it too)."""
     database = settings.DATABASES["default"]
     url = (f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "0", "SECRET_KEY": SECRET_KEY,
-           "ALLOWED_HOSTS": HOST, "DATABASE_URL": url, "CELERY_BROKER_URL": "", "LOG_LEVEL": "WARNING",
-           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "SENTRY_DSN": ""}
+           "ALLOWED_HOSTS": host, "DATABASE_URL": url, "CELERY_BROKER_URL": "", "LOG_LEVEL": "WARNING",
+           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "SENTRY_DSN": "", **(extra_env or {})}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--backlog", "4096",

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.dates import MAX_PERIOD_DAYS
 from reservations.models import CartLine, Occurrence, Reservation
-from reservations.rules.availability import BOOK, CANCEL, book_reason, cancel_reason, evaluate, windows
+from reservations.rules.availability import BOOK, CANCEL, Slot, book_reason, cancel_reason, evaluate, windows
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import hold_of
 
@@ -70,6 +71,38 @@ def cart_toggle(*, family, child, occurrence: Occurrence, now: datetime.datetime
         return REMOVED
     ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
                        occurrence_ids=[occurrence.id])
+    return _add_line(ctx, family=family, child=child, occurrence=occurrence, arrival_time=arrival_time)[0]
+
+
+class ToggledCell(NamedTuple):
+    done: str           # BOOK, CANCEL or REMOVED
+    slot: Slot          # the day as it stands now
+    cart_count: int     # the badge's count
+
+
+def cart_toggle_cell(*, family, child, occurrence: Occurrence, now: datetime.datetime, arrival_time=None) -> ToggledCell:
+    """``cart_toggle`` for the htmx cell: the same change, and the day and the cart's count as they
+    stand after it, from the one context read for the decision (no second read after the write)."""
+    _check_owner(family=family, child=child, occurrence=occurrence)
+    ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
+                       occurrence_ids=[occurrence.id])
+    key = (child.id, occurrence.id)
+    deleted, _detail = CartLine.objects.filter(family=family, child=child, occurrence=occurrence).delete()
+    if key in ctx.cart:   # read with the context: gone now, whoever took it out
+        del ctx.cart[key]
+        ctx.cart_count -= 1
+    if deleted:
+        done = REMOVED
+    else:
+        done, line = _add_line(ctx, family=family, child=child, occurrence=occurrence, arrival_time=arrival_time)
+        if line is not None:
+            ctx.cart[key] = line
+            ctx.cart_count += 1
+    return ToggledCell(done, evaluate(ctx, ctx.occurrences[occurrence.id], child.id), ctx.cart_count)
+
+
+def _add_line(ctx: Context, *, family, child, occurrence: Occurrence, arrival_time) -> tuple[str, CartLine | None]:
+    """The book or cancel line a click on this day adds (None: a double click added it already)."""
     loaded = ctx.occurrences.get(occurrence.id)
     if loaded is None:
         raise BookingRefused(_("Journée introuvable."))
@@ -77,10 +110,10 @@ def cart_toggle(*, family, child, occurrence: Occurrence, now: datetime.datetime
     arrival = parse_arrival(arrival_time, occurrence=loaded) if action == BOOK else None
     try:
         with transaction.atomic():
-            CartLine.objects.create(family=family, child=child, occurrence=loaded, action=action, arrival_time=arrival)
+            line = CartLine.objects.create(family=family, child=child, occurrence=loaded, action=action, arrival_time=arrival)
     except IntegrityError:
-        pass  # a double click already added it
-    return action
+        return action, None   # a double click already added it
+    return action, line
 
 
 def _line_action(ctx: Context, occurrence: Occurrence, child_id: int) -> str:

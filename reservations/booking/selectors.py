@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import F
 from django.http import Http404
@@ -168,11 +169,16 @@ def calendar_day(*, family, child, day: datetime.date, now: datetime.datetime) -
     return DayView(day=day, child=child, slots=slots, state=state, cart_count=ctx.cart_count)
 
 
-def slot_for(*, family, child, occurrence: Occurrence, now: datetime.datetime) -> Slot:
-    """One (child, occurrence) evaluated, for the htmx partial after a toggle."""
+class ToggledDay(NamedTuple):
+    slot: Slot
+    cart_count: int     # the badge's count, read with the day (no query of its own)
+
+
+def slot_for(*, family, child, occurrence: Occurrence, now: datetime.datetime) -> ToggledDay:
+    """One (child, occurrence) evaluated and the family's cart count, for the htmx partial after a toggle."""
     ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
                        occurrence_ids=[occurrence.id])
-    return evaluate(ctx, ctx.occurrences[occurrence.id], child.id)
+    return ToggledDay(evaluate(ctx, ctx.occurrences[occurrence.id], child.id), ctx.cart_count)
 
 
 def availability_check(*, occurrence: Occurrence, child, now: datetime.datetime, action: str = BOOK) -> str | None:

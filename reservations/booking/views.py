@@ -24,7 +24,16 @@ from reservations.locking import CartBusy
 from reservations.rules import states
 
 from . import selectors
-from .cart import REMOVED, BookingRefused, CancellationToCart, cart_cancellation_add, cart_clear, cart_toggle, cart_week_pattern
+from .cart import (
+    REMOVED,
+    BookingRefused,
+    CancellationToCart,
+    cart_cancellation_add,
+    cart_clear,
+    cart_toggle,
+    cart_toggle_cell,
+    cart_week_pattern,
+)
 from .confirmation import cart_confirm
 from .followup import STATE_ICONS, followup_rows
 from .forms import ConfirmForm, ToggleForm, WeekPatternForm, parse_day, parse_filters, parse_month
@@ -143,19 +152,25 @@ def toggle(request):
     next_url = next_url or f"{reverse('reservations:calendar')}?child={child.id}&month={occurrence.date:%Y-%m}"
     now = timezone.now()
     error = None
+    if _is_htmx(request):
+        try:
+            _done, slot, count = cart_toggle_cell(family=request.family, child=child, occurrence=occurrence, now=now,
+                                                  arrival_time=data["arrival_time"] or None)
+        except BookingRefused as refused:
+            error = refused.message
+            slot, count = selectors.slot_for(family=request.family, child=child, occurrence=occurrence, now=now)
+        # Only what changed: the cell (or the day page's line) and, out of band, the cart badge.
+        context = {"slot": slot, "child": child, "error": error, "here": next_url, "htmx": True,
+                   "cart_count": count, **_cell_urls()}
+        if data["view"] == "slot":
+            return render(request, "reservations/_slot.html", context)
+        context["cell"] = selectors.DayCell(date=occurrence.date, in_month=True, state=slot.state, slots=[slot])
+        return render(request, "reservations/_day_cell.html", context)
     try:
         done = cart_toggle(family=request.family, child=child, occurrence=occurrence, now=now,
                            arrival_time=data["arrival_time"] or None)
     except BookingRefused as refused:
         error, done = refused.message, None
-    if _is_htmx(request):
-        slot = selectors.slot_for(family=request.family, child=child, occurrence=occurrence, now=now)
-        context = {"slot": slot, "child": child, "error": error, "here": next_url, "htmx": True,
-                   "cart_count": selectors.cart_count(family=request.family), **_cell_urls()}
-        if data["view"] == "slot":
-            return render(request, "reservations/_slot.html", context)
-        context["cell"] = selectors.DayCell(date=occurrence.date, in_month=True, state=slot.state, slots=[slot])
-        return render(request, "reservations/_day_cell.html", context)
     if error:
         return _refuse(request, error, status=409, back=next_url)
     if done == REMOVED:
