@@ -16,18 +16,17 @@ the same machine: see the README); this bench prints only our figures. The first
 """
 import argparse
 import os
-import signal
 import statistics
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import setup_databases
 from django.utils import timezone
 
 import bench.calendar_page as calendar_bench
-from bench.rush import free_port, start_gunicorn
+from bench.rush import free_port, shut_down, start_gunicorn
 
 settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_bench_roundtrip_{os.getpid()}"
 settings.DEBUG = False
@@ -125,13 +124,7 @@ def main() -> int:
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         return 0
     finally:
-        if gunicorn is not None:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            gunicorn.wait(timeout=30)
-        from django.db import connections
-
-        connections.close_all()
-        teardown_databases(old_config, verbosity=0)
+        shut_down(gunicorn, old_config)
 
 
 if __name__ == "__main__":

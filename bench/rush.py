@@ -115,6 +115,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def shut_down(gunicorn: subprocess.Popen | None, old_config) -> None:
+    """Stop the bench's gunicorn (if it started) and drop the bench's database."""
+    if gunicorn is not None:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    from django.db import connections
+
+    connections.close_all()
+    teardown_databases(old_config, verbosity=0)
+
+
 def start_gunicorn(port: int, workers: int, *, host: str = HOST, extra_env: dict | None = None) -> subprocess.Popen:
     """gunicorn on the bench's database with the production settings (bench.roundtrip uses it too)."""
     database = settings.DATABASES["default"]
@@ -263,13 +274,7 @@ def main() -> int:
               f"counters differing from a recount: {len(drifts)}  {'exact' if good else 'WRONG'}")
         return 0 if good else 1
     finally:
-        if gunicorn is not None:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            gunicorn.wait(timeout=30)
-        from django.db import connections
-
-        connections.close_all()
-        teardown_databases(old_config, verbosity=0)
+        shut_down(gunicorn, old_config)
 
 
 if __name__ == "__main__":

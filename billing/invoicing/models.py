@@ -19,8 +19,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.signals import pre_delete
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Child, Family
@@ -388,15 +386,3 @@ class TaxCertificate(models.Model):
     def __str__(self):
         return f"{self.number} {self.child_name} {self.year}"
 
-
-# Deletions are refused here rather than in delete(): a queryset's delete() (or a cascade)
-# sends pre_delete for every row it removes, it never calls the model's delete().
-@receiver(pre_delete, sender=Invoice, dispatch_uid="billing.invoice_immutable")
-def _refuse_deleting_a_final_invoice(sender, instance, **kwargs):
-    if instance.status == Invoice.Status.FINALISED:
-        raise ImmutableInvoiceError(_("Une facture émise ne se supprime pas : annulez-la par un avoir."))
-
-
-@receiver(pre_delete, sender=CreditNote, dispatch_uid="billing.credit_note_immutable")
-def _refuse_deleting_a_credit_note(sender, instance, **kwargs):
-    raise ImmutableInvoiceError(_("Un avoir émis ne se supprime pas."))
