@@ -300,9 +300,13 @@ def _claim_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventR
         return [EventRow(*values) for values in cursor.fetchall()]
 
 
-def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
+def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tuple[int, int] | None = None) -> dict:
     """Write the outbox rows of a run's reports and mark the events reported; returns counts.
 
+    ``family_range`` (first, last family id, both included) limits the writing to those
+    families, so that several workers can share a run's reports; the ranges of one run must
+    not overlap (a family told twice would get two e-mails — the outbox row is unique per
+    family and run, so the second writer would fail rather than send it twice).
     Sending is queued on commit (one Celery task per e-mail) unless ``queue`` is false
     or settings.OUTBOX_AUTO_SEND is off.
     """
@@ -314,7 +318,10 @@ def reports_write(*, run: TransmissionRun, queue: bool = True) -> dict:
     link = followup_url()
     by_language: dict[str, tuple[dict, str]] = {}     # language → (labels, subject), computed once
     # One pass over the unreported events (index on reported_in) for the families to tell.
-    family_ids = sorted(set(reportable_events(run=run).order_by().values_list("reservation__family_id", flat=True)
+    events = reportable_events(run=run)
+    if family_range is not None:
+        events = events.filter(reservation__family__pk__gte=family_range[0], reservation__family__pk__lte=family_range[1])
+    family_ids = sorted(set(events.order_by().values_list("reservation__family_id", flat=True)
                             .distinct().iterator(chunk_size=10_000)))
     for start in range(0, len(family_ids), FAMILY_CHUNK):
         chunk = family_ids[start:start + FAMILY_CHUNK]

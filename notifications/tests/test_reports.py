@@ -323,3 +323,28 @@ def test_reports_are_built_from_data_fetched_per_chunk_not_per_family(structure)
         return len(captured)
 
     assert queries_for(3) == queries_for(9)
+
+
+def test_families_shared_out_in_ranges_are_each_told_once(structure):
+    """Workers sharing a run's reports each take a range of family ids: every family of the
+    range is told, none outside it, and the ranges together tell every family once."""
+    canteen = ActivityFactory(structure=structure)
+    run = TransmissionRunFactory(structure=structure)
+    families = []
+    for _index in range(5):
+        family = FamilyFactory(structure=structure, email="f@example.org")
+        asked = request(child=ChildFactory(family=family), occurrence=future_day(canteen))
+        ReservationEvent.objects.create(reservation=asked, kind=ReservationEvent.Kind.ACCEPTED, run=run,
+                                        from_state=State.NOT_TRANSMITTED, to_state=State.ACCEPTED)
+        families.append(family.pk)
+    families.sort()
+
+    first = reports_write(run=run, queue=False, family_range=(families[1], families[2]))
+    assert first["emails_queued"] == 2
+    assert sorted(OutboxEmail.objects.values_list("family_id", flat=True)) == families[1:3]
+
+    rest = [reports_write(run=run, queue=False, family_range=bounds)["emails_queued"]
+            for bounds in ((0, families[0]), (families[3], families[4] + 1000))]
+    assert rest == [1, 2]
+    assert sorted(OutboxEmail.objects.values_list("family_id", flat=True)) == families
+    assert reports_write(run=run, queue=False)["emails_queued"] == 0
