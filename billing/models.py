@@ -201,4 +201,4 @@ from billing.invoicing.models import (  # noqa: E402, F401 (re-exported: billing
 from billing.invoicing.sepa_models import DirectDebitBatch, DirectDebitTransaction, Mandate  # noqa: E402, F401
 
 # Online payment (billing/payments/): defined there, registered with the app from here.
-from billing.payments.models import AttemptEvent, PaymentAttempt, ProviderConfig  # noqa: E402, F401
+from billing.payments.models import AttemptAllocation, AttemptEvent, PaymentAttempt, ProviderConfig  # noqa: E402, F401

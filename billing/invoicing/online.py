@@ -2,8 +2,10 @@
 
 ``invoice_payment_start`` opens an attempt of purpose "invoice" for what is still to pay on
 that invoice (its total minus its settlements), computed here and never read from the form;
-the attempt points at the invoice. When the provider says it is paid, billing.payments records
-the Payment under the attempt's row lock and sends ``online_payment_received`` once:
+the attempt points at the invoice and plans how its Payment is split over the invoice's
+wallets (each what is left due on it: wallet_split). When the provider says it is paid,
+billing.payments records the Payment as planned under the attempt's row lock and sends
+``online_payment_received`` once:
 ``on_online_payment_received`` then settles that invoice with it first
 (settlement.invoice_settle_online). What the invoice no longer needs (paid meanwhile at the
 desk) stays the family's credit, spread oldest invoice first.
@@ -17,26 +19,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing.models import PaymentAttempt, Wallet
+from billing.models import PaymentAttempt
 from billing.payments import services as payment_services
 from billing.payments.selectors import usable_provider
 
 from .models import Invoice
 from .selectors import InvoiceState, invoice_rows
 from .settlement import invoice_settle_online
-
-
-def invoice_wallet(invoice: Invoice) -> Wallet | None:
-    """The wallet an invoice's online payment is credited to: its only one. An invoice over
-    several wallets has no single wallet to credit (paid from "Solde", wallet by wallet)."""
-    wallets = list(Wallet.objects.filter(consumptions__invoiced__invoice=invoice).distinct().order_by("pk")[:2])
-    return wallets[0] if len(wallets) == 1 else None
+from .wallet_split import invoice_payment_split
 
 
 def online_pay_invoice_link(invoice: Invoice, amount: Decimal) -> str | None:
     """'Payer' of one invoice (registered in paying, billing.apps): when something is left to
-    pay, the structure has a usable provider and the invoice has one wallet."""
-    if amount <= 0 or usable_provider(structure=invoice.structure) is None or invoice_wallet(invoice) is None:
+    pay and the structure has a usable provider, whatever the number of its wallets."""
+    if amount <= 0 or usable_provider(structure=invoice.structure) is None:
         return None
     return reverse("billing:online_pay_invoice", args=[invoice.pk])
 
@@ -55,12 +51,12 @@ def invoice_payment_start(*, family, invoice: Invoice) -> payment_services.Start
     (row,) = invoice_rows([invoice])
     if not row.is_open or row.left <= 0:
         raise ValidationError(str(_NOT_PAYABLE.get(InvoiceState(row.state), _NOT_PAYABLE[InvoiceState.PAID])))
-    wallet = invoice_wallet(invoice)
-    if wallet is None:
-        raise ValidationError(_("Cette facture porte sur plusieurs porte-monnaie : réglez-la depuis « Solde » ou "
-                                "auprès de votre structure."))
+    split = invoice_payment_split(invoice, row.left)
+    if not split:  # an invoice without consumption lines (imported, say): no wallet to credit
+        raise ValidationError(_("Cette facture ne se paie pas en ligne : adressez-vous à votre structure."))
     return payment_services.payment_attempt_start(
-        family=family, wallet=wallet, purpose=PaymentAttempt.Purpose.INVOICE, amount=row.left, invoice=invoice,
+        family=family, wallet=split[0][0], purpose=PaymentAttempt.Purpose.INVOICE, amount=row.left, invoice=invoice,
+        allocations=split,
         label=_("Facture %(number)s — famille n° %(family)s") % {"number": invoice.number, "family": family.number})
 
 

@@ -22,9 +22,9 @@ from accounts.admin_scope import StructureScopedAdmin
 from portal import dates
 
 from . import services
-from .models import AttemptEvent, PaymentAttempt, ProviderConfig
+from .models import AttemptAllocation, AttemptEvent, PaymentAttempt, ProviderConfig
 from .providers import ProviderResponseError, ProviderUnavailable, provider_status
-from .reconciliation import reconciliation_file
+from .reconciliation import reconciliation_file, wallets_cell
 
 SECRET_FIELDS = ("secret_test", "secret_production")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,6 +119,22 @@ def _file_response(content: bytes, file_format: str, name: str) -> HttpResponse:
     return response
 
 
+class AttemptAllocationInline(admin.TabularInline):
+    """The planned split of the attempt's amount (the allocations of its Payment once paid)."""
+
+    model = AttemptAllocation
+    extra = 0
+    can_delete = False
+    fields = ("wallet", "amount")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class AttemptEventInline(admin.TabularInline):
     model = AttemptEvent
     extra = 0
@@ -135,18 +151,26 @@ class AttemptEventInline(admin.TabularInline):
 
 @admin.register(PaymentAttempt)
 class PaymentAttemptAdmin(StructureScopedAdmin):
-    list_display = ("created_at", "reference", "family", "wallet", "amount", "provider", "state", "flagged",
+    list_display = ("created_at", "reference", "family", "wallets", "amount", "provider", "state", "flagged",
                     "authorisation_number", "bank_reference", "payment")
     list_filter = ("state", "flagged", WithoutAnswerFilter, "provider", "purpose", "structure")
     list_select_related = ("family", "wallet", "payment")
     search_fields = ("reference", "transaction_id", "bank_reference", "authorisation_number", "family__payer_name",
                      "family__number")
     date_hierarchy = "created_at"
-    inlines = [AttemptEventInline]
+    inlines = [AttemptAllocationInline, AttemptEventInline]
     actions = ["export_reconciliation_xlsx", "export_reconciliation_csv", "ask_provider"]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("planned_allocations__wallet")
+
+    @admin.display(description=_("porte-monnaie"))
+    def wallets(self, obj):
+        """Where the money goes: one wallet, or each wallet of an invoice with its part."""
+        return wallets_cell(obj)
 
     def has_add_permission(self, request):
         return False

@@ -3,7 +3,9 @@
 An attempt goes created → sent → paid / refused / cancelled / expired, each change an event
 row saying who caused it (the provider's notification, the browser's return, a poll, staff).
 A paid attempt points at the one ledger Payment it became; (provider, bank reference) is
-unique, so a resent notification can never record the same money twice.
+unique, so a resent notification can never record the same money twice. Where that Payment
+goes is planned when the attempt starts (``AttemptAllocation``: one row per wallet, adding up
+to the amount), so recording it needs nothing from the flows above payments.
 
 Relations to billing's ledger models are by name ("billing.Wallet"): billing/models.py
 imports this module, so it cannot import billing.models back.
@@ -149,6 +151,50 @@ class PaymentAttempt(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in self.FINAL_STATES
+
+    def allocation_plan(self) -> list[tuple]:
+        """[(wallet, amount)] the Payment of this attempt is allocated to: its planned rows, or
+        the whole amount to its wallet (a row written by hand, without a plan)."""
+        rows = [(row.wallet, row.amount) for row in self.planned_allocations.all()]  # prefetched by lists
+        return rows or [(self.wallet, self.amount)]
+
+    def wallet_names(self) -> str:
+        """'Restauration' or 'Restauration, Accueil Périscolaire': where the money goes."""
+        return ", ".join(wallet.name for wallet, _amount in self.allocation_plan())
+
+
+class AttemptAllocation(models.Model):
+    """The part of an attempt's amount planned for one wallet, written with the attempt.
+
+    Why rows written at the start rather than asking, once paid, the flow that started the
+    attempt (a registry): the split is fixed with the amount the parent agreed to pay, so the
+    Payment recorded under the attempt's lock cannot drift from it (a desk payment meanwhile
+    changes what is left on an invoice, not this plan); billing.payments never imports the
+    invoicing above it; the rows keep the wallets protected (foreign keys) and are what staff's
+    export and the receipt read. The service checks they add up to the attempt's amount.
+    A top-up or the payment of what is owed has one row (its wallet); an invoice over several
+    wallets one per wallet (billing.invoicing.wallet_split).
+    """
+
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.CASCADE, related_name="planned_allocations",
+                                verbose_name=_("paiement en ligne"))
+    wallet = models.ForeignKey("billing.Wallet", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("porte-monnaie"))
+    amount = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
+
+    structure_path = "attempt__structure"
+
+    class Meta:
+        verbose_name = _("affectation prévue")
+        verbose_name_plural = _("affectations prévues")
+        ordering = ["attempt", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "wallet"], name="attempt_allocation_one_per_wallet"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="attempt_allocation_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.wallet}: {self.amount} €"
 
 
 class AttemptEvent(models.Model):

@@ -29,7 +29,7 @@ from billing.money import format_money, round_money
 from portal import dates
 
 from . import selectors
-from .models import AttemptEvent, PaymentAttempt, ProviderConfig
+from .models import AttemptAllocation, AttemptEvent, PaymentAttempt, ProviderConfig
 from .providers import (
     ProviderResponseError,
     ProviderResult,
@@ -98,16 +98,36 @@ def _event(attempt: PaymentAttempt, *, source: str, from_state: str, note: str =
                                 note=note[:300], data=data or {})
 
 
+def _plan_checked(*, wallet: Wallet, value: Decimal, purpose: str, allocations, structure_id: int) -> list:
+    """The attempt's planned split [(wallet, part)]: the whole amount to ``wallet`` unless an
+    invoice's caller gives one per wallet. Computed by the server, so a split that does not add
+    up to the amount is a bug (ValueError), never the parent's doing."""
+    if not allocations:
+        return [(wallet, value)]
+    if purpose != PaymentAttempt.Purpose.INVOICE:
+        raise ValueError("only an invoice's payment is split over several wallets")
+    parts = [(part_wallet, round_money(part)) for part_wallet, part in allocations]
+    wallets = [part_wallet.pk for part_wallet, _part in parts]
+    if (sum((part for _w, part in parts), Decimal(0)) != value or any(part <= 0 for _w, part in parts)
+            or len(set(wallets)) != len(wallets) or wallet.pk not in wallets
+            or any(part_wallet.structure_id != structure_id for part_wallet, _part in parts)):
+        raise ValueError(f"planned allocations {parts} do not make {value}")
+    return parts
+
+
 def payment_attempt_start(*, family, wallet: Wallet, purpose: str, amount: Decimal | None = None, label: str = "",
-                          email: str = "", invoice=None) -> Started:
+                          email: str = "", invoice=None,
+                          allocations: list[tuple[Wallet, Decimal]] | None = None) -> Started:
     """Open an attempt and ask the provider for a transaction; returns where the browser goes.
 
     The amount comes from the server: for ``due``, what the family owes on the wallet; for a
     ``topup``, the amount the parent chose, within the structure's bounds; for an
     ``invoice`` (billing.invoicing.online), what is left to pay on ``invoice``, computed by
-    its caller; the attempt points at the invoice, which its Payment settles first. The
-    attempt is committed before the provider is contacted, so it exists whatever the
-    provider does.
+    its caller; the attempt points at the invoice, which its Payment settles first. Its
+    caller may split it over the invoice's wallets (``allocations``, adding up to the
+    amount, ``wallet`` among them): the plan is written with the attempt and its Payment
+    follows it. The attempt is committed before the provider is contacted, so it exists
+    whatever the provider does.
     """
     if wallet.structure_id != family.structure_id:
         raise ValidationError(_("Ce porte-monnaie n'appartient pas à la structure de la famille."))
@@ -117,6 +137,8 @@ def payment_attempt_start(*, family, wallet: Wallet, purpose: str, amount: Decim
         raise ValidationError(_("Cette facture n'est pas celle de votre famille."))
     config = _config_or_error(family.structure)
     value = _amount_for(family=family, wallet=wallet, purpose=purpose, amount=amount, config=config)
+    plan = _plan_checked(wallet=wallet, value=value, purpose=purpose, allocations=allocations,
+                         structure_id=family.structure_id)
     email = (email or family.email or "").strip()
     if config.kind == ProviderConfig.Kind.PAYFIP and not ("@" in email and 6 <= len(email) <= 80):
         raise ValidationError(_("Le paiement par PayFiP demande l'adresse e-mail de la famille : demandez à votre "
@@ -128,6 +150,8 @@ def payment_attempt_start(*, family, wallet: Wallet, purpose: str, amount: Decim
             label=label or _("%(wallet)s — famille n° %(number)s") % {"wallet": wallet.name, "number": family.number},
             amount=value,
         )
+        AttemptAllocation.objects.bulk_create([AttemptAllocation(attempt=attempt, wallet=part_wallet, amount=part)
+                                               for part_wallet, part in plan])
         _event(attempt, source=Source.PARENT, from_state="", note=_("Montant %(amount)s") % {"amount": format_money(value)})
     notify_url = selectors.absolute_url(reverse("billing:online_notification", args=[config.pk]))
     return_url = selectors.absolute_url(reverse("billing:online_return", args=[attempt.reference]))
@@ -167,9 +191,11 @@ def _flag(attempt: PaymentAttempt, *, source: str, reason: str, data: dict | Non
 
 
 def _paid_payment(attempt: PaymentAttempt, result: ProviderResult, on: datetime.date) -> Payment:
+    """The one Payment of a paid attempt, allocated as planned when it started (one wallet, or
+    each wallet of an invoice its part: payment_record checks they add up to the amount)."""
     return payment_record(
         family=attempt.family, date=on, mode=Payment.Mode.INTERNET, amount=attempt.amount,
-        allocations=[(attempt.wallet, attempt.amount)], piece_number=result.authorisation_number[:60],
+        allocations=attempt.allocation_plan(), piece_number=result.authorisation_number[:60],
         bank_name=_("PAR INTERNET"), source_key=f"online:{attempt.provider}:{result.bank_reference}"[:80],
     )
 

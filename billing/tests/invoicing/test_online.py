@@ -175,14 +175,3 @@ def test_without_a_provider_no_payer_and_a_polite_400(parent_client, october_and
     assert "Payer<span" not in parent_client.get(reverse("billing:invoices")).content.decode()
     response = parent_client.post(pay_url(november))
     assert response.status_code == 400 and "pas proposé par votre structure" in response.content.decode()
-
-
-def test_an_invoice_over_two_wallets_is_paid_from_the_balance_page_not_here(parent_client, family, invoiced_wallets,
-                                                                            provider):
-    consume(family, invoiced_wallets["restauration"], datetime.date(2026, 11, 3))
-    consume(family, invoiced_wallets["periscolaire"], datetime.date(2026, 11, 4), label="Garderie Soir", price="0.45")
-    services.invoicing_run_finalise(run=services.invoicing_run_start(structure=family.structure, month=NOV))
-    invoice = family.invoices.get()
-    assert f'action="{pay_url(invoice)}"' not in parent_client.get(reverse("billing:invoices")).content.decode()
-    response = parent_client.post(pay_url(invoice))
-    assert response.status_code == 400 and "plusieurs porte-monnaie" in response.content.decode()

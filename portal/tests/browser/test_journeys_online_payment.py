@@ -127,3 +127,36 @@ def test_paying_one_invoice_settles_that_invoice_not_the_older_one(phone_page, l
     expect(page.locator("main table tbody tr", has_text=newer.number)).to_contain_text("Payée")
     expect(page.locator("main table tbody tr", has_text=older.number)).not_to_contain_text("Payée")
     expect(page.get_by_role("button", name=f"Payer {older.number}")).to_be_visible()
+
+
+def test_paying_an_invoice_of_two_wallets_credits_each_its_part(phone_page, login_as, guide, bank):
+    from billing.invoicing import services as invoicing
+
+    family = guide.families.get()
+    sejours = Wallet.objects.get(name="Séjours")
+    care = WalletFactory(structure=family.structure, name="Accueil Périscolaire", position=3, mode=Wallet.Mode.INVOICED)
+    emmy = family.children.get()
+    ConsumptionFactory(family=family, wallet=sejours, child=emmy, day=datetime.date(2026, 11, 5), unit_price=Decimal("40.00"))
+    ConsumptionFactory(family=family, wallet=care, child=emmy, day=datetime.date(2026, 11, 6), unit_price=Decimal("0.45"),
+                       quantity=Decimal("7"), activity_label="Garderie Soir")
+    invoicing.invoicing_run_finalise(run=invoicing.invoicing_run_start(structure=family.structure,
+                                                                      month=datetime.date(2026, 11, 1)))
+    invoice = family.invoices.get()
+    page = phone_page
+    login_as(page.context, guide)
+    page.goto("/facturation/factures/")
+    page.get_by_role("button", name=f"Payer {invoice.number}").click()
+    expect(page.locator("#montant")).to_have_text("43,15 EUR")
+    page.get_by_role("button", name="Payer").click()
+    expect(page.locator("#online-status")).to_contain_text(f"pour la facture {invoice.number}")
+    expect(page.locator("dl")).to_contain_text("Séjours : 40,00")
+    expect(page.locator("dl")).to_contain_text("Accueil Périscolaire : 3,15")
+    audit_page(page, label="facture de deux porte-monnaie payée")
+    page.get_by_role("link", name="Retour à mes factures").click()
+    expect(page.locator("main table tbody tr", has_text=invoice.number)).to_contain_text("Payée")
+    page.goto("/facturation/solde/")
+    for name in ("Séjours", "Accueil Périscolaire"):
+        expect(page.locator("table.balance-table tbody tr", has_text=name).locator("td").first).to_have_text("0,00\u00a0€")
+    page.goto("/facturation/historiques/reglements/")
+    expect(page.locator("table.history-table tbody tr", has_text="445401")).to_have_count(1)
+    expect(page.locator("table.history-table tbody tr", has_text="445401")).to_contain_text("43,15")
