@@ -10,8 +10,14 @@ an open day (the htmx toggle), clicks the cart badge, clicks "Valider réellemen
 for the result page. Prints per round the requests, the bytes transferred (headers and
 bodies) and the time from the click to the result page loaded, then the medians.
 
-Issue 16's target is ≤ 0.5× the peer's round trip (Noethysweb's portal, measured by hand on
-the same machine: see the README); this bench prints only our figures. The first round
+Issue 16's target is ≤ 0.5× the peer's round trip. With --peer-url (or PEER_URL) the same run
+also drives Noethysweb's family portal, set up beforehand from its public repository (README,
+"The peer"): it logs in through the portal's form, opens the first child's planning and, round
+after round, alternating with ours under the same load: clicks a free open day, clicks
+"Enregistrer" and waits for the reservations page it comes back to — then, untimed, takes the
+day back, so that the peer's data is the same from one run to the next. Both sides run in the
+same headless Chromium with the same context settings, their static files served from disk and
+not counted. It prints the peer's figures and ours over the peer's. The first round of each side
 (cold browser cache, first requests of each worker) is left out of the medians.
 """
 import argparse
@@ -19,6 +25,7 @@ import os
 import statistics
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 from django.conf import settings
@@ -47,11 +54,8 @@ def session_of(user) -> str:
     return str(session.session_key)
 
 
-def one_round(page, calendar_url: str) -> dict:
-    """Click the first open day of the calendar and go through to the result page."""
-    page.goto(calendar_url)
-    day = page.locator(".pf-cell.st-open").first
-    cell_id = day.get_attribute("id")
+def recorded(page, journey) -> dict:
+    """Run the journey on the page; its requests (static files left out), bytes and time."""
     seen: list = []
 
     def listen(request):   # a function: Playwright marks its handlers, a list's bound method cannot be
@@ -59,13 +63,7 @@ def one_round(page, calendar_url: str) -> dict:
 
     page.on("requestfinished", listen)
     started = time.perf_counter()
-    page.click(f"#{cell_id} button.pf-day-button")
-    page.wait_for_selector(f"#{cell_id}.st-to-book")
-    page.click("#panier-compteur")
-    page.wait_for_url("**/panier/")
-    page.click("button:has-text('Valider réellement')")
-    page.wait_for_url("**/resultat/**")
-    page.wait_for_load_state("load")
+    journey()
     elapsed = time.perf_counter() - started
     page.remove_listener("requestfinished", listen)
     seen = [request for request in seen if "/static/" not in request.url]
@@ -73,13 +71,107 @@ def one_round(page, calendar_url: str) -> dict:
     return {"requests": len(seen), "elapsed": elapsed,
             "bytes": sum(size["requestHeadersSize"] + size["requestBodySize"] + size["responseHeadersSize"]
                          + max(size["responseBodySize"], 0) for size in sizes),
-            "urls": [f"{request.method} {request.url.split(HOST, 1)[-1].split('?', 1)[0]}" for request in seen]}
+            "urls": [f"{request.method} {urllib.parse.urlsplit(request.url).path}" for request in seen]}
+
+
+def one_round(page, calendar_url: str) -> dict:
+    """Click the first open day of the calendar and go through to the result page."""
+    page.goto(calendar_url)
+    cell_id = page.locator(".pf-cell.st-open").first.get_attribute("id")
+
+    def journey():
+        page.click(f"#{cell_id} button.pf-day-button")
+        page.wait_for_selector(f"#{cell_id}.st-to-book")
+        page.click("#panier-compteur")
+        page.wait_for_url("**/panier/")
+        page.click("button:has-text('Valider réellement')")
+        page.wait_for_url("**/resultat/**")
+        page.wait_for_load_state("load")
+
+    return recorded(page, journey)
+
+
+# The peer: Noethysweb's family portal (its planning grid, portail/templates/portail/planning.html
+# and consommations/static/consommations/grille.js). A click on an open cell books it in the page
+# (no request while the portal does not show the invoicing box, its default); "Enregistrer" posts
+# the grid to /facturer (ajax), then submits it to the planning's URL, which redirects to /reservations.
+PEER_FREE_DAY = "td.ouvert:not(.reservation):not(.demande):not(.attente)"
+PEER_GRID_READY = "() => typeof dict_cases !== 'undefined' && Object.keys(dict_cases).length > 0"
+
+
+def peer_login(context, peer_url: str, login: str, password: str, captcha: str) -> tuple:
+    """Log in through the portal's form; the first child's planning URL (the first on /reservations)."""
+    page = context.new_page()
+    page.goto(urllib.parse.urljoin(peer_url, "connexion"))
+    page.fill("input[name=username]", login)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=captcha_1]", captcha)   # "PASSED" when the peer runs with CAPTCHA_TEST_MODE
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if "/connexion" in page.url:
+        sys.exit(f"the peer refused the login {login!r} at {page.url} (password, or captcha not in test mode?)")
+    page.goto(urllib.parse.urljoin(peer_url, "reservations"))
+    plannings = page.locator("a[href*='/planning/']")
+    if not plannings.count():
+        sys.exit(f"the peer shows no booking period to {login!r} on {page.url}")
+    return page, urllib.parse.urljoin(peer_url, plannings.first.get_attribute("href"))
+
+
+def peer_round(page, planning_url: str) -> dict:
+    """Book the first free day of the peer's planning through to the reservations page, then take it back (untimed)."""
+    page.goto(planning_url)
+    page.wait_for_function(PEER_GRID_READY)
+    cell = page.locator(PEER_FREE_DAY).first
+    if not cell.count():
+        sys.exit(f"no free open day left on the peer's planning {planning_url}")
+    cell_id = cell.get_attribute("id")
+    booked = f"[id='{cell_id}'].reservation, [id='{cell_id}'].demande, [id='{cell_id}'].attente"
+
+    def journey():
+        page.click(f"[id='{cell_id}']")
+        page.wait_for_selector(booked)
+        page.click("#enregistrer")
+        page.wait_for_url("**/reservations")
+        page.wait_for_load_state("load")
+
+    result = recorded(page, journey)
+    page.goto(planning_url)
+    page.wait_for_function(PEER_GRID_READY)
+    page.click(f"[id='{cell_id}']")
+    page.wait_for_selector(booked, state="detached")
+    page.click("#enregistrer")
+    page.wait_for_url("**/reservations")
+    return result
+
+
+def summary(label: str, rounds: list[dict]) -> dict:
+    """Print each round and the medians of the measured ones (the first is the warm-up)."""
+    for index, result in enumerate(rounds):
+        name = "warm-up" if index == 0 else f"round {index}"
+        print(f"  {label} {name:<8} {result['requests']} requests, {result['bytes'] / 1024:6.1f} KiB, "
+              f"{result['elapsed'] * 1000:6.0f} ms")
+    measured = rounds[1:]
+    medians = {key: statistics.median(r[key] for r in measured) for key in ("requests", "bytes", "elapsed")}
+    print(f"  {label} requests of a round: {', '.join(measured[-1]['urls'])}")
+    print(f"{label} round trip, median of {len(measured)}: {medians['requests']:.0f} requests, "
+          f"{medians['bytes'] / 1024:.1f} KiB, {medians['elapsed'] * 1000:.0f} ms")
+    return medians
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9, help="rounds measured after the first (default 9)")
+    peer_options = parser.add_argument_group("the peer (Noethysweb's family portal, already running: README)")
+    peer_options.add_argument("--peer-url", default=os.environ.get("PEER_URL"), help="the portal's root, e.g. http://localhost:8765/")
+    peer_options.add_argument("--peer-login", default=os.environ.get("PEER_LOGIN"), help="a family's portal login")
+    peer_options.add_argument("--peer-password", default=os.environ.get("PEER_PASSWORD"))
+    peer_options.add_argument("--peer-static", default=os.environ.get("PEER_STATIC"),
+                              help="the peer's collected static folder (its STATIC_ROOT), served from disk like ours")
+    peer_options.add_argument("--peer-captcha", default=os.environ.get("PEER_CAPTCHA", "PASSED"),
+                              help="the login form's captcha answer (default PASSED: the peer in CAPTCHA_TEST_MODE)")
     options = parser.parse_args()
+    if options.peer_url and not (options.peer_login and options.peer_password and options.peer_static):
+        parser.error("--peer-url needs --peer-login, --peer-password and --peer-static (or PEER_* variables)")
     calendar_bench.FAMILIES, calendar_bench.RESERVATIONS = 200, 4_000
     old_config = setup_databases(verbosity=0, interactive=False)
     gunicorn = None
@@ -101,26 +193,40 @@ def main() -> int:
         session = session_of(user)   # before Playwright: its sync API runs an event loop, where the ORM refuses to run
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-            context = browser.new_context(extra_http_headers={"X-Forwarded-Proto": "https"}, locale="fr-FR")
-            # Static files come from the web server in production (gunicorn does not serve them) and
-            # stay in the browser's cache: served here from the project's folder, not counted.
-            context.route("**/static/**", lambda route: route.fulfill(path=str(STATIC / route.request.url.split("/static/", 1)[1]
-                                                                               .split("?", 1)[0])))
+
+            def new_context(static_folder: Path, headers: dict):
+                # Static files come from the web server in production (gunicorn does not serve them) and
+                # stay in the browser's cache: served here from the project's folder, not counted.
+                context = browser.new_context(extra_http_headers=headers, locale="fr-FR")
+                context.route("**/static/**", lambda route: route.fulfill(path=str(
+                    static_folder / route.request.url.split("/static/", 1)[1].split("?", 1)[0])))
+                return context
+
+            context = new_context(STATIC, {"X-Forwarded-Proto": "https"})   # as behind our https proxy
             page = context.new_page()
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": origin,
                                   "httpOnly": True, "secure": True, "sameSite": "Lax"}])
-            rounds = [one_round(page, calendar_url) for _ in range(options.rounds + 1)]
+            peer: tuple | None = None   # the peer's page and its planning's URL
+            if options.peer_url:
+                # No proxy header for the peer: it is served in plain http here, and gunicorn, which trusts
+                # X-Forwarded-Proto from 127.0.0.1, would make it see https and refuse the login's CSRF origin.
+                peer = peer_login(new_context(Path(options.peer_static), {}), options.peer_url,
+                                  options.peer_login, options.peer_password, options.peer_captcha)
+                print(f"the peer: {options.peer_url}, planning {urllib.parse.urlsplit(peer[1]).path}")
+            rounds, peer_rounds = [], []
+            for _ in range(options.rounds + 1):   # alternated: both sides under the same load
+                rounds.append(one_round(page, calendar_url))
+                if peer is not None:
+                    peer_rounds.append(peer_round(*peer))
             browser.close()
-        for index, result in enumerate(rounds):
-            label = "warm-up" if index == 0 else f"round {index}"
-            print(f"  {label:<8} {result['requests']} requests, {result['bytes'] / 1024:6.1f} KiB, "
-                  f"{result['elapsed'] * 1000:6.0f} ms")
-        measured = rounds[1:]
-        print(f"  requests of a round: {', '.join(measured[-1]['urls'])}")
-        print(f"round trip, median of {len(measured)}: {statistics.median(r['requests'] for r in measured):.0f} requests, "
-              f"{statistics.median(r['bytes'] for r in measured) / 1024:.1f} KiB, "
-              f"{statistics.median(r['elapsed'] for r in measured) * 1000:.0f} ms  "
-              "(target: ≤ 0.5× the peer's, measured by hand — README)")
+        ours = summary("ours", rounds)
+        if peer_rounds:
+            theirs = summary("peer", peer_rounds)
+            print(f"ours / peer: time {ours['elapsed'] / theirs['elapsed']:.2f}×, requests "
+                  f"{ours['requests'] / theirs['requests']:.2f}×, bytes {ours['bytes'] / theirs['bytes']:.2f}×  "
+                  "(issue 16 target: time ≤ 0.5×)")
+        else:
+            print("  (target: ≤ 0.5× the peer's: give --peer-url to measure it in the same run — README)")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         return 0
     finally:
