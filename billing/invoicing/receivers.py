@@ -1,4 +1,5 @@
-"""Invoicing listens to the ledger (a payment recorded settles the family's open invoices) and
+"""Invoicing listens to the ledger (a payment recorded settles the family's open invoices, its
+cancellation takes back what the payment it corrects settled) and
 refuses to delete what has been issued. Imported by billing.apps at start-up, which connects the
 decorated receivers."""
 from django.db.models.signals import pre_delete
@@ -6,11 +7,11 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from .models import CreditNote, ImmutableInvoiceError, Invoice
-from .settlement import settlements_refresh
+from .settlement import settlements_after_payment_recorded
 
 
 def on_payment_recorded(sender, *, payment, **kwargs) -> None:
-    settlements_refresh(family_id=payment.family_id)
+    settlements_after_payment_recorded(payment=payment)
 
 
 # Deletions are refused by signal rather than in delete(): a queryset's delete() (or a cascade)

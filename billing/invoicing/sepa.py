@@ -16,13 +16,11 @@ from pathlib import Path
 import sepaxml
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from billing.models import Consumption, Payment
-from billing.money import round_money
+from billing.models import Payment
 from portal import dates
 
 from .models import Invoice, InvoiceSettlement, InvoicingSettings
@@ -32,6 +30,7 @@ from .sepa_models import DirectDebitBatch, DirectDebitTransaction, Mandate
 from .settlement import invoice_settle, settlements_refresh
 from .signals import debit_returned
 from .target_days import invoice_debit_date, next_target_business_day, target_day_on_or_after  # noqa: F401
+from .wallet_split import invoice_payment_split
 
 SCHEMA = "pain.008.001.02"
 XSD_PATH = Path(sepaxml.__file__).parent / "schemas" / f"{SCHEMA}.xsd"
@@ -98,20 +97,6 @@ def _creditor(structure) -> InvoicingSettings:
     return settings_row
 
 
-def _wallet_split(invoice: Invoice, amount: Decimal) -> list[tuple[int, Decimal]]:
-    """The debited amount split over the invoice's wallets in proportion (the last takes the cents left)."""
-    per_wallet = list(Consumption.objects.filter(invoiced__invoice=invoice).values("wallet_id")
-                      .annotate(total=Sum("total")).order_by("wallet_id").values_list("wallet_id", "total"))
-    if amount == invoice.total or not invoice.total:
-        return per_wallet
-    split, left = [], amount
-    for index, (wallet_id, total) in enumerate(per_wallet):
-        part = left if index == len(per_wallet) - 1 else round_money(amount * total / invoice.total)
-        split.append((wallet_id, part))
-        left -= part
-    return split
-
-
 def validate_pain008(xml: bytes) -> None:
     """Raise unless the file is valid against the ISO 20022 pain.008.001.02 schema."""
     schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
@@ -154,9 +139,9 @@ def debit_batch_create(*, structure, due_until: datetime.date, user=None,
             mandates[invoice.family_id] = (mandate, "RCUR" if collected_before else "FRST")
         mandate, sequence = mandates[invoice.family_id]
         end_to_end = f"{invoice.number}-{batch.pk}"[:35]
-        wallets = {w.pk: w for w in structure.wallets.all()}
+        # Each wallet its part of what is left, as an online payment of the invoice (wallet_split).
         payment = payment_record(family=invoice.family, date=collection, mode=Payment.Mode.DIRECT_DEBIT, amount=row.left,
-                                 allocations=[(wallets[w], a) for w, a in _wallet_split(invoice, row.left)],
+                                 allocations=invoice_payment_split(invoice, row.left),
                                  piece_number=end_to_end, payer_name=mandate.holder_name, bank_name=mandate.bic)
         invoice_settle(invoice=invoice, payment=payment, amount=row.left)
         DirectDebitTransaction.objects.create(batch=batch, invoice=invoice, mandate=mandate, payment=payment,

@@ -88,6 +88,21 @@ def settlements_refresh(*, family_id: int) -> None:
                                            if (invoice_id, payment_id) not in computed])
 
 
+@transaction.atomic
+def settlements_after_payment_recorded(*, payment: Payment) -> None:
+    """A payment, or its cancellation, was recorded: the family's settlements follow.
+
+    A cancellation (the opposite line of a refund, a bounced cheque, a returned debit) takes
+    back all the money of the payment it corrects, so that payment settles nothing any more:
+    its settlements go, the chosen ones too (the invoice a parent paid online, staff's choice),
+    and the invoice is open again for what they covered, unless the family's other credit pays
+    it (the refresh that follows, oldest invoice first)."""
+    Family.objects.select_for_update().filter(pk=payment.family_id).first()  # the refresh's order: family first
+    if payment.correction_of_id:
+        InvoiceSettlement.objects.filter(payment_id=payment.correction_of_id).delete()
+    settlements_refresh(family_id=payment.family_id)
+
+
 def families_with_unsettled_credit(*, family_ids: list[int]) -> list[int]:
     """Of these families, those with money on invoiced wallets (so worth a refresh)."""
     return sorted(set(PaymentAllocation.objects.filter(payment__family_id__in=family_ids, wallet__mode=Wallet.Mode.INVOICED)
@@ -163,4 +178,4 @@ def settled_amounts(*, invoice_ids) -> dict[int, Decimal]:
 
 
 __all__ = ["families_with_unsettled_credit", "invoice_settle", "invoice_settle_online", "payment_credits",
-           "settled_amounts", "settlements_refresh"]
+           "settled_amounts", "settlements_after_payment_recorded", "settlements_refresh"]

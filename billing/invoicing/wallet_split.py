@@ -20,7 +20,8 @@ left on the invoice is therefore split so that each wallet gets what is left due
    remainders (ties: display order). Wallets with nothing get no part.
 
 The split is computed once, when the online payment starts, and written with the attempt
-(billing.payments.models.AttemptAllocation).
+(billing.payments.models.AttemptAllocation); a direct debit of what is left on an invoice
+(sepa.debit_batch_create) is allocated by the same rule.
 """
 from __future__ import annotations
 

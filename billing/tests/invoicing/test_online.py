@@ -14,7 +14,7 @@ from billing.invoicing.models import InvoiceSettlement
 from billing.invoicing.selectors import InvoiceState, invoice_rows
 from billing.invoicing.settlement import invoice_settle
 from billing.ledger.balance import wallet_balances
-from billing.ledger.services import payment_record
+from billing.ledger.services import payment_correct, payment_record
 from billing.models import Payment, PaymentAttempt
 from billing.tests.invoicing.conftest import NOV, consume, other_family
 from billing.tests.invoicing.test_views import pdf_text
@@ -175,3 +175,39 @@ def test_without_a_provider_no_payer_and_a_polite_400(parent_client, october_and
     assert "Payer<span" not in parent_client.get(reverse("billing:invoices")).content.decode()
     response = parent_client.post(pay_url(november))
     assert response.status_code == 400 and "pas proposé par votre structure" in response.content.decode()
+
+
+# --- A refund of a payment made online (its opposite line) ------------------------------------
+
+def test_refunding_an_invoice_paid_online_opens_it_again_for_what_the_refund_took_back(
+        client, parent_client, family, canteen, provider, october_and_november):
+    october, november = october_and_november
+    notify(client, provider, systempay.notification_fields(bank_form(parent_client.post(pay_url(november)))))
+    online = PaymentAttempt.objects.get().payment
+    assert left_to_pay(october, november) == [(InvoiceState.LATE, Decimal("9.24")), (InvoiceState.PAID, 0)]
+    payment_correct(payment=online, on_date=datetime.date(2026, 12, 5), note="Remboursement")
+    assert not InvoiceSettlement.objects.exists()
+    assert left_to_pay(october, november) == [(InvoiceState.LATE, Decimal("9.24")),
+                                              (InvoiceState.TO_PAY, Decimal("13.86"))]
+    assert f'action="{pay_url(november)}"' in parent_client.get(reverse("billing:invoices")).content.decode()
+    (balance,) = [row.balance for row in wallet_balances(family=family) if row.wallet == canteen]
+    assert balance == Decimal("-23.10")  # both months owed again, as before the payment
+    assert PaymentAttempt.objects.get().state == "paid"  # the attempt was paid: the refund is a ledger line
+
+
+def test_a_refund_takes_back_only_the_online_part_the_desk_payment_still_settles_its_share(
+        client, parent_client, family, canteen, provider, october_and_november):
+    october, november = october_and_november
+    desk = payment_record(family=family, date=datetime.date(2026, 12, 2), mode="cash", amount=Decimal("4.00"),
+                          allocations=[(canteen, Decimal("4.00"))])
+    invoice_settle(invoice=november, payment=desk, amount=Decimal("4.00"))
+    notify(client, provider, systempay.notification_fields(bank_form(parent_client.post(pay_url(november)))))
+    cheque = payment_record(family=family, date=datetime.date(2026, 12, 6), mode="cheque", amount=Decimal("12.00"),
+                            allocations=[(canteen, Decimal("12.00"))])
+    assert left_to_pay(october, november) == [(InvoiceState.PAID, 0), (InvoiceState.PAID, 0)]  # the cheque: October
+    payment_correct(payment=PaymentAttempt.objects.get().payment, on_date=datetime.date(2026, 12, 7))
+    # October keeps the cheque's 9,24 €; November keeps the desk's 4,00 € and the cheque's last 2,76 €.
+    assert left_to_pay(october, november) == [(InvoiceState.PAID, 0), (InvoiceState.TO_PAY, Decimal("7.10"))]
+    assert set(InvoiceSettlement.objects.values_list("invoice", "payment", "amount", "chosen_by_staff")) == {
+        (october.pk, cheque.pk, Decimal("9.24"), False), (november.pk, desk.pk, Decimal("4.00"), True),
+        (november.pk, cheque.pk, Decimal("2.76"), False)}

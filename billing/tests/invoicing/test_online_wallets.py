@@ -214,3 +214,18 @@ def test_the_return_racing_the_notification_still_makes_one_payment_in_two_parts
                                            systempay.body(paid), content_type=FORM).status_code)
     assert statuses == [200, 302]
     assert parts(Payment.objects.get()) == [("Accueil Périscolaire", D("3.15")), ("Restauration", D("13.86"))]
+
+
+def test_refunding_a_two_wallet_payment_takes_each_part_back_and_opens_the_invoice(client, parent_client, family,
+                                                                                  invoiced_wallets, two_wallets):
+    from billing.ledger.services import payment_correct
+
+    provider = ProviderConfigFactory(structure=family.structure)
+    before = balances(family)
+    notify(client, provider, systempay.notification_fields(bank_form(parent_client.post(pay_url(two_wallets)))))
+    payment_correct(payment=Payment.objects.get(), on_date=datetime.date(2026, 12, 5))
+    assert balances(family) == before
+    assert [(row.state, row.left) for row in invoice_rows([two_wallets], today=datetime.date(2026, 12, 10))] == [
+        (InvoiceState.TO_PAY, D("17.01"))]
+    assert invoice_payment_split(two_wallets, D("17.01")) == [(invoiced_wallets["restauration"], D("13.86")),
+                                                              (invoiced_wallets["periscolaire"], D("3.15"))]

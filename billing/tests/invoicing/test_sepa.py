@@ -199,3 +199,18 @@ def test_staff_validate_a_mandate_generate_the_file_and_record_a_return_in_the_a
     client.post(reverse("admin:billing_directdebittransaction_changelist"),
                 {"action": "record_return", "_selected_action": [debit.pk]})
     assert DirectDebitTransaction.objects.get().status == DirectDebitTransaction.Status.RETURNED
+
+
+def test_a_debit_of_what_is_left_credits_each_wallet_what_is_left_due_on_it(invoices, invoiced_wallets):
+    from billing.ledger.services import payment_record
+
+    guide, _second = invoices
+    active(guide)
+    payment_record(family=guide, date=datetime.date(2026, 12, 3), mode="cheque", amount=Decimal("20.00"),
+                   allocations=[(invoiced_wallets["restauration"], Decimal("20.00"))])  # the canteen, in part
+    sepa.debit_batch_create(structure=guide.structure, due_until=datetime.date(2026, 12, 31),
+                            today=datetime.date(2026, 12, 14))
+    debit = Payment.objects.get(mode="direct_debit", family=guide)
+    assert debit.amount == Decimal("7.60")  # 27,60 − 20,00
+    assert sorted((a.wallet.name, a.amount) for a in debit.allocations.all()) == [
+        ("Accueil Périscolaire", Decimal("4.50")), ("Restauration", Decimal("3.10"))]
