@@ -9,11 +9,18 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from accounts.signals import invitation_ready
         from billing.payments.signals import online_payment_received
-        from reservations.nightly.signals import run_counted, transmission_finished
+        from reservations.nightly.signals import reports_range_due, run_counted, transmission_finished
 
-        from .receivers import on_invitation_ready, on_online_payment_received, on_run_counted, on_transmission_finished
+        from .receivers import (
+            on_invitation_ready,
+            on_online_payment_received,
+            on_reports_range_due,
+            on_run_counted,
+            on_transmission_finished,
+        )
 
         transmission_finished.connect(on_transmission_finished, dispatch_uid="notifications.nightly_reports")
+        reports_range_due.connect(on_reports_range_due, dispatch_uid="notifications.nightly_report_ranges")
         run_counted.connect(on_run_counted, dispatch_uid="notifications.run_figures")
         invitation_ready.connect(on_invitation_ready, dispatch_uid="notifications.invitations")
         online_payment_received.connect(on_online_payment_received, dispatch_uid="notifications.payment_receipts")

@@ -11,7 +11,7 @@ from billing.money import format_money
 from .models import OutboxEmail
 from .reports import reports_write
 from .selectors import outbox_run_figures
-from .tasks import outbox_queue_due_on_commit, send_outbox_email
+from .tasks import outbox_queue_due, outbox_queue_due_on_commit, send_outbox_email
 
 
 def on_transmission_finished(sender, *, run, now, dry_run, **kwargs) -> None:
@@ -22,6 +22,16 @@ def on_transmission_finished(sender, *, run, now, dry_run, **kwargs) -> None:
     reports_write(run=run)
     if not dry_run and settings.OUTBOX_AUTO_SEND:
         outbox_queue_due_on_commit(structure_id=run.structure_id, exclude_run_id=run.pk)
+
+
+def on_reports_range_due(sender, *, run, family_range, first, redo=False, **kwargs) -> None:
+    """A chunked night's reports, one range of families at a time (each range its own task, on
+    whichever worker takes it). The first range also sends what earlier runs left unsent; a range
+    redone by the watchdog, what the dead worker wrote but did not get to queue."""
+    reports_write(run=run, family_range=family_range)
+    if settings.OUTBOX_AUTO_SEND and (first or redo):
+        transaction.on_commit(partial(outbox_queue_due, structure_id=run.structure_id,
+                                      exclude_run_id=None if redo else run.pk))
 
 
 def on_run_counted(sender, *, run, **kwargs) -> dict[str, int]:

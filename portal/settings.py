@@ -236,6 +236,8 @@ TRANSMISSION_FAN_OUT = os.environ.get("TRANSMISSION_FAN_OUT", "structure")
 if TRANSMISSION_FAN_OUT not in ("structure", "chunks"):
     raise ImproperlyConfigured('TRANSMISSION_FAN_OUT must be "structure" or "chunks"')
 TRANSMISSION_CHUNK_SIZE = env_int("TRANSMISSION_CHUNK_SIZE", 200, minimum=1)
+# … and its reports are written by tasks of TRANSMISSION_REPORT_FAMILIES families each.
+TRANSMISSION_REPORT_FAMILIES = env_int("TRANSMISSION_REPORT_FAMILIES", 1000, minimum=1)
 # The watchdog (beat, every TRANSMISSION_WATCHDOG_SECONDS) finishes a run that made no progress
 # for TRANSMISSION_STALL_SECONDS: longer than a chunk may wait in the queue and take to settle,
 # or it settles chunks the workers are still on (harmless: settling twice changes nothing, it

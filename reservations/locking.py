@@ -10,7 +10,8 @@
   past that, or in a deadlock, it becomes CartBusy — a polite "try again in a moment",
   never a 500, never a half-recorded cart.
 - One night per structure at a time: a PostgreSQL advisory lock held by the running
-  session (``night_lock``); the database releases it when the process dies.
+  session (``night_lock``); the database releases it when the process dies. The workers
+  sharing the finish of a chunked night hold it shared.
 
 On SQLite (development, one process) there is nothing to lock against: row locks are
 ignored by SQLite itself and the advisory lock is always granted.
@@ -77,27 +78,31 @@ def busy_after_timeout() -> Iterator[None]:
 
 
 @contextmanager
-def night_lock(structure_id: int) -> Iterator[bool]:
+def night_lock(structure_id: int, *, shared: bool = False) -> Iterator[bool]:
     """Try to take the night's lock of a structure without waiting; yields whether it is held
-    (False: another run of the structure is going on) and releases it on the way out."""
-    held = _advisory_try_lock(structure_id)
+    (False: another run of the structure is going on) and releases it on the way out.
+    ``shared``: the workers sharing a chunked night's finish hold it together; a serial run,
+    a new night or the watchdog (exclusive) cannot take it while one of them does."""
+    held = _advisory_try_lock(structure_id, shared=shared)
     try:
         yield held
     finally:
         if held:
-            _advisory_unlock(structure_id)
+            _advisory_unlock(structure_id, shared=shared)
 
 
-def _advisory_try_lock(structure_id: int) -> bool:
+def _advisory_try_lock(structure_id: int, *, shared: bool) -> bool:
     if connection.vendor != "postgresql":
         return True
+    function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])
+        cursor.execute(f"SELECT {function}(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])
         return cursor.fetchone()[0]
 
 
-def _advisory_unlock(structure_id: int) -> None:
+def _advisory_unlock(structure_id: int, *, shared: bool) -> None:
     if connection.vendor != "postgresql":
         return
+    function = "pg_advisory_unlock_shared" if shared else "pg_advisory_unlock"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])
+        cursor.execute(f"SELECT {function}(%s, %s)", [ADVISORY_LOCK_CLASS, structure_id])

@@ -163,6 +163,12 @@ class TransmissionRun(models.Model):
     chunked = models.BooleanField(_("découpée"), default=False)
     chunks = models.JSONField(_("découpage"), default=list, blank=True)
     chunks_done = models.JSONField(_("morceaux traités"), default=list, blank=True)
+    # Its finish, shared too (reservations.nightly.finish): the families cut into ranges of ids
+    # ([first, last], both included; together every id), the indexes of the ranges whose reports
+    # are written, and whether the past days' consumptions are posted.
+    report_ranges = models.JSONField(_("tranches de familles"), default=list, blank=True)
+    report_ranges_done = models.JSONField(_("tranches de comptes rendus écrites"), default=list, blank=True)
+    posting_done = models.BooleanField(_("consommations passées"), default=False)
     # Last sign of life (a chunk or a page of days settled, a phase begun): the watchdog
     # finishes a run whose progress stopped for TRANSMISSION_STALL_SECONDS.
     progress_at = models.DateTimeField(_("dernier progrès"), null=True, blank=True)

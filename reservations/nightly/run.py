@@ -10,7 +10,8 @@ write the families' reports.
 
 Two modes: serial (``transmission_run``: one worker does the whole structure) and
 chunked (TRANSMISSION_FAN_OUT="chunks": ``transmission_chunks_plan`` cuts the night into
-chunks that several workers settle, the last one done calls ``transmission_finish``).
+chunks that several workers settle, the last one done starts the finish, which the workers
+share too: reservations.nightly.finish).
 
 A run records its last sign of life (``progress_at``) and, when it ends or is taken over,
 its figures counted from the rows it wrote (reservations.nightly.figures): nothing it
@@ -99,11 +100,11 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
     except BaseException:
         if not dry_run:
             try:
-                _end(run, status=TransmissionRun.Status.FAILED)
+                run_end(run, status=TransmissionRun.Status.FAILED)
             except Exception:  # the database itself failed: the next run takes this one over
                 logger.exception("transmission %s: run %s could not be marked failed", structure.slug, run.pk)
         raise
-    _end(run, status=TransmissionRun.Status.FINISHED, today=today)
+    run_end(run, status=TransmissionRun.Status.FINISHED, today=today)
     return run
 
 
@@ -126,7 +127,7 @@ def _progressed(run: TransmissionRun) -> None:
     TransmissionRun.objects.filter(pk=run.pk).update(progress_at=run.progress_at)
 
 
-def _end(run: TransmissionRun, *, status: str, today=None) -> None:
+def run_end(run: TransmissionRun, *, status: str, today=None) -> None:
     """Record how the run ended, with its figures counted from its rows."""
     run.counts = run_figures(run=run, today=today)
     run.status = status
@@ -147,10 +148,10 @@ def _post_and_report(*, run: TransmissionRun, today, now, dry_run: bool) -> None
 # --- Chunked mode (TRANSMISSION_FAN_OUT="chunks"): one structure's night shared by several workers.
 # transmission_chunks_plan creates the run with its chunks (stored on the run); each chunk task
 # calls chunk_settle (the same occurrences_settle as the serial run, row locks in id order); the
-# chunk completing the set makes its task queue transmission_finish (consumptions, reports,
-# FINISHED). A redelivered chunk re-settles harmlessly (a settled occurrence has nothing left to
-# do) and is recorded once. A chunk whose worker died is settled by the watchdog
-# (reservations.nightly.watchdog), which then finishes the run.
+# chunk completing the set makes its task queue the finish (reservations.nightly.finish:
+# consumptions and reports, shared by the workers too; FINISHED). A redelivered chunk re-settles
+# harmlessly (a settled occurrence has nothing left to do) and is recorded once. A chunk whose
+# worker died is settled by the watchdog (reservations.nightly.watchdog), which then finishes the run.
 
 def transmission_chunks_plan(*, structure, now, user=None, chunk_size: int) -> tuple[TransmissionRun, list[list[int]]]:
     """Create the RUNNING run of a chunked night and return it with its chunks of occurrence
@@ -171,7 +172,7 @@ def chunk_settle(*, run_id: int, chunk_index: int, occurrence_ids: list[int],
                  on_last: Callable[[], object] | None = None) -> bool:
     """Settle one chunk of a chunked run and record it done (row-locked, once per chunk
     index). Returns True when this call completed the last chunk; ``on_last`` (which queues
-    transmission_finish) then runs once that is committed. A run taken over meanwhile (no
+    the finish) then runs once that is committed. A run taken over meanwhile (no
     longer RUNNING) is left to the run that took it over."""
     run = TransmissionRun.objects.select_related("started_by").defer("chunks").get(pk=run_id)
     if run.status != TransmissionRun.Status.RUNNING:
@@ -199,23 +200,3 @@ def chunks_left(run: TransmissionRun) -> list[tuple[int, list[int]]]:
     """The chunks of a chunked run not recorded as settled: (index, occurrence ids)."""
     done = set(run.chunks_done)
     return [(index, ids) for index, ids in enumerate(run.chunks) if index not in done]
-
-
-def transmission_finish(*, run_id: int, now) -> TransmissionRun | None:
-    """Post the consumptions, write the reports and mark a chunked run FINISHED, holding the
-    structure's night lock. Idempotent: a run no longer RUNNING (finished, or failed and
-    taken over), or whose structure's lock is held elsewhere (another finish, a serial run,
-    the watchdog), is left alone (None)."""
-    structure_id = TransmissionRun.objects.filter(pk=run_id).values_list("structure_id", flat=True).first()
-    if structure_id is None:
-        return None
-    with night_lock(structure_id) as held, transaction.atomic():
-        if not held:
-            return None
-        run = rows_lock(TransmissionRun.objects.select_related("structure").filter(pk=run_id))[0]
-        if run.status != TransmissionRun.Status.RUNNING:
-            return None
-        today = dates.today(now)
-        _post_and_report(run=run, today=today, now=now, dry_run=False)
-        _end(run, status=TransmissionRun.Status.FINISHED, today=today)
-    return run

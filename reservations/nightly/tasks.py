@@ -25,7 +25,8 @@ from django.utils import timezone
 from portal.models import Structure
 from reservations.models import TransmissionRun
 
-from .run import TransmissionBusy, chunk_settle, transmission_chunks_plan, transmission_finish, transmission_run
+from .finish import finish_start, report_range_write
+from .run import TransmissionBusy, chunk_settle, transmission_chunks_plan, transmission_run
 from .watchdog import watchdog_sweep
 
 logger = logging.getLogger(__name__)
@@ -101,12 +102,24 @@ def transmit_chunk(run_id: int, chunk_index: int, occurrence_ids: list[int]) -> 
 
 @shared_task(name="reservations.tasks.finish_run", acks_late=True)
 def finish_run(run_id: int) -> dict:
-    """Post the consumptions, write the reports, mark the run finished (once)."""
-    run = transmission_finish(run_id=run_id, now=timezone.now())
-    if run is None:
-        return {"run": run_id, "skipped": "not running"}
+    """Once every chunk is settled: queue one ``write_report_range`` per range of families, then
+    post the consumptions (reservations.nightly.finish); the last part done marks the run finished."""
+    run = finish_start(run_id=run_id, now=timezone.now(), queue=lambda run_id, index: write_report_range.delay(run_id, index))
+    return _finish_result(run_id, run)
+
+
+@shared_task(name="reservations.tasks.write_report_range", acks_late=True)
+def write_report_range(run_id: int, index: int) -> dict:
+    """Write the reports of one range of families of a chunked run (its ``report_ranges[index]``)."""
+    return _finish_result(run_id, report_range_write(run_id=run_id, index=index, now=timezone.now()))
+
+
+def _finish_result(run_id: int, run: TransmissionRun | None) -> dict:
+    if run is None:   # other parts are left, or the run was done (or taken over) by someone else
+        running = TransmissionRun.objects.filter(pk=run_id, status=TransmissionRun.Status.RUNNING).exists()
+        return {"run": run_id, "finished": False} if running else {"run": run_id, "skipped": "not running"}
     logger.info("transmission %s finished: %s", run.structure.slug, run.counts)
-    return {"run": run.pk, **run.counts}
+    return {"run": run.pk, "finished": True, **run.counts}
 
 
 @shared_task(name="reservations.tasks.transmission_watchdog")

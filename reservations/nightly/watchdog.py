@@ -7,7 +7,9 @@ another watchdog is finishing):
 
 - a chunked run (a worker killed mid-chunk leaves its chunk unacknowledged in Redis until
   the visibility timeout, hours later): the chunks not recorded as settled are settled here,
-  then the run is finished — consumptions, reports, FINISHED;
+  then the parts of its finish not recorded as done (reservations.nightly.finish: the
+  consumptions, each range of families' reports) are done here, and the run is FINISHED. A
+  worker writing a range holds the night's lock shared: while it lives, the run is left alone;
 - a serial run (its process is dead, since nobody holds its lock): the structure's
   transmission is run again, which marks the dead run failed and finishes its work.
 
@@ -25,7 +27,8 @@ from django.db.models import Q
 from reservations.locking import night_lock
 from reservations.models import TransmissionRun
 
-from .run import TransmissionBusy, chunk_settle, chunks_left, transmission_finish, transmission_run
+from .finish import finish_here
+from .run import TransmissionBusy, chunk_settle, chunks_left, transmission_run
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +69,12 @@ def watchdog_sweep(*, now: datetime.datetime) -> list[int]:
 
 def _finish_chunked(run: TransmissionRun, *, now) -> None:
     left = chunks_left(run)
+    ranges_left = len(run.report_ranges) - len(run.report_ranges_done) if run.report_ranges else "all"
     logger.warning("transmission watchdog: run %s of %s made no progress since %s; settling its %s chunk(s) left "
-                   "of %s, then finishing it", run.pk, run.structure.slug, run.progress_at, len(left), len(run.chunks))
+                   "of %s, then writing its %s range(s) of reports left and finishing it", run.pk, run.structure.slug,
+                   run.progress_at, len(left), len(run.chunks), ranges_left)
     for index, occurrence_ids in left:
         chunk_settle(run_id=run.pk, chunk_index=index, occurrence_ids=occurrence_ids)
-    finished = transmission_finish(run_id=run.pk, now=now)
+    finished = finish_here(run_id=run.pk, now=now)
     if finished is not None:
         logger.warning("transmission watchdog: run %s of %s finished: %s", run.pk, run.structure.slug, finished.counts)
