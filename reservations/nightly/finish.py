@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -108,7 +109,7 @@ def _ranges_plan(*, run_id: int, queue: Queue | None) -> TransmissionRun | None:
                         run.structure.slug, run.pk, len(run.report_ranges))
             if queue is not None:
                 for index in range(len(run.report_ranges)):
-                    transaction.on_commit(lambda index=index: queue(run_id, index))
+                    transaction.on_commit(partial(queue, run_id, index))
     return run
 
 
