@@ -7,6 +7,9 @@ the night finishes by itself, exactly as an uninterrupted one, every family's re
 - Only its pool process killed: the task is rejected back to the queue
   (task_reject_on_worker_lost) and the worker's next pool process settles it, no watchdog
   needed (its stall time is an hour here).
+- The whole worker killed in the middle of a range of reports (one family's e-mail committed,
+  not yet queued for sending): another worker writes the next range, and the watchdog the rest
+  of the dead one — every e-mail sent once, the run finished.
 """
 import os
 import signal
@@ -109,3 +112,30 @@ def test_a_pool_process_killed_mid_chunk_gives_its_chunk_back_to_the_queue(night
 
     finished_by_itself(run, expected, worker)
     assert "transmission watchdog" not in worker.text()
+
+
+def test_a_worker_killed_in_the_middle_of_a_range_of_reports_does_not_stall_the_night(night, tmp_path):
+    expected, env, workers = night
+    env = {**env, "STALL_IN": "report", "TRANSMISSION_REPORT_FAMILIES": "3"}   # 6 families: 2 ranges
+    doomed = Worker(tmp_path, "doomed", app=STALLING, env=env).wait_ready()
+    workers.append(doomed)
+    send_task("reservations.tasks.nightly_transmission")
+    deadline = time.monotonic() + 30
+    while not os.path.exists(env["STALL_MARKER"]):
+        assert time.monotonic() < deadline, doomed.text()[-4000:]
+        time.sleep(0.2)
+    run = TransmissionRun.objects.get()
+    assert run.status == TransmissionRun.Status.RUNNING and sorted(run.chunks_done) == [0, 1, 2]
+    assert len(run.report_ranges) == 2 and run.report_ranges_done == [] and run.posting_done
+    assert OutboxEmail.objects.filter(run=run).count() == 1   # the first family of the first range
+
+    doomed.kill()
+    survivor = Worker(tmp_path, "survivor", env={**env, "TRANSMISSION_STALL_SECONDS": "3",
+                                                 "TRANSMISSION_WATCHDOG_SECONDS": "1"},
+                      args=("--beat", "--schedule", str(tmp_path / "beat-schedule"))).wait_ready()
+    workers.append(survivor)
+
+    finished_by_itself(run, expected, survivor)
+    assert sorted(run.report_ranges_done) == [0, 1]
+    assert f"transmission watchdog: run {run.pk} of carteville made no progress since" in survivor.text()
+    assert len(list((tmp_path / "mails").iterdir())) == len(expected["emails"])   # each e-mail sent once
