@@ -224,6 +224,10 @@ class Reservation(models.Model):
         EXCUSED = "excused", _("Absence justifiée")
 
     LIVE_STATES = (State.NOT_TRANSMITTED, State.AWAITING_DECISION, State.WAITING_LIST, State.ACCEPTED)
+    # What the night acts on (reservations.nightly.settle.pending_occurrences): a request to
+    # transmit, or a cancellation request on a booking that still holds a place.
+    MOVEMENT = Q(state=State.NOT_TRANSMITTED) | Q(cancel_requested_at__isnull=False,
+                                                  state__in=[State.ACCEPTED, State.WAITING_LIST, State.AWAITING_DECISION])
 
     # No index of their own: (family, state) and reservation_place_count_idx (occurrence, …) start
     # with them. Every index is written by each state change of the night; fewer is faster.
@@ -270,6 +274,12 @@ class Reservation(models.Model):
             models.Index(fields=["family", "state"]),
             # Places left on a month of days in one index-only scan (reservations.rules.places.place_counts).
             models.Index(fields=["occurrence", "state", "waiting_mark"], name="reservation_place_count_idx"),
+            # The days the night has to visit, from the pending rows alone (Reservation.MOVEMENT,
+            # spelt out: Meta cannot see the class's names). The night's own writes add nothing
+            # to it — a settled row leaves the condition —, the cart's new requests one entry each.
+            models.Index(fields=["occurrence"], name="reservation_movement_idx",
+                         condition=Q(state="not_transmitted") | Q(cancel_requested_at__isnull=False,
+                                                                  state__in=["accepted", "waiting_list", "awaiting_decision"])),
         ]
 
     def __str__(self):

@@ -87,8 +87,8 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
     try:
         last_id = 0
         while True:
-            ids = list(pending_occurrences(structure_id=structure.pk, today=today)
-                       .filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:chunk_size])
+            ids = list(pending_occurrences(structure_id=structure.pk, today=today, after=last_id)
+                       .order_by("pk").values_list("pk", flat=True)[:chunk_size])
             if not ids:
                 break
             occurrences_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=done)

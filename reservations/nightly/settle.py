@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from reservations.locking import rows_lock
@@ -111,21 +111,24 @@ def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> Non
         )
 
 
-def pending_occurrences(*, structure_id: int, today):
+def pending_occurrences(*, structure_id: int, today, after: int = 0):
     """Occurrences of a structure with something to do: requests, cancellation requests,
     or (from today on) a waiting list with a free place, or longer than its places (staff
-    lowered them).
+    lowered them). ``after``: only the ids above it (the serial run's keyset pages).
 
-    The waiting-list test reads the day's counters (reservations.counters): with no request
-    left to transmit — the only case where it matters — ``places_taken`` is exactly the
-    accepted and awaiting ones, and ``waiting_places_taken`` the waiting-listed ones."""
-    movement = Reservation.objects.filter(occurrence=OuterRef("pk")).filter(Q(state=State.NOT_TRANSMITTED) | Q(
-        cancel_requested_at__isnull=False, state__in=[State.ACCEPTED, State.WAITING_LIST, State.AWAITING_DECISION]))
-    return (Occurrence.objects.filter(activity__structure_id=structure_id)
-            .alias(has_movement=Exists(movement))
-            .filter(Q(has_movement=True) | Q(waiting_places_taken__gt=0, date__gte=today, is_closed=False) & (
-                Q(activity__limited_places=False) | Q(places__gt=F("places_taken"))
-                | Q(activity__limited_places=True, waiting_places__lt=F("waiting_places_taken")))))
+    Two sets of day ids, united: the days with a movement, read from the partial index of the
+    movements (Reservation.MOVEMENT: the pending rows only, never the whole table of a year's
+    bookings), and the days whose waiting list can move. The waiting-list test reads the day's
+    counters (reservations.counters): with no request left to transmit — the only case where it
+    matters — ``places_taken`` is exactly the accepted and awaiting ones, and
+    ``waiting_places_taken`` the waiting-listed ones."""
+    days = Occurrence.objects.filter(activity__structure_id=structure_id, pk__gt=after)
+    moving = Reservation.objects.filter(Reservation.MOVEMENT, occurrence_id__gt=after).order_by().values("occurrence_id")
+    waiting = (days.filter(waiting_places_taken__gt=0, date__gte=today, is_closed=False)
+               .filter(Q(activity__limited_places=False) | Q(places__gt=F("places_taken"))
+                       | Q(activity__limited_places=True, waiting_places__lt=F("waiting_places_taken")))
+               .order_by().values("pk"))
+    return days.filter(pk__in=moving.union(waiting))
 
 
 def pending_count(*, structure, today) -> int:

@@ -86,14 +86,18 @@ class Command(BaseCommand):
         if verbosity:
             self.stdout.write(f"  {len(run.chunks)} lot(s) confiés aux workers (transmission n° {run.pk})")
         deadline = time.monotonic() + wait
-        reported = -1
+        reported = None
         while True:
             run.refresh_from_db()
             if run.status != TransmissionRun.Status.RUNNING:
                 return run
-            if verbosity and len(run.chunks_done) != reported:
-                reported = len(run.chunks_done)
-                self.stdout.write(f"  … {reported}/{len(run.chunks)} lots traités")
+            progress = (len(run.chunks_done), len(run.report_ranges_done), len(run.report_ranges))
+            if verbosity and progress != reported:
+                reported = progress
+                line = f"  … {progress[0]}/{len(run.chunks)} lots traités"
+                if progress[2]:
+                    line += f", {progress[1]}/{progress[2]} tranches de comptes rendus écrites"
+                self.stdout.write(line)
                 self.stdout.flush()
             if time.monotonic() > deadline:
                 raise CommandError(f"La transmission n° {run.pk} tourne encore après {wait} s : voir l'admin ; "
