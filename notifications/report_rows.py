@@ -9,6 +9,7 @@ tests compare them), escaped in the HTML part as the template did.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Protocol
 
@@ -38,7 +39,7 @@ class ReportLine(Protocol):
 HTML_ROW_END = "\n      "
 
 
-def rows_text(lines: list[ReportLine]) -> str:
+def rows_text(lines: Sequence[ReportLine]) -> str:
     """'- 05/01/2026 · Léa · Restauration : Acceptée (raison) — 3,50 €' lines, one per row."""
     return "".join(
         f"- {line.day} · {line.child} · {line.activity} : {line.outcome}"
@@ -49,7 +50,7 @@ def rows_text(lines: list[ReportLine]) -> str:
     )
 
 
-def rows_html(lines: list[ReportLine]) -> SafeString:
+def rows_html(lines: Sequence[ReportLine]) -> SafeString:
     """The <tr> of each row; a waiting-list place given is in bold. Every value is escaped as
     the template's autoescape did (Django's ``escape`` is the standard library's)."""
     rows = []

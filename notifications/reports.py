@@ -18,6 +18,10 @@ site), with the cost of each accepted day and the structure's contact. Events of
 that died half-way are told by the run that finishes its work. Per chunk of families, in
 one transaction: the outbox row is written and the events get ``reported_in = run`` — a
 family's events are never told twice, and the outbox row is unique per family and run.
+
+The bodies are concatenated in Python (notifications.report_bodies, .report_rows) from words
+looked up once per run and language; templates/notifications/email/report.* remain as their
+reference (notifications/tests/test_report_bodies.py).
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -35,7 +39,6 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import Child, Family
 from billing.money import format_money
@@ -44,6 +47,7 @@ from reservations.models import Activity, Occurrence, Reservation, ReservationEv
 from reservations.nightly.plan import FAMILY_REASONS
 
 from .models import OutboxEmail
+from .report_bodies import Phrases, body_html, body_text
 from .report_rows import rows_html, rows_text
 
 State = Reservation.State
@@ -52,20 +56,6 @@ Kind = ReservationEvent.Kind
 OUTCOME_ORDER = (State.ACCEPTED, State.AWAITING_DECISION, State.WAITING_LIST, State.CANCELLED, State.REFUSED)
 RECEIVED, EARLIER, STAFF = "received", "earlier", "staff"     # the report's parts, in order
 WITHDRAWN = "withdrawn"
-
-
-def _outcome_texts() -> dict:
-    """The seed's count lines, by outcome (translated when called)."""
-    return {
-        State.ACCEPTED: lambda n: ngettext("%(n)s réservation a été acceptée", "%(n)s réservations ont été acceptées", n),
-        State.AWAITING_DECISION: lambda n: ngettext(
-            "%(n)s réservation est en attente de traitement par nos services",
-            "%(n)s réservations sont en attente de traitement par nos services", n),
-        State.WAITING_LIST: lambda n: ngettext("%(n)s réservation a été mise en liste d'attente",
-                                               "%(n)s réservations ont été mises en liste d'attente", n),
-        State.CANCELLED: lambda n: ngettext("%(n)s réservation a été annulée", "%(n)s réservations ont été annulées", n),
-        State.REFUSED: lambda n: ngettext("%(n)s réservation a été refusée", "%(n)s réservations ont été refusées", n),
-    }
 
 
 @dataclass
@@ -84,11 +74,22 @@ class ReportLine:
 
     @property
     def day(self) -> str:
-        return self.date.strftime("%d/%m/%Y")
+        return _day_text(self.date)
 
     @property
     def cost_text(self) -> str:
-        return format_money(self.cost) if self.cost is not None and self.state == State.ACCEPTED else ""
+        return _money_text(self.cost) if self.cost is not None and self.state == State.ACCEPTED else ""
+
+
+# A night tells a few hundred days and prices ten thousand times: each is written once.
+@lru_cache(maxsize=4096)
+def _day_text(date: datetime.date) -> str:
+    return date.strftime("%d/%m/%Y")
+
+
+@lru_cache(maxsize=4096)
+def _money_text(cost: Decimal) -> str:
+    return format_money(cost)
 
 
 @dataclass
@@ -105,50 +106,44 @@ class Report:
     def count(self, part: str, state: str) -> int:
         return sum(1 for line in self.lines if line.part == part and line.state == state)
 
-    def summary(self) -> list[dict]:
+    def summary(self, phrases: Phrases | None = None) -> list[dict]:
         """The parts that apply, each {"heading", "lines": [{"text", "sub"}]}; every count is
-        the number of its detail lines, singular and plural right."""
-        texts, parts = _outcome_texts(), []
+        the number of its detail lines, singular and plural right (in the active language
+        unless ``phrases`` says which)."""
+        phrases = phrases or Phrases(structure=self.structure, language=translation.get_language(), link="")
+        count = phrases.count
+        tally = Counter((line.part, line.state, line.promoted) for line in self.lines)
+        parts = []
         received = self.counts["new_requests"] + self.counts["cancel_requests"]
         if received:
-            sub = []
-            if self.counts["new_requests"]:
-                sub.append(ngettext("%(n)s nouvelle demande de réservation", "%(n)s nouvelles demandes de réservation",
-                                    self.counts["new_requests"]) % {"n": self.counts["new_requests"]})
-            if self.counts["cancel_requests"]:
-                sub.append(ngettext("%(n)s demande d'annulation", "%(n)s demandes d'annulation",
-                                    self.counts["cancel_requests"]) % {"n": self.counts["cancel_requests"]})
-            lines = [{"text": ngettext(
-                "%(n)s mouvement sur vos demandes de réservations a été reçu, dont :",
-                "%(n)s mouvements sur vos demandes de réservations ont été reçus, dont :", received) % {"n": received},
-                "sub": sub}]
-            lines += self._outcome_lines(RECEIVED, texts)
+            sub = [count(key, self.counts[key]) for key in ("new_requests", "cancel_requests") if self.counts[key]]
+            lines = [{"text": count("received", received), "sub": sub}]
+            lines += _outcome_lines(tally, RECEIVED, count)
             parts.append({"heading": "", "lines": lines})
         earlier = []
-        promoted = sum(1 for line in self.lines if line.part == EARLIER and line.promoted)
+        promoted = sum(number for (part, _state, is_promoted), number in tally.items() if part == EARLIER and is_promoted)
         if promoted:
-            earlier.append({"text": ngettext("%(n)s place en liste d'attente vous a été attribuée",
-                                             "%(n)s places en liste d'attente vous ont été attribuées", promoted)
-                            % {"n": promoted}, "sub": []})
-        earlier += self._outcome_lines(EARLIER, texts, skip_promoted=True)
+            earlier.append({"text": count("promoted", promoted), "sub": []})
+        earlier += _outcome_lines(tally, EARLIER, count, skip_promoted=True)
         if earlier:
-            parts.append({"heading": _("Suite de vos demandes précédentes :"), "lines": earlier})
-        staff = self._outcome_lines(STAFF, texts)
+            parts.append({"heading": phrases.headings[EARLIER], "lines": earlier})
+        staff = _outcome_lines(tally, STAFF, count)
         if staff:
-            parts.append({"heading": _("Décisions de nos services sur vos demandes en attente :"), "lines": staff})
+            parts.append({"heading": phrases.headings[STAFF], "lines": staff})
         return parts
 
-    def _outcome_lines(self, part: str, texts: dict, *, skip_promoted: bool = False) -> list[dict]:
-        counts = Counter(line.state for line in self.lines if line.part == part and not (skip_promoted and line.promoted))
-        return [{"text": texts[state](counts[state]) % {"n": counts[state]}, "sub": []}
-                for state in OUTCOME_ORDER if counts[state]]
+    def parts(self) -> list[tuple[str, list[ReportLine]]]:
+        """The detail lines by part, in the report's order, parts without lines left out."""
+        by_part: dict[str, list[ReportLine]] = {}
+        for line in self.lines:
+            by_part.setdefault(line.part, []).append(line)
+        return [(part, by_part[part]) for part in (RECEIVED, EARLIER, STAFF) if part in by_part]
 
-    def detail(self) -> list[dict]:
-        """The detail lines by part, each part with its title."""
-        titles = {RECEIVED: _("Demandes reçues"), EARLIER: _("Suite de vos demandes précédentes"),
-                  STAFF: _("Décisions de nos services")}
-        return [{"title": titles[part], "lines": lines, "rows_text": rows_text(lines), "rows_html": rows_html(lines)}
-                for part in (RECEIVED, EARLIER, STAFF) if (lines := [line for line in self.lines if line.part == part])]
+
+def _outcome_lines(tally: Counter, part: str, count, *, skip_promoted: bool = False) -> list[dict]:
+    numbers = {state: tally[part, state, False] + (0 if skip_promoted else tally[part, state, True])
+               for state in OUTCOME_ORDER}
+    return [{"text": count(state, numbers[state]), "sub": []} for state in OUTCOME_ORDER if numbers[state]]
 
 
 class EventRow(NamedTuple):
@@ -175,13 +170,15 @@ EVENT_FIELDS = ("pk", "reservation__family_id", "reservation_id", "kind", "from_
 
 
 def outcome_labels() -> dict:
-    """The detail column's words (translated when called: once per language and batch)."""
+    """The detail column's words, and the reasons told to families under ("reason", note)
+    (translated when called: once per language and batch)."""
     return {
         "promoted": _("Acceptée : votre place en liste d'attente vous a été attribuée"),
         "staff_accepted": _("Acceptée par nos services"), "staff_refused": _("Refusée par nos services"),
         WITHDRAWN: _("Annulée"),
         State.ACCEPTED: _("Acceptée"), State.AWAITING_DECISION: _("En attente de traitement par nos services"),
         State.WAITING_LIST: _("Mise en liste d'attente"), State.CANCELLED: _("Annulée"), State.REFUSED: _("Refusée"),
+        **{("reason", note): _(note) for note in FAMILY_REASONS},
     }
 
 
@@ -190,11 +187,11 @@ def _is_staff_decision(event: EventRow) -> bool:
 
 
 def _line(part: str, event: EventRow, labels: dict, *, outcome_key=None) -> ReportLine:
-    reason = _(event.note) if event.note in FAMILY_REASONS else ""
     promoted = event.kind == Kind.PROMOTED
     key = outcome_key or ("promoted" if promoted else event.to_state)
     return ReportLine(part=part, date=event.date, child=event.child, activity=event.activity, state=event.to_state,
-                      outcome=labels.get(key, event.to_state), reason=reason, cost=event.cost, promoted=promoted)
+                      outcome=labels.get(key, event.to_state), reason=labels.get(("reason", event.note), ""),
+                      cost=event.cost, promoted=promoted)
 
 
 def reportable_events(*, run: TransmissionRun):
@@ -256,15 +253,18 @@ def report_subject(structure) -> str:
     return " ".join(render_to_string("notifications/email/report_subject.txt", {"structure": structure}).split())
 
 
-def report_render(report: Report, *, link: str | None = None, subject: str | None = None) -> tuple[str, str, str]:
-    """(subject, text, html) from templates/notifications/email/report_*."""
-    context = {"report": report, "greeting": report.greeting, "structure": report.structure,
-               "summary": report.summary(), "detail": report.detail(), "followup_url": link or followup_url(),
-               "language": translation.get_language()}
-    subject = subject or report_subject(report.structure)
-    text = render_to_string("notifications/email/report.txt", context)
-    html = render_to_string("notifications/email/report.html", context)
-    return subject, text, html
+def report_render(report: Report, *, link: str | None = None, subject: str | None = None,
+                  phrases: Phrases | None = None) -> tuple[str, str, str]:
+    """(subject, text, html): the bodies are built by notifications.report_bodies (which
+    templates/notifications/email/report.* are the reference of), in the language of
+    ``phrases`` — by default the active one."""
+    if phrases is None:
+        phrases = Phrases(structure=report.structure, language=translation.get_language(), link=link or followup_url())
+    summary = report.summary(phrases)
+    detail = [(part, rows_text(lines), rows_html(lines)) for part, lines in report.parts()]
+    greeting = report.greeting
+    return (subject or report_subject(report.structure), body_text(phrases, greeting=greeting, summary=summary, detail=detail),
+            body_html(phrases, greeting=greeting, summary=summary, detail=detail))
 
 
 def _claim_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
@@ -300,6 +300,29 @@ def _claim_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventR
         return [EventRow(*values) for values in cursor.fetchall()]
 
 
+class FamilyRow(NamedTuple):
+    """What a report needs of a family (read with values_list: no model instances)."""
+
+    pk: int
+    civility: str
+    payer_name: str
+    email: str
+    language: str
+
+
+def _chunk_families(family_ids: list[int]) -> dict[int, FamilyRow]:
+    """The chunk's families; on PostgreSQL, in the round trip that makes the chunk's commit
+    asynchronous (see reservations.nightly.settle._fast_commit: a crash loses at most the
+    last chunks, which the next run writes again — their events are not marked either)."""
+    query = Family.objects.filter(pk__in=family_ids).values_list(*FamilyRow._fields)
+    if connection.vendor != "postgresql":
+        return {row[0]: FamilyRow(*row) for row in query}
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF; " + sql, params)
+        return {row[0]: FamilyRow(*row) for row in cursor.fetchall()}
+
+
 def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tuple[int, int] | None = None) -> dict:
     """Write the outbox rows of a run's reports and mark the events reported; returns counts.
 
@@ -316,7 +339,8 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
     queue = queue and settings.OUTBOX_AUTO_SEND
     counts = Counter(emails_queued=0, emails_no_address=0)
     link = followup_url()
-    by_language: dict[str, tuple[dict, str]] = {}     # language → (labels, subject), computed once
+    # language → (labels, phrases, subject): every word looked up once per run and language
+    by_language: dict[str, tuple[dict, Phrases, str]] = {}
     # One pass over the unreported events (index on reported_in) for the families to tell.
     events = reportable_events(run=run)
     if family_range is not None:
@@ -326,10 +350,7 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
     for start in range(0, len(family_ids), FAMILY_CHUNK):
         chunk = family_ids[start:start + FAMILY_CHUNK]
         with transaction.atomic():
-            if connection.vendor == "postgresql":  # see reservations.nightly.settle._fast_commit
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            families = Family.objects.in_bulk(chunk)
+            families = _chunk_families(chunk)
             events_by_family = defaultdict(list)
             for event in _claim_events(run=run, family_ids=chunk):
                 events_by_family[event.family_id].append(event)
@@ -339,18 +360,19 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
                 if not family_events:
                     continue
                 family = families[family_id]
-                with translation.override(family_language(family)):
-                    language = translation.get_language()
-                    if language not in by_language:
-                        by_language[language] = (outcome_labels(), report_subject(structure))
-                    labels, subject_line = by_language[language]
-                    report = report_build(family=family, structure=structure, events=family_events, labels=labels)
-                    if report is None:
-                        continue
-                    subject, text, html = report_render(report, link=link, subject=subject_line)
+                language = family_language(family)
+                if language not in by_language:
+                    with translation.override(language):
+                        by_language[language] = (outcome_labels(), Phrases(structure=structure, language=language,
+                                                                           link=link), report_subject(structure))
+                labels, phrases, subject_line = by_language[language]
+                report = report_build(family=family, structure=structure, events=family_events, labels=labels)
+                if report is None:
+                    continue
+                subject, text, html = report_render(report, link=link, subject=subject_line, phrases=phrases)
                 recipient = (family.email or "").strip()
                 rows.append(OutboxEmail(
-                    family=family, run=run, kind=OutboxEmail.Kind.NIGHTLY_REPORT, recipient=recipient, subject=subject,
+                    family_id=family_id, run=run, kind=OutboxEmail.Kind.NIGHTLY_REPORT, recipient=recipient, subject=subject,
                     body_text=text, body_html=html,
                     status=OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS,
                 ))
