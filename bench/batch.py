@@ -1,7 +1,7 @@
 """Benchmark of the nightly transmission on a throwaway PostgreSQL database.
 
     .venv/bin/python -m bench.batch [--requests 100000] [--occurrences 2000] [--families N]
-                                     [--server postgres://postgres@127.0.0.1:5432] [--keep]
+                                     [--server postgres://postgres@127.0.0.1:5432] [--keep] [--memory]
 
 Creates a database ``portal_bench_<pid>``, migrates it, builds with bulk_create N
 families (one child each) and their pending requests spread evenly over the days of
@@ -15,6 +15,10 @@ in ≤ 60 s and ≤ 400 MB.
 With ``--workers 1,2`` the same data is copied (CREATE DATABASE … TEMPLATE) before the run and
 the chunked night is timed with each number of real Celery workers on Redis: the speed-up of
 two workers against one (target ≥ 1.6×, issue 16) and whether every copy ends in the same state.
+
+With ``--memory`` a second night is run on twice the data (requests, days and families, its own
+database) and both peaks are printed: issue 16 wants ≤ 200 MB and no growth with the night. The
+runs are measured with DEBUG's query log off, as in production (see ``settle``).
 
 The set-based floor is always timed on its own copy: one UPDATE ranking each day's pending requests by
 submission feeding one INSERT of their events; the bench prints settling / floor (target ≤ 2×, issue 16).
@@ -301,6 +305,27 @@ def floor_compare(*, settle_seconds: float, server: str, copy: str) -> None:
           f"INSERT of events), ratio {settle_seconds / seconds:.1f}× (target ≤ 2×, issue 16)")
 
 
+DOUBLE_COPY = -1   # the key of --memory's database with twice the data
+
+
+def night(database_url: str) -> dict:
+    """The figures of a transmission run in a fresh process (its peak memory is the run's own)."""
+    child = subprocess.run([sys.executable, "-m", "bench.batch", "--settle-only", database_url], capture_output=True,
+                           text=True, cwd=ROOT)
+    if child.returncode:
+        sys.stderr.write(child.stderr)
+        raise SystemExit(child.returncode)
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def memory_text(figures: dict) -> str:
+    text = f"{figures['maxrss_mb']:.0f} MB ({figures['settled_maxrss_mb']:.0f} MB when the settling ended)"
+    if "tracemalloc_settle_mb" in figures:
+        text += (f"; Python's allocations at their peak: settling {figures['tracemalloc_settle_mb']:.0f} MB, "
+                 f"posting and reports {figures['tracemalloc_after_mb']:.0f} MB")
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=100_000)
@@ -312,14 +337,22 @@ def main() -> None:
                         help="also time the chunked night (transmit --fan-out chunks) with these numbers of real "
                              "Celery workers on Redis (BENCH_BROKER, default redis://127.0.0.1:6379/7), each on a copy "
                              "of the same data")
+    parser.add_argument("--memory", action="store_true",
+                        help="also run the night on twice the data (requests, days and families) in a database of its "
+                             "own and print both peaks: the memory must not grow with the night")
     parser.add_argument("--settle-only", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--build-only", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    families = args.families or max(args.requests // 10, 1)
     if args.settle_only:
         setup_django(args.settle_only)
         settle()
         return
+    if args.build_only:
+        setup_django(args.build_only)
+        build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout)
+        return
 
-    families = args.families or max(args.requests // 10, 1)
     name = f"portal_bench_{os.getpid()}"
     database_url = f"{args.server.rstrip('/')}/{name}"
     admin = admin_connection(args.server)
@@ -338,12 +371,7 @@ def main() -> None:
         with admin.cursor() as cursor:
             for copy in copies.values():
                 cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
-        child = subprocess.run([sys.executable, "-m", "bench.batch", "--settle-only", database_url], capture_output=True,
-                               text=True, cwd=ROOT)
-        if child.returncode:
-            sys.stderr.write(child.stderr)
-            raise SystemExit(child.returncode)
-        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        figures = night(database_url)
         counts = figures["counts"]
         print(f"settled {requests} requests over {counts['occurrences']} days in {figures['seconds']:.1f} s "
               f"({requests / figures['seconds']:,.0f} requests/s; settling {figures['settle_seconds']:.1f} s, "
@@ -356,10 +384,22 @@ def main() -> None:
             print(f"writing the reports: {per_family:.2f} ms per family (target ≤ 0.4 ms, issue 16)")
         print(f"e-mails queued: {counts.get('emails_queued', 0)} (outbox pending {figures['outbox_pending']}), "
               f"families without address: {counts.get('emails_no_address', 0)}")
-        print(f"peak memory of the run (max RSS): {figures['maxrss_mb']:.0f} MB ({figures['settled_maxrss_mb']:.0f} MB "
-              "when the settling ended)" + (f"; Python's allocations at their peak: settling {figures['tracemalloc_settle_mb']:.0f} MB, "
-                                             f"posting and reports {figures['tracemalloc_after_mb']:.0f} MB"
-                                             if "tracemalloc_settle_mb" in figures else ""))
+        print(f"peak memory of the run (max RSS): {memory_text(figures)}")
+        if args.memory:
+            copies[DOUBLE_COPY] = f"{name}_2x"
+            with admin.cursor() as cursor:
+                cursor.execute(f'CREATE DATABASE "{copies[DOUBLE_COPY]}"')
+            double_url = f"{args.server.rstrip('/')}/{copies[DOUBLE_COPY]}"
+            built = subprocess.run([sys.executable, "-m", "bench.batch", "--build-only", double_url, "--requests",
+                                    str(2 * args.requests), "--occurrences", str(2 * args.occurrences), "--families",
+                                    str(2 * families)], capture_output=True, text=True, cwd=ROOT)
+            if built.returncode:
+                sys.stderr.write(built.stderr)
+                raise SystemExit(built.returncode)
+            doubled = night(double_url)
+            print(f"peak memory with twice the night ({2 * requests} requests, {2 * args.occurrences} days, "
+                  f"{2 * families} families): {memory_text(doubled)}; {doubled['maxrss_mb'] / figures['maxrss_mb']:.2f}× "
+                  "the single night's (target: ≤ 200 MB and flat, issue 16)")
         floor_compare(settle_seconds=figures["settle_seconds"], server=args.server, copy=copies[FLOOR_COPY])
         if worker_counts:
             workers_compare({count: copies[count] for count in worker_counts}, server=args.server,
