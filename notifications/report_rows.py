@@ -2,14 +2,15 @@
 
 A report has a few summary lines but one detail row per day told, and the night writes
 thousands of reports: looping over the rows in the template engine (two templates, eight
-lookups per row) was most of the night's writing time (issue 16). The frame — greeting,
-summary, headings, contact — stays in templates/notifications/email/report.{txt,html};
-only the repeated row is here, with the same characters the templates printed (the e-mail
-tests compare them), escaped in the HTML part as the template did.
+lookups per row) was most of the night's writing time (issue 16). The frame around them —
+greeting, summary, headings, contact — is built by notifications.report_bodies; both print
+the characters templates/notifications/email/report.{txt,html} print (the tests compare
+them), escaped in the HTML part as the template did.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
 from typing import Protocol
 
@@ -35,6 +36,10 @@ class ReportLine(Protocol):
     def promoted(self) -> bool: ...
 
 
+# The same children, activities, days and words come back in every report: each is escaped once
+# (html.escape, which Django's ``escape`` calls).
+_escaped = lru_cache(maxsize=8192)(escape)
+
 # The indentation of report.html's <tbody>: each row is followed by it, as the template loop printed.
 HTML_ROW_END = "\n      "
 
@@ -55,15 +60,15 @@ def rows_html(lines: Sequence[ReportLine]) -> SafeString:
     the template's autoescape did (Django's ``escape`` is the standard library's)."""
     rows = []
     for line in lines:
-        outcome = escape(line.outcome)
+        outcome = _escaped(line.outcome)
         if line.promoted:
             outcome = f"<strong>{outcome}</strong>"
-        reason = f" ({escape(line.reason)})" if line.reason else ""
+        reason = f" ({_escaped(line.reason)})" if line.reason else ""
         rows.append(
             '<tr style="border-top: 1px solid #dee2e6;">\n'
-            f"        <td>{escape(line.day)}</td><td>{escape(line.child)}</td><td>{escape(line.activity)}</td>\n"
+            f"        <td>{_escaped(line.day)}</td><td>{_escaped(line.child)}</td><td>{_escaped(line.activity)}</td>\n"
             f"        <td>{outcome}{reason}</td>\n"
-            f'        <td style="text-align: right; white-space: nowrap;">{escape(line.cost_text)}</td>\n'
+            f'        <td style="text-align: right; white-space: nowrap;">{_escaped(line.cost_text)}</td>\n'
             "      </tr>" + HTML_ROW_END
         )
     return mark_safe("".join(rows))

@@ -21,7 +21,11 @@ family's events are never told twice, and the outbox row is unique per family an
 
 The bodies are concatenated in Python (notifications.report_bodies, .report_rows) from words
 looked up once per run and language; templates/notifications/email/report.* remain as their
-reference (notifications/tests/test_report_bodies.py).
+reference (notifications/tests/test_report_bodies.py). A chunk costs four statements: the
+families (with the asynchronous commit), the events marked and read back in one UPDATE …
+RETURNING, the outbox rows in one INSERT (notifications.report_outbox), the commit. What is
+left is mostly the database's: every event told is one row version written (its five
+indexes, the reported_in foreign key checked at commit) — about 20 per family in bench.batch.
 """
 from __future__ import annotations
 
@@ -30,28 +34,28 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, partial
-from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Child, Family
+from accounts.models import Family
 from billing.money import format_money
 from portal.models import Structure
-from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
+from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.nightly.plan import FAMILY_REASONS
 
 from .models import OutboxEmail
 from .report_bodies import Phrases, body_html, body_text
 from .report_rows import rows_html, rows_text
+from .report_store import EventRow, chunk_families, claim_events, outbox_insert
 
 State = Reservation.State
-FAMILY_CHUNK = 200
+FAMILY_CHUNK = 500   # families per transaction: a few MB of bodies, five round trips
 Kind = ReservationEvent.Kind
 OUTCOME_ORDER = (State.ACCEPTED, State.AWAITING_DECISION, State.WAITING_LIST, State.CANCELLED, State.REFUSED)
 RECEIVED, EARLIER, STAFF = "received", "earlier", "staff"     # the report's parts, in order
@@ -146,29 +150,6 @@ def _outcome_lines(tally: Counter, part: str, count, *, skip_promoted: bool = Fa
     return [{"text": count(state, numbers[state]), "sub": []} for state in OUTCOME_ORDER if numbers[state]]
 
 
-class EventRow(NamedTuple):
-    """What a report needs of one event (read with values_list: no model instances)."""
-
-    pk: int
-    family_id: int
-    reservation_id: int
-    kind: str
-    from_state: str
-    to_state: str
-    run_id: int | None
-    actor_id: int | None
-    note: str
-    date: datetime.date
-    child: str
-    activity: str
-    cost: Decimal
-
-
-EVENT_FIELDS = ("pk", "reservation__family_id", "reservation_id", "kind", "from_state", "to_state", "run_id", "actor_id",
-                "note", "reservation__occurrence__date", "reservation__child__first_name",
-                "reservation__occurrence__activity__name", "reservation__cost")
-
-
 def outcome_labels() -> dict:
     """The detail column's words, and the reasons told to families under ("reason", note)
     (translated when called: once per language and batch)."""
@@ -180,10 +161,6 @@ def outcome_labels() -> dict:
         State.WAITING_LIST: _("Mise en liste d'attente"), State.CANCELLED: _("Annulée"), State.REFUSED: _("Refusée"),
         **{("reason", note): _(note) for note in FAMILY_REASONS},
     }
-
-
-def _is_staff_decision(event: EventRow) -> bool:
-    return event.run_id is None and event.kind in (Kind.ACCEPTED, Kind.REFUSED) and event.to_state != event.from_state
 
 
 def _line(part: str, event: EventRow, labels: dict, *, outcome_key=None) -> ReportLine:
@@ -202,36 +179,53 @@ def reportable_events(*, run: TransmissionRun):
     ).filter(Q(run=run) | Q(at__lte=run.started_at))
 
 
+# The kinds and states report_build compares, as plain strings (set lookups, no enum equality).
+_REQUESTED, _WITHDRAWN_BEFORE = Kind.REQUESTED.value, Kind.CANCELLED_BEFORE_TRANSMISSION.value
+_CANCEL_KINDS = frozenset({Kind.CANCEL_REQUESTED.value, _WITHDRAWN_BEFORE})
+_STAFF_KINDS = frozenset({Kind.ACCEPTED.value, Kind.REFUSED.value})
+_OUTCOMES = frozenset(state.value for state in OUTCOME_ORDER)
+_ACCEPTED, _CANCELLED = State.ACCEPTED.value, State.CANCELLED.value
+
+
 def report_build(*, family, structure, events: list[EventRow], labels: dict | None = None) -> Report | None:
     """The report of one family from its events (in order); None when nothing is worth telling."""
     labels = labels or outcome_labels()
     report = Report(family=family, structure=structure)
-    by_reservation: dict[int, list[EventRow]] = defaultdict(list)
+    lines, counts = report.lines, report.counts
+    by_reservation: dict[int, list[EventRow]] = {}
     for event in events:
-        by_reservation[event.reservation_id].append(event)
+        if (group := by_reservation.get(event.reservation_id)) is None:
+            by_reservation[event.reservation_id] = [event]
+        else:
+            group.append(event)
     for reservation_events in by_reservation.values():
         kinds = {event.kind for event in reservation_events}
-        if Kind.REQUESTED in kinds and Kind.CANCELLED_BEFORE_TRANSMISSION in kinds:
+        requested = _REQUESTED in kinds
+        if requested and _WITHDRAWN_BEFORE in kinds:
             continue   # asked and withdrawn the same day: nothing reached the structure
-        answers = [event for event in reservation_events if event.run_id is not None and event.to_state in OUTCOME_ORDER
-                   and event.from_state != event.to_state]
+        answer = None   # the run's last answer that changed the state
         for event in reservation_events:
-            if _is_staff_decision(event):
-                key = "staff_accepted" if event.to_state == State.ACCEPTED else "staff_refused"
-                report.lines.append(_line(STAFF, event, labels, outcome_key=key))
-        if Kind.REQUESTED in kinds and answers:
-            report.counts["new_requests"] += 1
-            report.lines.append(_line(RECEIVED, answers[-1], labels))
-        elif kinds & {Kind.CANCEL_REQUESTED, Kind.CANCELLED_BEFORE_TRANSMISSION}:
-            cancelled = [event for event in reservation_events if event.to_state == State.CANCELLED]
+            if event.from_state == event.to_state:
+                continue
+            if event.run_id is not None:
+                if event.to_state in _OUTCOMES:
+                    answer = event
+            elif event.kind in _STAFF_KINDS:   # a staff decision
+                key = "staff_accepted" if event.to_state == _ACCEPTED else "staff_refused"
+                lines.append(_line(STAFF, event, labels, outcome_key=key))
+        if requested and answer is not None:
+            counts["new_requests"] += 1
+            lines.append(_line(RECEIVED, answer, labels))
+        elif not kinds.isdisjoint(_CANCEL_KINDS):
+            cancelled = [event for event in reservation_events if event.to_state == _CANCELLED]
             if cancelled:
-                report.counts["cancel_requests"] += 1
-                report.lines.append(_line(RECEIVED, cancelled[-1], labels))
-        elif answers:
-            report.lines.append(_line(EARLIER, answers[-1], labels))
-    if not report.lines:
+                counts["cancel_requests"] += 1
+                lines.append(_line(RECEIVED, cancelled[-1], labels))
+        elif answer is not None:
+            lines.append(_line(EARLIER, answer, labels))
+    if not lines:
         return None
-    report.lines.sort(key=lambda line: (line.date, line.child, line.activity))
+    lines.sort(key=lambda line: (line.date, line.child, line.activity))
     return report
 
 
@@ -267,62 +261,6 @@ def report_render(report: Report, *, link: str | None = None, subject: str | Non
             body_html(phrases, greeting=greeting, summary=summary, detail=detail))
 
 
-def _claim_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
-    """Mark the families' reportable events as reported in this run and return them, in
-    order. On PostgreSQL one UPDATE … RETURNING does both (inside the caller's transaction:
-    if the outbox rows are not written, the marks roll back with them)."""
-    if connection.vendor != "postgresql":
-        events = [EventRow(*values) for values in (
-            ReservationEvent.objects.filter(reported_in__isnull=True, reservation__family_id__in=family_ids)
-            .filter(Q(run=run) | Q(at__lte=run.started_at))
-            .order_by("reservation__family_id", "at", "id").values_list(*EVENT_FIELDS))]
-        ReservationEvent.objects.filter(pk__in=[event.pk for event in events]).update(reported_in=run)
-        return events
-    tables = {model.__name__: model._meta.db_table for model in (ReservationEvent, Reservation)}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH told AS (
-                    UPDATE {tables["ReservationEvent"]} AS e SET reported_in_id = %(run)s
-                    FROM {tables["Reservation"]} AS r
-                    WHERE e.reservation_id = r.id AND e.reported_in_id IS NULL AND r.family_id = ANY(%(families)s)
-                      AND (e.run_id = %(run)s OR e.at <= %(started)s)
-                    RETURNING e.id, r.family_id, e.reservation_id, e.kind, e.from_state, e.to_state, e.run_id,
-                              e.actor_id, e.note, e.at, r.occurrence_id, r.child_id, r.cost)
-                SELECT told.id, told.family_id, told.reservation_id, told.kind, told.from_state, told.to_state,
-                       told.run_id, told.actor_id, told.note, o.date, c.first_name, a.name, told.cost
-                FROM told
-                JOIN {Occurrence._meta.db_table} AS o ON o.id = told.occurrence_id
-                JOIN {Activity._meta.db_table} AS a ON a.id = o.activity_id
-                JOIN {Child._meta.db_table} AS c ON c.id = told.child_id
-                ORDER BY told.family_id, told.at, told.id""",
-            {"run": run.pk, "families": list(family_ids), "started": run.started_at},
-        )
-        return [EventRow(*values) for values in cursor.fetchall()]
-
-
-class FamilyRow(NamedTuple):
-    """What a report needs of a family (read with values_list: no model instances)."""
-
-    pk: int
-    civility: str
-    payer_name: str
-    email: str
-    language: str
-
-
-def _chunk_families(family_ids: list[int]) -> dict[int, FamilyRow]:
-    """The chunk's families; on PostgreSQL, in the round trip that makes the chunk's commit
-    asynchronous (see reservations.nightly.settle._fast_commit: a crash loses at most the
-    last chunks, which the next run writes again — their events are not marked either)."""
-    query = Family.objects.filter(pk__in=family_ids).values_list(*FamilyRow._fields)
-    if connection.vendor != "postgresql":
-        return {row[0]: FamilyRow(*row) for row in query}
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF; " + sql, params)
-        return {row[0]: FamilyRow(*row) for row in cursor.fetchall()}
-
-
 def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tuple[int, int] | None = None) -> dict:
     """Write the outbox rows of a run's reports and mark the events reported; returns counts.
 
@@ -350,9 +288,9 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
     for start in range(0, len(family_ids), FAMILY_CHUNK):
         chunk = family_ids[start:start + FAMILY_CHUNK]
         with transaction.atomic():
-            families = _chunk_families(chunk)
+            families = chunk_families(chunk)
             events_by_family = defaultdict(list)
-            for event in _claim_events(run=run, family_ids=chunk):
+            for event in claim_events(run=run, family_ids=chunk):
                 events_by_family[event.family_id].append(event)
             rows = []
             for family_id in chunk:
@@ -371,15 +309,12 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
                     continue
                 subject, text, html = report_render(report, link=link, subject=subject_line, phrases=phrases)
                 recipient = (family.email or "").strip()
-                rows.append(OutboxEmail(
-                    family_id=family_id, run=run, kind=OutboxEmail.Kind.NIGHTLY_REPORT, recipient=recipient, subject=subject,
-                    body_text=text, body_html=html,
-                    status=OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS,
-                ))
+                rows.append((family_id, recipient, subject, text, html,
+                             OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS))
                 counts["emails_queued" if recipient else "emails_no_address"] += 1
-            created = OutboxEmail.objects.bulk_create(rows)
+            created = outbox_insert(run=run, rows=rows)
             if queue:
-                for email in created:
-                    if email.status == OutboxEmail.Status.PENDING:
-                        transaction.on_commit(partial(send_outbox_email.delay, email.pk))
+                for pk, status in created:
+                    if status == OutboxEmail.Status.PENDING:
+                        transaction.on_commit(partial(send_outbox_email.delay, pk))
     return dict(counts)
