@@ -102,9 +102,12 @@ def _occurrences_from_rows(days) -> list[Occurrence]:
 
 def load_context(
     *, family, child_ids, start: datetime.date, end: datetime.date, now: datetime.datetime,
-    activity_ids=None, occurrence_ids=None, prices: bool = True,
+    activity_ids=None, occurrence_ids=None, prices: bool = True, cart_lines=None,
 ) -> Context:
     """Everything needed to evaluate the children's days between two dates, in 6 queries.
+
+    ``cart_lines``: the family's whole cart, already read with its occurrences (the summary
+    lists it): not read again.
 
     ``prices=False``: no tariff rates (one query less), for a page that shows only states
     (the aggregate month grid); ``availability.price`` then finds no rate.
@@ -149,7 +152,12 @@ def load_context(
     # The family's whole cart in one query (a few dozen lines at most): the lines of these
     # children and days, and the badge's count of every line.
     child_set = set(child_ids)
-    lines = list(CartLine.objects.filter(family=family).annotate(day=F("occurrence__date")))
+    if cart_lines is None:
+        lines = list(CartLine.objects.filter(family=family).annotate(day=F("occurrence__date")))
+    else:
+        lines = list(cart_lines)
+        for line in lines:
+            line.day = line.occurrence.date
     ctx.cart_count = len(lines)
     for line in lines:
         if line.child_id in child_set and start <= line.day <= end:

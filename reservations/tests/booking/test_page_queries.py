@@ -33,8 +33,8 @@ ACTIVITY_CALENDAR_QUERIES = 12   # + the activity chosen
 # count), the line taken out (none), the new line in its savepoint (3). Taking it back out: no insert.
 TOGGLE_QUERIES = 16
 UNTOGGLE_QUERIES = 13
-# Session, login, family; the cart's lines and their context (7, the lines again among them).
-SUMMARY_QUERIES = 11
+# Session, login, family; the cart's lines and their context (6: the lines are not read again).
+SUMMARY_QUERIES = 10
 # Session, login, family; the stored result.
 RESULT_QUERIES = 4
 
