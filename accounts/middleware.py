@@ -6,6 +6,10 @@ kept in the session and changed with the header's switcher.
 from .selectors import families_of_user
 
 SESSION_STRUCTURE_KEY = "current_structure_id"
+# Paths that need no family. Of them, the structure's identity (/identite/: theme, logo, icons, manifest,
+# the same for everyone, cached a day by the browser) must not even read the session: a read
+# makes the response vary on the cookie, and Chromium then fetched the icon again on each page.
+FAMILYLESS_PATHS = ("/admin/", "/static/", "/identite/")
 
 
 class CurrentFamilyMiddleware:
@@ -17,7 +21,7 @@ class CurrentFamilyMiddleware:
         request.family = None
         request.structure = None
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith(("/admin/", "/static/")):
+        if not request.path.startswith(FAMILYLESS_PATHS) and user is not None and user.is_authenticated:
             request.families = families_of_user(user)
             wanted = request.session.get(SESSION_STRUCTURE_KEY)
             chosen = next((f for f in request.families if f.structure_id == wanted), None)

@@ -47,7 +47,10 @@ class SessionRefreshMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and session.session_key and not session.modified:
+        # Only a session the request used: reading it here would make every response, the
+        # identity's icons included, vary on the cookie (SessionMiddleware adds Vary: Cookie
+        # to any response whose session was read), and the browser fetched them again.
+        if session is not None and session.accessed and session.session_key and not session.modified:
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[self.KEY] = now

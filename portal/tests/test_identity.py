@@ -1,9 +1,14 @@
 """A structure's identity (issue 11): colour within contrast rules, logo, icons, manifest,
 favicon, the login page and the footer; the legal pages with their defaults."""
+import base64
 import io
 import json
+import re
+import time
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -133,3 +138,26 @@ def test_the_manifest_and_icons_make_the_portal_installable(client):
     login = client.get(reverse("accounts:login")).content.decode()
     assert 'rel="manifest" href="/identite/cambianes/manifest.webmanifest"' in login
     assert "Portail Famille de Association Les Cambianes" in login
+
+
+def test_the_identity_is_cached_by_the_browser_even_for_a_logged_in_parent(parent_client, family):
+    """The icon, theme and manifest are the same for everyone: they neither read the session (no
+    Vary: Cookie) nor set its cookie, even once the session is due for its refresh; a page still
+    refreshes it. The favicon is written into each page, so that no page costs its request."""
+    slug = family.structure.slug
+    with time_machine.travel(time.time() + settings.SESSION_REFRESH_SECONDS + 1, tick=False):   # refresh due
+        for url in (reverse("portal:icon", args=[slug, 32]), reverse("portal:theme", args=[slug]),
+                    reverse("portal:manifest", args=[slug])):
+            response = parent_client.get(url)
+            assert response.status_code == 200
+            assert "public" in response["Cache-Control"] and "max-age=" in response["Cache-Control"]
+            assert "cookie" not in response.get("Vary", "").lower(), url
+            assert settings.SESSION_COOKIE_NAME not in response.cookies, url
+        page = parent_client.get(reverse("portal:home"))
+    assert page.status_code == 200 and "Cookie" in page["Vary"]
+    assert settings.SESSION_COOKIE_NAME in page.cookies   # the page refreshed the session
+    # The favicon is written into the page (Chromium fetched its address again on every page): the same PNG.
+    written = re.search(r'<link rel="icon" type="image/png" sizes="32x32" href="data:image/png;base64,([^"]+)">',
+                        page.content.decode())
+    assert written, "no favicon written into the page"
+    assert base64.b64decode(written.group(1)) == parent_client.get(reverse("portal:icon", args=[slug, 32])).content
