@@ -21,8 +21,7 @@ from reservations.rules.availability import BOOK, CANCEL, Slot, book_reason, can
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import hold_of
 
-REMOVED = "removed"   # cart_toggle took the day's line back out of the cart
-
+REMOVED = "removed"   # the toggle took the day's line back out of the cart
 
 
 class BookingRefused(Exception):
@@ -63,42 +62,51 @@ def _check_owner(*, family, child, occurrence) -> None:
         raise BookingRefused(_("Cette journée ou cet enfant n'appartient pas à votre famille."))
 
 
-def cart_toggle(*, family, child, occurrence: Occurrence, now: datetime.datetime, arrival_time=None) -> str:
-    """Add a book or cancel line for a day, or take it back out. Returns BOOK, CANCEL or REMOVED."""
+class Toggled(NamedTuple):
+    done: str                 # BOOK, CANCEL or REMOVED
+    slot: Slot | None         # with ``day_after``: the day as it stands now
+    cart_count: int | None    # with ``day_after``: the badge's count
+
+
+def cart_toggle_line(*, family, child, occurrence: Occurrence, now: datetime.datetime, arrival_time=None,
+                     day_after: bool = False) -> Toggled:
+    """Add a book or cancel line for a day, or take it back out: the one toggle of the calendar,
+    the day page and the follow-up.
+
+    ``day_after`` (the htmx toggle, which answers the cell and the badge): the day's context is
+    read before the change and the day and the cart's count are told from it as they stand after
+    (no second read after the write). Without (the no-JS toggle redirects to a whole page): the
+    context is read only to add a line, taking one back out needs none.
+    """
     _check_owner(family=family, child=child, occurrence=occurrence)
-    deleted, _detail = CartLine.objects.filter(family=family, child=child, occurrence=occurrence).delete()
-    if deleted:
-        return REMOVED
-    ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
-                       occurrence_ids=[occurrence.id])
-    return _add_line(ctx, family=family, child=child, occurrence=occurrence, arrival_time=arrival_time)[0]
-
-
-class ToggledCell(NamedTuple):
-    done: str           # BOOK, CANCEL or REMOVED
-    slot: Slot          # the day as it stands now
-    cart_count: int     # the badge's count
-
-
-def cart_toggle_cell(*, family, child, occurrence: Occurrence, now: datetime.datetime, arrival_time=None) -> ToggledCell:
-    """``cart_toggle`` for the htmx cell: the same change, and the day and the cart's count as they
-    stand after it, from the one context read for the decision (no second read after the write)."""
-    _check_owner(family=family, child=child, occurrence=occurrence)
-    ctx = load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
-                       occurrence_ids=[occurrence.id])
+    ctx = _day_context(family=family, child=child, occurrence=occurrence, now=now) if day_after else None
     key = (child.id, occurrence.id)
     deleted, _detail = CartLine.objects.filter(family=family, child=child, occurrence=occurrence).delete()
-    if key in ctx.cart:   # read with the context: gone now, whoever took it out
+    if ctx is not None and key in ctx.cart:   # read with the context: gone now, whoever took it out
         del ctx.cart[key]
         ctx.cart_count -= 1
     if deleted:
         done = REMOVED
     else:
+        ctx = ctx or _day_context(family=family, child=child, occurrence=occurrence, now=now)
         done, line = _add_line(ctx, family=family, child=child, occurrence=occurrence, arrival_time=arrival_time)
-        if line is not None:
+        if day_after and line is not None:
             ctx.cart[key] = line
             ctx.cart_count += 1
-    return ToggledCell(done, evaluate(ctx, ctx.occurrences[occurrence.id], child.id), ctx.cart_count)
+    if not day_after:
+        return Toggled(done, None, None)
+    assert ctx is not None
+    return Toggled(done, evaluate(ctx, ctx.occurrences[occurrence.id], child.id), ctx.cart_count)
+
+
+def cart_toggle(*, family, child, occurrence: Occurrence, now: datetime.datetime, arrival_time=None) -> str:
+    """``cart_toggle_line`` without the day after: BOOK, CANCEL or REMOVED."""
+    return cart_toggle_line(family=family, child=child, occurrence=occurrence, now=now, arrival_time=arrival_time).done
+
+
+def _day_context(*, family, child, occurrence: Occurrence, now: datetime.datetime) -> Context:
+    return load_context(family=family, child_ids=[child.id], start=occurrence.date, end=occurrence.date, now=now,
+                        occurrence_ids=[occurrence.id])
 
 
 def _add_line(ctx: Context, *, family, child, occurrence: Occurrence, arrival_time) -> tuple[str, CartLine | None]:

@@ -30,8 +30,7 @@ from .cart import (
     CancellationToCart,
     cart_cancellation_add,
     cart_clear,
-    cart_toggle,
-    cart_toggle_cell,
+    cart_toggle_line,
     cart_week_pattern,
 )
 from .confirmation import cart_confirm
@@ -151,14 +150,18 @@ def toggle(request):
     next_url = data["next"] if url_has_allowed_host_and_scheme(data["next"], allowed_hosts={request.get_host()}) else ""
     next_url = next_url or f"{reverse('reservations:calendar')}?child={child.id}&month={occurrence.date:%Y-%m}"
     now = timezone.now()
-    error = None
-    if _is_htmx(request):
-        try:
-            _done, slot, count = cart_toggle_cell(family=request.family, child=child, occurrence=occurrence, now=now,
-                                                  arrival_time=data["arrival_time"] or None)
-        except BookingRefused as refused:
-            error = refused.message
+    htmx = _is_htmx(request)
+    error = toggled = None
+    try:
+        toggled = cart_toggle_line(family=request.family, child=child, occurrence=occurrence, now=now,
+                                   arrival_time=data["arrival_time"] or None, day_after=htmx)
+    except BookingRefused as refused:
+        error = refused.message
+    if htmx:
+        if toggled is None:   # refused: the day as it stands, and the reason in the cell
             slot, count = selectors.slot_for(family=request.family, child=child, occurrence=occurrence, now=now)
+        else:
+            slot, count = toggled.slot, toggled.cart_count
         # Only what changed: the cell (or the day page's line) and, out of band, the cart badge.
         context = {"slot": slot, "child": child, "error": error, "here": next_url, "htmx": True,
                    "cart_count": count, **_cell_urls()}
@@ -166,14 +169,9 @@ def toggle(request):
             return render(request, "reservations/_slot.html", context)
         context["cell"] = selectors.DayCell(date=occurrence.date, in_month=True, state=slot.state, slots=[slot])
         return render(request, "reservations/_day_cell.html", context)
-    try:
-        done = cart_toggle(family=request.family, child=child, occurrence=occurrence, now=now,
-                           arrival_time=data["arrival_time"] or None)
-    except BookingRefused as refused:
-        error, done = refused.message, None
-    if error:
+    if toggled is None:   # no JS: the reason on a page of its own, a link back
         return _refuse(request, error, status=409, back=next_url)
-    if done == REMOVED:
+    if toggled.done == REMOVED:
         messages.info(request, _("Retiré du panier : %(activity)s le %(day)s.") % {"activity": occurrence.activity.name,
                                                                                   "day": occurrence.date.strftime("%d/%m/%Y")})
     return redirect(next_url)
