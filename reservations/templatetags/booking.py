@@ -1,8 +1,9 @@
 """Template helpers of the booking pages."""
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
@@ -60,3 +61,82 @@ def aggregate_grid_rows(weeks, child_id, day_url_prefix, see_day):
             cells.append(f"{head}{body}</div>\n</td>")
         rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
     return mark_safe("\n".join(rows))   # every value above is escaped or a number
+
+
+def _activity_cell(cell, *, child_id, toggle_url, here, csrf_input, htmx=False, error=None, cart_count=0) -> str:
+    """One day of the month grid in activity mode (and the htmx answer to its toggle): the markup
+    _day_cell.html wrote, from Python (an include per cell was most of that page's template time)."""
+    state, slot = cell.state, cell.slot
+    announce = ""
+    if htmx:
+        said = error if error else f"{date_filter(cell.date, 'l j F')} : {state.short if state else ''}"
+        counted = ngettext("Panier : %(counter)s demande", "Panier : %(counter)s demandes", cart_count) % {"counter": cart_count}
+        announce = f' data-pf-announce="{escape(said)}. {escape(counted)}"'
+    parts = [f'<div class="pf-cell {escape(state.css) if state else "pf-empty"}" id="jour-{cell.iso}"{announce}>\n',
+             f'  <span class="pf-weekday" aria-hidden="true">{escape(cell.weekday_abbr)}</span>\n']
+    if slot is not None and slot.toggle_action:
+        action = slot.toggle_action
+        said = (gettext("Retirer du panier") if action == "remove" else gettext("Ajouter une annulation au panier")
+                if action == "cancel" else gettext("Ajouter une réservation au panier"))
+        places = ""
+        if slot.places_left is not None and not slot.hold:
+            places = ('<span class="pf-places">' + escape(ngettext("%(counter)s place", "%(counter)s places", slot.places_left)
+                                                          % {"counter": slot.places_left}) + "</span>")
+        url = escape(toggle_url)
+        parts.append(
+            f'    <form method="post" action="{url}" data-hx-post="{url}" data-hx-target="#jour-{cell.iso}" '
+            f'data-hx-swap="outerHTML">\n      {csrf_input}\n'
+            f'      <input type="hidden" name="child" value="{int(child_id)}">\n'
+            f'      <input type="hidden" name="occurrence" value="{int(slot.occurrence.id)}">\n'
+            f'      <input type="hidden" name="view" value="cell">\n'
+            f'      <input type="hidden" name="next" value="{escape(here)}">\n'
+            f'      <button type="submit" class="pf-day-button">\n'
+            f'        <span class="pf-day-number">{cell.date.day}'
+            f'<span class="visually-hidden"> {escape(cell.month_name)}</span></span>\n'
+            f'        {state_badge(state)}\n        {places}\n'
+            f'        <span class="visually-hidden">\n          — {escape(said)}\n          —</span>\n'
+            f'        <span class="pf-cell-cost">{escape(slot.cost_text)}</span>\n'
+            f'        <span class="pf-cell-deadline">{escape(slot.deadline_text)}</span>\n'
+            f'      </button>\n    </form>\n')
+    else:
+        written = ""
+        if state:
+            written = state_badge(state)
+            if slot is not None:
+                written += (f' <span class="pf-cell-cost">{escape(slot.cost_text)}</span> '
+                            f'<span class="pf-cell-deadline">{escape(slot.deadline_text)}</span>')
+        parts.append(f'    <div class="pf-day-static">\n      <span class="pf-day-number">{cell.date.day}</span>\n'
+                     f'      {written}\n    </div>\n')
+    if error:
+        parts.append(f'    <p class="pf-error small mb-0" role="alert">{escape(error)}</p>\n')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _csrf_input(context) -> str:
+    token = context.get("csrf_token")
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">' if token else ""
+
+
+@register.simple_tag(takes_context=True)
+def day_cell(context, cell, child_id, toggle_url, here, htmx=False, error=None, cart_count=0):
+    """The htmx answer to a toggle: the same cell as in the grid, with what is read out."""
+    return mark_safe(_activity_cell(cell, child_id=child_id, toggle_url=toggle_url, here=here, csrf_input=_csrf_input(context),
+                                    htmx=htmx, error=error, cart_count=cart_count or 0))
+
+
+@register.simple_tag(takes_context=True)
+def activity_grid_rows(context, weeks, child_id, toggle_url, here):
+    """The rows of the month grid of one activity: each open day a toggle button (see _activity_cell)."""
+    csrf_input = _csrf_input(context)
+    rows = []
+    for week in weeks:
+        cells = []
+        for cell in week:
+            td_class = (("" if cell.in_month else "pf-out") + ("" if cell.state else " pf-none")
+                        + (" pf-today" if cell.is_today else ""))
+            current = ' aria-current="date"' if cell.is_today else ""
+            inner = _activity_cell(cell, child_id=child_id, toggle_url=toggle_url, here=here, csrf_input=csrf_input)
+            cells.append(f'<td class="{td_class}"{current}>\n{inner}\n</td>')
+        rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
+    return mark_safe("\n".join(rows))   # every value in the cells is escaped or a number
