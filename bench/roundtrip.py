@@ -68,7 +68,9 @@ def recorded(page, journey) -> dict:
     page.remove_listener("requestfinished", listen)
     seen = [request for request in seen if "/static/" not in request.url]
     sizes = [request.sizes() for request in seen]
+    timings = [request.timing for request in seen]   # milliseconds from each request's start; -1 when not known
     return {"requests": len(seen), "elapsed": elapsed,
+            "in_requests": sum(max(timing["responseEnd"] - max(timing["requestStart"], 0), 0) for timing in timings) / 1000,
             "bytes": sum(size["requestHeadersSize"] + size["requestBodySize"] + size["responseHeadersSize"]
                          + max(size["responseBodySize"], 0) for size in sizes),
             "urls": [f"{request.method} {urllib.parse.urlsplit(request.url).path}" for request in seen]}
@@ -151,10 +153,12 @@ def summary(label: str, rounds: list[dict]) -> dict:
         print(f"  {label} {name:<8} {result['requests']} requests, {result['bytes'] / 1024:6.1f} KiB, "
               f"{result['elapsed'] * 1000:6.0f} ms")
     measured = rounds[1:]
-    medians = {key: statistics.median(r[key] for r in measured) for key in ("requests", "bytes", "elapsed")}
+    medians = {key: statistics.median(r[key] for r in measured) for key in ("requests", "bytes", "elapsed", "in_requests")}
     print(f"  {label} requests of a round: {', '.join(measured[-1]['urls'])}")
     print(f"{label} round trip, median of {len(measured)}: {medians['requests']:.0f} requests, "
-          f"{medians['bytes'] / 1024:.1f} KiB, {medians['elapsed'] * 1000:.0f} ms")
+          f"{medians['bytes'] / 1024:.1f} KiB, {medians['elapsed'] * 1000:.0f} ms "
+          f"(of which {medians['in_requests'] * 1000:.0f} ms from the requests' sending to their last byte, summed; "
+          "the rest is the browser's and the driver's)")
     return medians
 
 
