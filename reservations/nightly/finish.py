@@ -18,7 +18,8 @@ part is recorded once under the run's row lock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -49,16 +50,25 @@ def family_ranges(*, structure_id: int, size: int) -> list[list[int]]:
     return [[first, last] for first, last in zip(starts, ends, strict=True)]
 
 
+@contextmanager
+def _night_share(run_id: int) -> Iterator[bool]:
+    """The run's structure's night lock, held shared for one part of the finish; False when the
+    run is gone or the lock is held exclusively elsewhere (every part then does nothing)."""
+    structure_id = TransmissionRun.objects.filter(pk=run_id).values_list("structure_id", flat=True).first()
+    if structure_id is None:
+        yield False
+        return
+    with night_lock(structure_id, shared=True) as held:
+        yield held
+
+
 def finish_start(*, run_id: int, now, queue: Queue | None) -> TransmissionRun | None:
     """The first part of the finish, once every chunk is settled: record the report ranges and
     queue their tasks (``queue``; None: write them here, after the posting), then post the
     consumptions. Returns the run if this call finished it; None when it did not (the ranges
     finish it), or the run is no longer running, or the lock is held exclusively elsewhere (a
     serial run or a new night taking it over, the watchdog finishing it)."""
-    structure_id = TransmissionRun.objects.filter(pk=run_id).values_list("structure_id", flat=True).first()
-    if structure_id is None:
-        return None
-    with night_lock(structure_id, shared=True) as held:
+    with _night_share(run_id) as held:
         if not held:
             return None
         run = _ranges_plan(run_id=run_id, queue=queue)
@@ -79,10 +89,7 @@ def report_range_write(*, run_id: int, index: int, now) -> TransmissionRun | Non
     """Write the reports of one range of a chunked run and record it; returns the run if this
     range was its last part. A range already written, a run no longer running, or the lock held
     exclusively elsewhere: nothing is done (None)."""
-    structure_id = TransmissionRun.objects.filter(pk=run_id).values_list("structure_id", flat=True).first()
-    if structure_id is None:
-        return None
-    with night_lock(structure_id, shared=True) as held:
+    with _night_share(run_id) as held:
         if not held:
             return None
         return _range_write(run_id=run_id, index=index, now=now)
