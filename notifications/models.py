@@ -83,3 +83,26 @@ class DeadlineReminder(models.Model):
 
     def __str__(self):
         return f"{self.family} — {self.activity_id} — {self.period_start:%d/%m/%Y}"
+
+
+class ReportWatermark(models.Model):
+    """How far a family has been told by the nightly reports: the last run that told it.
+
+    Every event of that run or of an earlier one, and every event of the day made (``at``)
+    before that run began, has been told; the next report tells the family the rest — its
+    run's events, a dead run's that no later run told, and the day's events made before it
+    began. One row per family, moved in the transaction that writes the family's report, so
+    that the events themselves are written once and never updated (issue 16).
+    """
+
+    family = models.OneToOneField(Family, on_delete=models.CASCADE, primary_key=True, related_name="report_watermark",
+                                  verbose_name=_("famille"))
+    run = models.ForeignKey(TransmissionRun, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("dernière transmission signalée"))
+
+    class Meta:
+        verbose_name = _("compte rendu signalé jusqu'à")
+        verbose_name_plural = _("comptes rendus signalés jusqu'à")
+
+    def __str__(self):
+        return f"{self.family_id} → {self.run_id}"

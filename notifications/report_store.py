@@ -1,19 +1,24 @@
 """What a chunk of the night's reports reads and writes, a statement each (notifications.reports).
 
 - ``chunk_families``: the families, in the round trip that makes the chunk's commit asynchronous;
-- ``claim_events``: the families' reportable events marked ``reported_in = run`` and read back
-  in one UPDATE … RETURNING;
+- ``families_to_tell``: the families that may have something to tell, from the events since
+  the structure's last finished run (a BRIN index on the events' time finds the day's);
+- ``chunk_lock`` and ``untold_events``: the chunk's families held, and their events not told
+  yet read in one SELECT, by each family's watermark (ReportWatermark);
+- ``watermarks_move``: the families told up to this run — one row per family, where marking
+  each event told cost a row version and five index entries per event (issue 16);
 - ``outbox_insert``: the outbox rows in one INSERT. bulk_create prepared every field of every
   row in Python (pre_save, get_db_prep_save: about a fifth of the writing time, issue 16);
   here the columns that differ between reports travel as arrays and the others once, with
   the model's own defaults, so a field added to OutboxEmail with a default needs nothing here.
 
 Everything runs inside the caller's transaction (one per chunk): if the outbox rows are not
-written, the marks roll back with them.
+written, the watermarks stay where they were.
 """
 from __future__ import annotations
 
 import datetime
+import time
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -24,7 +29,11 @@ from django.utils import timezone
 from accounts.models import Child, Family
 from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
 
-from .models import OutboxEmail
+from .models import OutboxEmail, ReportWatermark
+
+# pg_advisory_xact_lock(key1, key2): key1 names "a family's report being written", key2 the
+# family id (the night's lock is 710_205, an outbox row being sent 710_206).
+REPORT_LOCK_CLASS = 710_207
 
 
 class EventRow(NamedTuple):
@@ -63,7 +72,7 @@ class FamilyRow(NamedTuple):
 def chunk_families(family_ids: list[int]) -> dict[int, FamilyRow]:
     """The chunk's families; on PostgreSQL, in the round trip that makes the chunk's commit
     asynchronous (see reservations.nightly.settle._fast_commit: a crash loses at most the
-    last chunks, which the next run writes again — their events are not marked either)."""
+    last chunks, which the next run writes again — their watermarks did not move either)."""
     query = Family.objects.filter(pk__in=family_ids).values_list(*FamilyRow._fields)
     if connection.vendor != "postgresql":
         return {row[0]: FamilyRow(*row) for row in query}
@@ -73,37 +82,122 @@ def chunk_families(family_ids: list[int]) -> dict[int, FamilyRow]:
         return {row[0]: FamilyRow(*row) for row in cursor.fetchall()}
 
 
-def claim_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
-    """Mark the families' reportable events as reported in this run and return them, in
-    order. On PostgreSQL one UPDATE … RETURNING does both (inside the caller's transaction:
-    if the outbox rows are not written, the marks roll back with them)."""
+def _previous_complete(run: TransmissionRun) -> tuple[int, datetime.datetime] | None:
+    """(id, started_at) of the structure's last finished run before this one: it told every
+    family everything up to its start (its own events included), so the events to tell now
+    are later than that — or None before the structure's first finished night."""
+    return (TransmissionRun.objects.filter(structure_id=run.structure_id, pk__lt=run.pk,
+                                           status=TransmissionRun.Status.FINISHED)
+            .order_by("-pk").values_list("pk", "started_at").first())
+
+
+def _untold_window(run: TransmissionRun) -> Q:
+    """The events that may not have been told: this run's and a dead run's since the last
+    finished run, and the day's (no run) made after that run began and before this one."""
+    previous = _previous_complete(run)
+    runs = Q(run_id__lte=run.pk) & (Q(run_id__gt=previous[0]) if previous else Q(run_id__isnull=False))
+    day = Q(run_id__isnull=True, at__lte=run.started_at) & (Q(at__gt=previous[1]) if previous else Q())
+    return runs | day
+
+
+def families_to_tell(*, run: TransmissionRun, family_range: tuple[int, int] | None = None) -> list[int]:
+    """The ids of the structure's families (in ``family_range`` if given) that may have events
+    to be told, in order: a superset — untold_events decides per family, by its watermark."""
+    events = ReservationEvent.objects.filter(_untold_window(run), reservation__family__structure_id=run.structure_id)
+    if family_range is not None:
+        events = events.filter(reservation__family_id__gte=family_range[0],
+                               reservation__family_id__lte=family_range[1])
+    return sorted(set(events.order_by().values_list("reservation__family_id", flat=True).distinct()
+                      .iterator(chunk_size=10_000)))
+
+
+def older_writers_wait(*, started_at: datetime.datetime, timeout: float = 30.0) -> bool:
+    """Wait until no transaction that began before the run and has written something is still
+    open (PostgreSQL). A day's event made before the run began but committed after its family
+    was told would be behind the family's watermark: never told. Cart confirmations and staff
+    decisions last milliseconds, so this returns at once unless something hangs; after
+    ``timeout`` seconds it gives up (False) and the reports go on. The run's age is measured
+    by this process's clock and compared on the database's, so that the two clocks need not agree."""
     if connection.vendor != "postgresql":
-        events = [EventRow(*values) for values in (
-            ReservationEvent.objects.filter(reported_in__isnull=True, reservation__family_id__in=family_ids)
-            .filter(Q(run=run) | Q(at__lte=run.started_at))
-            .order_by("reservation__family_id", "at", "id").values_list(*EVENT_FIELDS))]
-        ReservationEvent.objects.filter(pk__in=[event.pk for event in events]).update(reported_in=run)
-        return events
-    tables = {model.__name__: model._meta.db_table for model in (ReservationEvent, Reservation)}
+        return True
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            age = max((timezone.now() - started_at).total_seconds(), 0.0)
+            # Inside a transaction the statistics views are read once and kept: cleared each time.
+            cursor.execute("""SELECT pg_stat_clear_snapshot(); SELECT count(*) FROM pg_stat_activity
+                               WHERE datname = current_database() AND pid <> pg_backend_pid()
+                                 AND backend_xid IS NOT NULL AND xact_start < statement_timestamp() - make_interval(secs => %s)""", [age])
+            if not cursor.fetchone()[0]:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+
+
+def chunk_lock(family_ids: list[int]) -> None:
+    """Hold the chunk's families until the transaction ends (PostgreSQL): a second writer of
+    the same families (a watchdog taking over a range a slow worker is still writing) waits,
+    then finds their watermarks moved and nothing left to tell."""
+    if connection.vendor != "postgresql" or not family_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_advisory_xact_lock(%s, (id %% 2147483647)::int)) FROM unnest(%s::bigint[]) AS id",
+                       [REPORT_LOCK_CLASS, sorted(family_ids)])
+
+
+def untold_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
+    """The families' events not told yet, in order (family, time): by each family's watermark
+    (ReportWatermark: the last run that told it), those of a later run up to this one, and the
+    day's made after that run began and before this one began. A read: nothing is marked on
+    the events (watermarks_move moves the families' watermarks in the same transaction)."""
+    if connection.vendor != "postgresql":
+        return _untold_events_orm(run=run, family_ids=family_ids)
+    tables = {model.__name__: model._meta.db_table
+              for model in (ReservationEvent, Reservation, ReportWatermark, TransmissionRun, Occurrence, Activity, Child)}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""WITH told AS (
-                    UPDATE {tables["ReservationEvent"]} AS e SET reported_in_id = %(run)s
-                    FROM {tables["Reservation"]} AS r
-                    WHERE e.reservation_id = r.id AND e.reported_in_id IS NULL AND r.family_id = ANY(%(families)s)
-                      AND (e.run_id = %(run)s OR e.at <= %(started)s)
-                    RETURNING e.id, r.family_id, e.reservation_id, e.kind, e.from_state, e.to_state, e.run_id,
-                              e.actor_id, e.note, e.at, r.occurrence_id, r.child_id, r.cost)
-                SELECT told.id, told.family_id, told.reservation_id, told.kind, told.from_state, told.to_state,
-                       told.run_id, told.actor_id, told.note, o.date, c.first_name, a.name, told.cost
-                FROM told
-                JOIN {Occurrence._meta.db_table} AS o ON o.id = told.occurrence_id
-                JOIN {Activity._meta.db_table} AS a ON a.id = o.activity_id
-                JOIN {Child._meta.db_table} AS c ON c.id = told.child_id
-                ORDER BY told.family_id, told.at, told.id""",
+            f"""SELECT e.id, r.family_id, e.reservation_id, e.kind, e.from_state, e.to_state, e.run_id, e.actor_id,
+                       e.note, o.date, c.first_name, a.name, r.cost
+                  FROM {tables["Reservation"]} AS r
+                  JOIN {tables["ReservationEvent"]} AS e ON e.reservation_id = r.id
+                  LEFT JOIN {tables["ReportWatermark"]} AS w ON w.family_id = r.family_id
+                  LEFT JOIN {tables["TransmissionRun"]} AS told ON told.id = w.run_id
+                  JOIN {tables["Occurrence"]} AS o ON o.id = r.occurrence_id
+                  JOIN {tables["Activity"]} AS a ON a.id = o.activity_id
+                  JOIN {tables["Child"]} AS c ON c.id = r.child_id
+                 WHERE r.family_id = ANY(%(families)s)
+                   AND ((e.run_id <= %(run)s AND e.run_id > coalesce(w.run_id, 0))
+                        OR (e.run_id IS NULL AND e.at <= %(started)s
+                            AND (told.started_at IS NULL OR e.at > told.started_at)))
+                 ORDER BY r.family_id, e.at, e.id""",
             {"run": run.pk, "families": list(family_ids), "started": run.started_at},
         )
         return [EventRow(*values) for values in cursor.fetchall()]
+
+
+def _untold_events_orm(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
+    """untold_events on other databases (SQLite for `make run`): the same rule, applied in Python."""
+    marks = {family: (told_run, told_at) for family, told_run, told_at in ReportWatermark.objects.filter(
+        family_id__in=family_ids).values_list("family_id", "run_id", "run__started_at")}
+    events = []
+    for values in (ReservationEvent.objects.filter(reservation__family_id__in=family_ids)
+                   .filter(Q(run_id__lte=run.pk) | Q(run_id__isnull=True, at__lte=run.started_at))
+                   .order_by("reservation__family_id", "at", "id").values_list(*EVENT_FIELDS, "at")):
+        event, at = EventRow(*values[:-1]), values[-1]
+        told_run, told_at = marks.get(event.family_id, (0, None))
+        if (event.run_id > told_run) if event.run_id is not None else (told_at is None or at > told_at):
+            events.append(event)
+    return events
+
+
+def watermarks_move(*, run: TransmissionRun, family_ids: list[int]) -> None:
+    """The families have been told everything up to this run (in the caller's transaction,
+    with their reports' outbox rows)."""
+    if not family_ids:
+        return
+    ReportWatermark.objects.bulk_create([ReportWatermark(family_id=family, run=run) for family in family_ids],
+                                        update_conflicts=True, unique_fields=["family"], update_fields=["run"])
 
 
 # What differs from one report to the next, in this order in each row.

@@ -16,20 +16,22 @@ parts whose counts each add up to their own lines:
 Written in the family's language (Family.language: the last one its parents chose on the
 site), with the cost of each accepted day and the structure's contact. Events of a run
 that died half-way are told by the run that finishes its work. Per chunk of families, in
-one transaction: the outbox row is written and the events get ``reported_in = run`` — a
-family's events are never told twice, and the outbox row is unique per family and run.
+one transaction: the outbox rows are written and the families' watermarks move to the run
+(notifications.models.ReportWatermark) — a family's events are never told twice, and the
+outbox row is unique per family and run. The events themselves are never updated.
 
 The bodies are concatenated in Python (notifications.report_bodies, .report_rows) from words
 looked up once per run and language; templates/notifications/email/report.* remain as their
-reference (notifications/tests/test_report_bodies.py). A chunk costs four statements: the
-families (with the asynchronous commit), the events marked and read back in one UPDATE …
-RETURNING, the outbox rows in one INSERT (notifications.report_outbox), the commit. What is
-left is mostly the database's: every event told is one row version written (its five
-indexes, the reported_in foreign key checked at commit) — about 20 per family in bench.batch.
+reference (notifications/tests/test_report_bodies.py). A chunk costs six statements: the
+families' locks, the families (with the asynchronous commit), their untold events in one
+SELECT, the outbox rows in one INSERT (notifications.report_store), the watermarks, the
+commit. Marking each event told instead (an UPDATE per event: a row version and five index
+entries, about 20 per family in bench.batch) was more than half the reports' time (issue 16).
 """
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,7 +39,6 @@ from functools import lru_cache, partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -52,8 +53,18 @@ from reservations.nightly.plan import FAMILY_REASONS
 from .models import OutboxEmail
 from .report_bodies import Phrases, body_html, body_text
 from .report_rows import rows_html, rows_text
-from .report_store import EventRow, chunk_families, claim_events, outbox_insert
+from .report_store import (
+    EventRow,
+    chunk_families,
+    chunk_lock,
+    families_to_tell,
+    older_writers_wait,
+    outbox_insert,
+    untold_events,
+    watermarks_move,
+)
 
+logger = logging.getLogger(__name__)
 State = Reservation.State
 FAMILY_CHUNK = 500   # families per transaction: a few MB of bodies, five round trips
 Kind = ReservationEvent.Kind
@@ -171,14 +182,6 @@ def _line(part: str, event: EventRow, labels: dict, *, outcome_key=None) -> Repo
                       cost=event.cost, promoted=promoted)
 
 
-def reportable_events(*, run: TransmissionRun):
-    """Events of the structure's families not told yet: this run's, and older ones (the
-    cart's requests, staff decisions, a dead run's answers) made before this run began."""
-    return ReservationEvent.objects.filter(
-        reported_in__isnull=True, reservation__family__structure_id=run.structure_id,
-    ).filter(Q(run=run) | Q(at__lte=run.started_at))
-
-
 # The kinds and states report_build compares, as plain strings (set lookups, no enum equality).
 _REQUESTED, _WITHDRAWN_BEFORE = Kind.REQUESTED.value, Kind.CANCELLED_BEFORE_TRANSMISSION.value
 _CANCEL_KINDS = frozenset({Kind.CANCEL_REQUESTED.value, _WITHDRAWN_BEFORE})
@@ -279,18 +282,17 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
     link = followup_url()
     # language → (labels, phrases, subject): every word looked up once per run and language
     by_language: dict[str, tuple[dict, Phrases, str]] = {}
-    # One pass over the unreported events (index on reported_in) for the families to tell.
-    events = reportable_events(run=run)
-    if family_range is not None:
-        events = events.filter(reservation__family__pk__gte=family_range[0], reservation__family__pk__lte=family_range[1])
-    family_ids = sorted(set(events.order_by().values_list("reservation__family_id", flat=True)
-                            .distinct().iterator(chunk_size=10_000)))
+    if not older_writers_wait(started_at=run.started_at):
+        logger.warning("Run %s: a transaction older than the run is still open; its events, if any, may not be told.",
+                       run.pk)
+    family_ids = families_to_tell(run=run, family_range=family_range)
     for start in range(0, len(family_ids), FAMILY_CHUNK):
         chunk = family_ids[start:start + FAMILY_CHUNK]
         with transaction.atomic():
+            chunk_lock(chunk)
             families = chunk_families(chunk)
             events_by_family = defaultdict(list)
-            for event in claim_events(run=run, family_ids=chunk):
+            for event in untold_events(run=run, family_ids=chunk):
                 events_by_family[event.family_id].append(event)
             rows = []
             for family_id in chunk:
@@ -313,6 +315,7 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
                              OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS))
                 counts["emails_queued" if recipient else "emails_no_address"] += 1
             created = outbox_insert(run=run, rows=rows)
+            watermarks_move(run=run, family_ids=list(events_by_family))
             if queue:
                 for pk, status in created:
                     if status == OutboxEmail.Status.PENDING:

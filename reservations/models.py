@@ -287,7 +287,11 @@ class Reservation(models.Model):
 
 
 class ReservationEvent(models.Model):
-    """What happened to a reservation, who did it, and in which nightly run."""
+    """What happened to a reservation, who did it, and in which nightly run.
+
+    Written once, never updated: what the families have been told of them is recorded per
+    family, not per event (notifications.models.ReportWatermark) — marking each event told was
+    one more row version and five index entries per event every night (issue 16)."""
 
     class Kind(models.TextChoices):
         # Written by the cart at confirm time.
@@ -322,20 +326,12 @@ class ReservationEvent(models.Model):
     # Staff did it for the family from the family at a glance (the parent reads "réservé par la
     # structure"); the note says why when they set the deadlines aside.
     on_behalf = models.BooleanField(_("par la structure pour la famille"), default=False, db_default=False)
-    # Events not yet told to the family in a nightly report (staff decisions during the day too).
-    # No index of its own: (reported_in, reservation) starts with it.
-    reported_in = models.ForeignKey(
-        TransmissionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported_events",
-        verbose_name=_("signalé dans"), db_index=False,
-    )
-
     structure_path = "reservation__family__structure"
 
     class Meta:
         verbose_name = _("mouvement")
         verbose_name_plural = _("mouvements")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["reported_in", "reservation"])]
 
     def __str__(self):
         return f"{self.kind}: {self.from_state} → {self.to_state}"

@@ -97,7 +97,7 @@ def _structure_rows(label):
     confirmation = CartConfirmation.objects.create(family=family, token=uuid.uuid4())
     reservation = ReservationFactory(occurrence=occurrence, family=family, child=child, confirmation=confirmation,
                                      state=Reservation.State.AWAITING_DECISION)
-    event = ReservationEventFactory(reservation=reservation, actor=staff, run=run, reported_in=run, note=f"Note {label}")
+    event = ReservationEventFactory(reservation=reservation, actor=staff, run=run, note=f"Note {label}")
     cart_line = CartLineFactory(occurrence=occurrence, family=family, child=child)
     payment = PaymentFactory(family=family, payer_name=f"{label.upper()} Payeur", amount=Decimal("20.00"),
                              mode=Payment.Mode.CHEQUE)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory, UserFactory
-from notifications.models import OutboxEmail
+from notifications.models import OutboxEmail, ReportWatermark
 from notifications.reports import reports_write
 from reservations.booking.cart import cart_toggle
 from reservations.booking.confirmation import cart_confirm
@@ -94,11 +94,13 @@ def test_first_example_45_movements_44_requests_1_cancellation(structure, dupont
     assert any("Paolo · 3-6 ans - Mercredi Matin : En attente de traitement par nos services" in line for line in detail)
     assert ("Vous pouvez consulter l'état de vos réservations sur notre site Internet : "
             f"{settings.SITE_URL}{reverse('reservations:followup')}") in lines
-    # Sent once (eager, on commit), and every event is now reported in this run.
+    # Sent once (eager, on commit), and every event is now told: the family's watermark is at
+    # this run, and writing the run's reports again tells nothing.
     assert email.status == OutboxEmail.Status.SENT
     assert [m.to for m in mail.outbox] == [["dupont@example.org"]]
     assert mail.outbox[0].alternatives[0].mimetype == "text/html"
-    assert not ReservationEvent.objects.filter(reported_in__isnull=True).exists()
+    assert ReportWatermark.objects.get(family=family).run == run
+    assert reports_write(run=run, queue=False) == {"emails_queued": 0, "emails_no_address": 0}
     assert run.counts["emails_queued"] == 1
 
 

@@ -24,7 +24,7 @@ class ReservationEventInline(admin.TabularInline):
     fk_name = "reservation"
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "from_state", "to_state", "actor", "run", "reported_in", "note")
+    fields = ("at", "kind", "from_state", "to_state", "actor", "run", "note")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -124,8 +124,8 @@ class ReservationAdmin(StructureScopedAdmin):
 @admin.register(ReservationEvent)
 class ReservationEventAdmin(ReadOnlyAdmin):
     structure_path = "reservation__family__structure"
-    list_display = ("at", "reservation", "kind", "from_state", "to_state", "actor", "run", "reported_in")
+    list_display = ("at", "reservation", "kind", "from_state", "to_state", "actor", "run")
     list_filter = ("kind", "to_state", ("reservation__family__structure", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("reservation__child", "reservation__occurrence__activity", "actor", "run", "reported_in")
+    list_select_related = ("reservation__child", "reservation__occurrence__activity", "actor", "run")
     search_fields = ("reservation__child__first_name", "reservation__child__last_name", "reservation__family__payer_name")
     date_hierarchy = "at"

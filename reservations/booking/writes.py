@@ -24,7 +24,7 @@ Kind = ReservationEvent.Kind
 _RESERVATION_COLUMNS = ("family_id", "child_id", "occurrence_id", "state", "waiting_mark", "cancel_requested_at",
                         "arrival_time", "departure_time", "unit_price", "quantity", "cost", "submitted_at",
                         "confirmation_id", "attendance", "consumption_posted_at", "posted_in_id")
-_EVENT_COLUMNS = "(reservation_id, at, kind, from_state, to_state, actor_id, run_id, note, reported_in_id, on_behalf)"
+_EVENT_COLUMNS = "(reservation_id, at, kind, from_state, to_state, actor_id, run_id, note, on_behalf)"
 
 
 def confirmation_write(*, confirmation: CartConfirmation, result: dict, booked: list[Reservation],
@@ -51,20 +51,20 @@ def confirmation_write(*, confirmation: CartConfirmation, result: dict, booked: 
                        r.arrival_time, r.departure_time, r.unit_price, r.quantity, r.cost, r.submitted_at, confirmation.pk,
                        "", None, None]
         parts.append(f"booked_events AS (INSERT INTO {events} {_EVENT_COLUMNS} SELECT id, %s, %s, '', %s, %s, NULL, "
-                     f"CASE WHEN waiting_mark THEN %s ELSE %s END, NULL, %s FROM booked)")
+                     f"CASE WHEN waiting_mark THEN %s ELSE %s END, %s FROM booked)")
         params += [at, Kind.REQUESTED.value, State.NOT_TRANSMITTED.value, actor, notes["waiting"], notes["booked"], on_behalf]
     if cancel_now:
         parts.append(f"withdrawn AS (UPDATE {reservations} SET state = %s WHERE id = ANY(%s) AND state = %s RETURNING id)")
         params += [State.CANCELLED.value, [r.pk for r in cancel_now], State.NOT_TRANSMITTED.value]
         parts.append(f"withdrawn_events AS (INSERT INTO {events} {_EVENT_COLUMNS} SELECT id, %s, %s, %s, %s, %s, NULL, %s, "
-                     f"NULL, %s FROM withdrawn)")
+                     f"%s FROM withdrawn)")
         params += [at, Kind.CANCELLED_BEFORE_TRANSMISSION.value, State.NOT_TRANSMITTED.value, State.CANCELLED.value, actor,
                    notes["cancelled"], on_behalf]
     if cancel_request:
         parts.append(f"asked AS (UPDATE {reservations} SET cancel_requested_at = %s WHERE id = ANY(%s) RETURNING id, state)")
         params += [now, [r.pk for r in cancel_request]]
         parts.append(f"asked_events AS (INSERT INTO {events} {_EVENT_COLUMNS} SELECT id, %s, %s, state, state, %s, NULL, %s, "
-                     f"NULL, %s FROM asked)")
+                     f"%s FROM asked)")
         params += [at, Kind.CANCEL_REQUESTED.value, actor, notes["cancel_requested"], on_behalf]
     sql = (f"WITH {', '.join(parts)} " if parts else "") + \
         f"UPDATE {CartConfirmation._meta.db_table} SET result = %s::jsonb WHERE id = %s"

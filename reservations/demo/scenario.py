@@ -29,13 +29,19 @@ Kind = ReservationEvent.Kind
 
 
 class Scenario:
-    """Books days for the demo children; every reservation has its events (told in a demo run)."""
+    """Books days for the demo children; every reservation has its events (answered in a demo run)."""
 
     def __init__(self, *, structure, now):
         self.now = now
-        self.run = (TransmissionRun.objects.filter(structure=structure, counts__demo=True).first()
-                    or TransmissionRun.objects.create(structure=structure, status=TransmissionRun.Status.FINISHED,
-                                                      finished_at=now, counts={"demo": True}))
+        self.run = TransmissionRun.objects.filter(structure=structure, counts__demo=True).first()
+        if self.run is None:
+            # Last night's run, begun before the demo's fresh requests (two hours ago): what it
+            # told is older than its start, what is fresh is newer (notifications.demo moves
+            # the families' report watermarks to it).
+            self.run = TransmissionRun.objects.create(structure=structure, status=TransmissionRun.Status.FINISHED,
+                                                      finished_at=now, counts={"demo": True})
+            self.run.started_at = now - datetime.timedelta(hours=3)
+            self.run.save(update_fields=["started_at"])
 
     def reserve(self, child, activity, day, state, *, waiting_mark=False, cancel_requested=False, arrival=None,
                 places=None, waiting_places=None):
@@ -66,13 +72,15 @@ class Scenario:
             cost=cost, submitted_at=submitted_at,
             cancel_requested_at=self.now - datetime.timedelta(hours=1) if cancel_requested else None,
         )
-        told = None if state == State.NOT_TRANSMITTED else self.run
-        ReservationEvent.objects.create(reservation=reservation, kind=Kind.REQUESTED, to_state=State.NOT_TRANSMITTED,
-                                        note="liste d'attente" if waiting_mark else "", reported_in=told)
+        requested = ReservationEvent.objects.create(reservation=reservation, kind=Kind.REQUESTED,
+                                                    to_state=State.NOT_TRANSMITTED,
+                                                    note="liste d'attente" if waiting_mark else "")
         if state != State.NOT_TRANSMITTED:
+            # Answered by the demo's run, so asked before it began (told: older than its start).
+            ReservationEvent.objects.filter(pk=requested.pk).update(
+                at=min(submitted_at, self.run.started_at - datetime.timedelta(minutes=1)))
             ReservationEvent.objects.create(reservation=reservation, kind=ReservationEvent.ANSWER_KINDS[state],
-                                            from_state=State.NOT_TRANSMITTED,
-                                            to_state=state, run=self.run, reported_in=self.run)
+                                            from_state=State.NOT_TRANSMITTED, to_state=state, run=self.run)
         if cancel_requested:
             ReservationEvent.objects.create(reservation=reservation, kind=Kind.CANCEL_REQUESTED, from_state=state, to_state=state)
         return reservation

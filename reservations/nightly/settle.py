@@ -105,8 +105,8 @@ def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> Non
                       FROM planned WHERE r.id = ANY(%s) AND r.id = planned.id AND r.state = planned.from_state
                     RETURNING planned.*)
                 INSERT INTO {ReservationEvent._meta.db_table}
-                       (reservation_id, at, kind, from_state, to_state, actor_id, run_id, note, reported_in_id)
-                SELECT id, %s, kind, from_state, to_state, %s, %s, note, NULL FROM changed ORDER BY position""",
+                       (reservation_id, at, kind, from_state, to_state, actor_id, run_id, note)
+                SELECT id, %s, kind, from_state, to_state, %s, %s, note FROM changed ORDER BY position""",
             [planned_ids, from_states, to_states, kinds, notes, planned_ids, timezone.now(), getattr(user, "pk", None), run.pk],
         )
 

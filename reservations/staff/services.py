@@ -2,8 +2,8 @@
 
 Each function is one transaction that locks what it changes (occurrence, then
 reservation; or the activity), re-checks, then writes. Every state change is a
-ReservationEvent with the staff user as actor and ``reported_in`` left empty, so the
-family's next nightly report tells them.
+ReservationEvent with the staff user as actor and no run: the family's next nightly
+report tells it (an event of the day, made before that night began).
 """
 from __future__ import annotations
 

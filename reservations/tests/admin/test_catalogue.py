@@ -74,7 +74,7 @@ def test_accept_and_refuse_actions_decide_only_requests_awaiting_an_answer(staff
     states = dict(Reservation.objects.values_list("pk", "state"))
     assert states == {awaiting.pk: State.ACCEPTED, other_awaiting.pk: State.REFUSED, accepted.pk: State.ACCEPTED}
     events = ReservationEvent.objects.order_by("id")
-    assert [(e.reservation_id, e.to_state, e.actor_id, e.reported_in_id) for e in events] == [
+    assert [(e.reservation_id, e.to_state, e.actor_id, e.run_id) for e in events] == [
         (awaiting.pk, State.ACCEPTED, staff.pk, None), (other_awaiting.pk, State.REFUSED, staff.pk, None)]
 
 

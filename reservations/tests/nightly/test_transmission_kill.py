@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import ChildFactory, FamilyFactory, StructureFactory
 from billing.models import Consumption
-from notifications.models import OutboxEmail
+from notifications.models import OutboxEmail, ReportWatermark
 from reservations.models import Reservation, ReservationEvent, TransmissionRun
 from reservations.nightly.run import transmission_run
 from reservations.tests.factories import ActivityFactory
@@ -98,7 +98,8 @@ def test_killed_run_then_rerun_finishes_with_every_request_answered_once(where, 
     # Each family with movements gets one report, built from both runs' events.
     assert OutboxEmail.objects.count() == 6
     assert set(OutboxEmail.objects.values_list("run", flat=True)) == {rerun.pk}
-    assert not ReservationEvent.objects.filter(reported_in__isnull=True).exists()
+    assert set(ReportWatermark.objects.values_list("run", flat=True)) == {rerun.pk}
+    assert ReportWatermark.objects.count() == 6
     assert Consumption.objects.count() == 1
 
     again = transmission_run(structure=structure, now=timezone.now())

@@ -21,7 +21,7 @@ def test_a_decision_changes_the_state_and_records_an_unreported_event_by_the_sta
     reservation.refresh_from_db()
     assert reservation.state == expected
     event = ReservationEvent.objects.get(reservation=reservation)
-    assert (event.from_state, event.to_state, event.actor, event.reported_in) == (State.AWAITING_DECISION, expected, staff, None)
+    assert (event.from_state, event.to_state, event.actor, event.run) == (State.AWAITING_DECISION, expected, staff, None)
 
 
 @pytest.mark.parametrize("state", [State.NOT_TRANSMITTED, State.ACCEPTED, State.WAITING_LIST, State.REFUSED])
