@@ -73,7 +73,7 @@ RECEIVED, EARLIER, STAFF = "received", "earlier", "staff"     # the report's par
 WITHDRAWN = "withdrawn"
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportLine:
     """One line of the detail: a day, a child, an activity and what became of the request."""
 
