@@ -271,10 +271,10 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
     families, so that several workers can share a run's reports; the ranges of one run must
     not overlap (a family told twice would get two e-mails — the outbox row is unique per
     family and run, so the second writer would fail rather than send it twice).
-    Sending is queued on commit (one Celery task per e-mail) unless ``queue`` is false
-    or settings.OUTBOX_AUTO_SEND is off.
+    Sending is queued on commit (one Celery task per chunk of families) unless ``queue`` is
+    false or settings.OUTBOX_AUTO_SEND is off.
     """
-    from .tasks import send_outbox_email  # the task module imports this one's app only at call time
+    from .tasks import send_outbox_batch  # the task module imports this one's app only at call time
 
     structure = run.structure
     queue = queue and settings.OUTBOX_AUTO_SEND
@@ -316,8 +316,7 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
                 counts["emails_queued" if recipient else "emails_no_address"] += 1
             created = outbox_insert(run=run, rows=rows)
             watermarks_move(run=run, family_ids=list(events_by_family))
-            if queue:
-                for pk, status in created:
-                    if status == OutboxEmail.Status.PENDING:
-                        transaction.on_commit(partial(send_outbox_email.delay, pk))
+            pending = [pk for pk, status in created if status == OutboxEmail.Status.PENDING]
+            if queue and pending:
+                transaction.on_commit(partial(send_outbox_batch.delay, pending))
     return dict(counts)

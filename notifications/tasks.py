@@ -1,4 +1,4 @@
-"""Celery tasks of the notifications app: send the outbox, one task per e-mail."""
+"""Celery tasks of the notifications app: send the outbox, one task per e-mail (per chunk of reports at night)."""
 from __future__ import annotations
 
 import datetime
@@ -40,6 +40,30 @@ def send_outbox_email(self, email_id: int) -> str:
             return OutboxEmail.Status.FAILED
         logger.warning("outbox e-mail %s failed (attempt %s), retrying: %s", email_id, exc.attempts, exc)
         raise self.retry(exc=exc, countdown=backoff(exc.attempts - 1), max_retries=None) from exc
+
+
+@shared_task(acks_late=True, name="notifications.tasks.send_outbox_batch")
+def send_outbox_batch(email_ids: list[int]) -> dict:
+    """Send a night's chunk of reports in one task: publishing one task per e-mail cost the
+    night about a millisecond per family on the broker (issue 16). Each e-mail is sent as
+    ``send_outbox_email`` would; one that fails for a reason that may pass is handed to its own
+    ``send_outbox_email`` with the same backoff, so it does not hold back the others. A
+    redelivered batch sends nothing twice: outbox_send leaves a sent row as it is."""
+    statuses: dict[str, int] = {}
+    for email_id in email_ids:
+        try:
+            status = outbox_send(email_id=email_id)
+        except OutboxSendError as exc:
+            if current_app.conf.task_always_eager or exc.attempts >= MAX_ATTEMPTS:
+                logger.error("outbox e-mail %s failed for good after %s attempt(s): %s", email_id, exc.attempts, exc)
+                outbox_mark_failed(email_id=email_id)
+                status = OutboxEmail.Status.FAILED
+            else:
+                logger.warning("outbox e-mail %s failed (attempt %s), retrying alone: %s", email_id, exc.attempts, exc)
+                send_outbox_email.apply_async((email_id,), countdown=backoff(exc.attempts - 1))
+                status = "retrying"
+        statuses[status] = statuses.get(status, 0) + 1
+    return statuses
 
 
 def outbox_queue_due(*, structure_id: int | None = None, exclude_run_id: int | None = None,

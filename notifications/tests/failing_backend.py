@@ -15,3 +15,15 @@ class BrokenBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+
+class RefusingSomeBackend(BaseEmailBackend):
+    """A server that refuses the messages to one address (refuse@…) and takes the others."""
+
+    def send_messages(self, email_messages):
+        if any(address.startswith("refuse@") for message in email_messages for address in message.to):
+            raise smtplib.SMTPRecipientsRefused({"refuse@example.org": (550, b"No such user")})
+        from django.core import mail
+
+        mail.outbox.extend(email_messages)
+        return len(email_messages)

@@ -13,7 +13,7 @@ from accounts.tests.factories import FamilyFactory
 from notifications.models import OutboxEmail
 from notifications.selectors import outbox_due_ids
 from notifications.services import SENDING_LOCK_CLASS, OutboxSendError, outbox_requeue, outbox_send
-from notifications.tasks import backoff, outbox_flush, send_outbox_email
+from notifications.tasks import backoff, outbox_flush, send_outbox_batch, send_outbox_email
 
 pytestmark = pytest.mark.django_db
 REFUSING = "notifications.tests.failing_backend.RefusingBackend"
@@ -121,6 +121,23 @@ def test_without_a_broker_a_failure_is_final_and_staff_can_send_it_again(setting
     assert send_outbox_email.delay(email.pk).get() == OutboxEmail.Status.SENT
     email.refresh_from_db()
     assert email.status == OutboxEmail.Status.SENT and email.attempts == 1 and email.last_error == ""
+
+
+def test_a_nights_batch_sends_each_email_once_and_a_refused_one_does_not_hold_back_the_others(settings):
+    settings.EMAIL_BACKEND = "notifications.tests.failing_backend.RefusingSomeBackend"
+    mail.outbox = []
+    first, refused, last = (outbox_row(recipient=address) for address in
+                            ("a@example.org", "refuse@example.org", "b@example.org"))
+
+    # Without a broker (eager) the refused one's failure is final, as for send_outbox_email.
+    assert send_outbox_batch.delay([first.pk, refused.pk, last.pk]).get() == {"sent": 2, "failed": 1}
+    assert [message.to for message in mail.outbox] == [["a@example.org"], ["b@example.org"]]
+    statuses = dict(OutboxEmail.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: OutboxEmail.Status.SENT, refused.pk: OutboxEmail.Status.FAILED,
+                        last.pk: OutboxEmail.Status.SENT}
+    # The batch delivered again (a worker died before acknowledging it) sends nothing twice.
+    send_outbox_batch.delay([first.pk, refused.pk, last.pk]).get()
+    assert len(mail.outbox) == 2
 
 
 def test_backoff_doubles_up_to_an_hour():
