@@ -43,7 +43,7 @@ def _arm(**kwargs) -> None:
         reports.FAMILY_CHUNK = 1
 
         def stall_at_first_email(sender=None, **kwargs) -> None:
-            if sender == "notifications.tasks.send_outbox_email":
+            if sender in ("notifications.tasks.send_outbox_batch", "notifications.tasks.send_outbox_email"):
                 _stall_once()
 
         before_task_publish.connect(stall_at_first_email, weak=False)
