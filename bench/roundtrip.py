@@ -84,10 +84,13 @@ def one_round(page, calendar_url: str) -> dict:
     def journey():
         page.click(f"#{cell_id} button.pf-day-button")
         page.wait_for_selector(f"#{cell_id}.st-to-book")
-        page.click("#panier-compteur")
+        page.click("#panier-compteur")   # htmx: the summary's fragment in place of the calendar's part
         page.wait_for_url("**/panier/")
-        page.click("button:has-text('Valider réellement')")
+        page.click("button:has-text('Valider réellement')")   # htmx: the result's fragment, its URL pushed
         page.wait_for_url("**/resultat/**")
+        # The end: the result's heading is shown (whether it came as a fragment or, were htmx broken,
+        # as a whole page: then the requests and bytes say so); a flow that breaks never shows it.
+        page.wait_for_selector("#resultat-titre")
         page.wait_for_load_state("load")
 
     return recorded(page, journey)

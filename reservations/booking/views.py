@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import family_required
 from accounts.selectors import child_among_or_404, child_of_family_or_404, children_of_family
 from portal.dates import MAX_PERIOD_DAYS, today
+from portal.fragments import render_page, wants_fragment
 from portal.printing import html_to_pdf
 from reservations.locking import CartBusy
 from reservations.rules import states
@@ -40,8 +41,8 @@ from .summary import cart_summary
 
 
 def _refuse(request, message, *, status=400, back=None):
-    return render(request, "reservations/refused.html", {"message": message, "back": back or reverse("reservations:calendar")},
-                  status=status)
+    return render_page(request, "reservations/refused.html",
+                       {"message": message, "back": back or reverse("reservations:calendar")}, status=status)
 
 
 def _cell_urls() -> dict:
@@ -218,7 +219,7 @@ def cart(request):
         (_("Récapitulatif des réservations"), summary.bookings, summary.total_text, "recap-reservations"),
         (_("Récapitulatif des annulations"), summary.cancellations, summary.cancellations_text, "recap-annulations"),
     ]
-    return render(request, "reservations/cart.html", {
+    return render_page(request, "reservations/cart.html", {
         "summary": summary, "tables": tables, "calendar_url": _calendar_return_url(request),
     })
 
@@ -249,7 +250,14 @@ def confirm(request):
         return response
     except BookingRefused as refused:
         return _refuse(request, refused.message, back=reverse("reservations:cart"))
-    response = redirect("reservations:confirmation", token=result.token)
+    result_url = reverse("reservations:confirmation", kwargs={"token": result.token})
+    if wants_fragment(request):
+        # htmx: the result at once, as the result page's fragment, and its URL in the address bar —
+        # one request instead of a redirect and a page (the result page itself still shows it later).
+        response = _result_page(request, result)
+        response["HX-Push-Url"] = result_url
+    else:
+        response = redirect(result_url)
     if result.lock_held is not None:   # how long the days stayed locked (bench/rush.py reads it)
         response["Server-Timing"] = f"lock;dur={result.lock_held * 1000:.2f}"
     return response
@@ -258,8 +266,11 @@ def confirm(request):
 @require_GET
 @family_required
 def confirmation(request, token):
-    result = selectors.confirmation_of_family_or_404(family=request.family, token=token)
-    return render(request, "reservations/confirmation.html", {
+    return _result_page(request, selectors.confirmation_of_family_or_404(family=request.family, token=token))
+
+
+def _result_page(request, result):
+    return render_page(request, "reservations/confirmation.html", {
         "lines": result.lines, "changes": result.changes, "recorded": result.recorded_count,
         "not_recorded": result.not_recorded_count})
 

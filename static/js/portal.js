@@ -25,6 +25,7 @@ document.addEventListener("submit", function (event) {
     var element = document.getElementById(swappedId);
     swappedId = null;
     if (!element) { return; }
+    if (element.id === "pf-vue") { pageSettled(element); return; }
     var focusable = element.querySelector("button, input:not([type=hidden]), a[href]");
     if (!focusable) {
       element.setAttribute("tabindex", "-1");
@@ -40,6 +41,41 @@ document.addEventListener("submit", function (event) {
     }
   });
 })();
+
+/* The cart's pages come as fragments (#pf-vue, portal/fragments.py): the summary from the cart
+   badge, the result from "Valider réellement". A new page's heading takes the focus, as a page
+   load would put the reader at its start, and is read out in the live region. */
+function pageSettled(element) {
+  var heading = element.querySelector("h1");
+  if (!heading) { return; }
+  heading.setAttribute("tabindex", "-1");
+  heading.focus({ preventScroll: true });
+  var live = document.getElementById("pf-annonce");
+  if (live) {
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = heading.textContent.trim(); }, 50);
+  }
+}
+
+/* A refusal (a day that became full, a deadline passed, a summary too old…) comes back as a
+   4xx or 5xx fragment with its French message: shown in place of the page like a success. An
+   answer without #pf-vue (a proxy's error page) is not ours to show: a GET goes to the page the
+   normal way, a POST gives its button back. */
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var detail = event.detail;
+  if (!detail.target || detail.target.id !== "pf-vue" || detail.xhr.status < 400) { return; }
+  if (detail.xhr.responseText.indexOf('id="pf-vue"') !== -1) {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  } else if (detail.requestConfig && detail.requestConfig.verb === "get") {
+    window.location.assign(detail.requestConfig.path);
+  }
+});
+document.addEventListener("htmx:afterRequest", function (event) {
+  if (event.detail.successful) { return; }
+  var buttons = event.detail.elt.querySelectorAll ? event.detail.elt.querySelectorAll("[data-submit-once]") : [];
+  Array.prototype.forEach.call(buttons, function (button) { button.disabled = false; });
+});
 
 /* Online payment: the page that sends the browser to the bank posts its form (or follows its
    link) at once; without JavaScript the parent clicks the button. */
