@@ -6,9 +6,11 @@ version of bench.calendar_page's data (200 families, 12 activities over a school
 starts gunicorn on it with the production settings (DEBUG off, as bench.rush does), logs
 the bench parent in (a session cookie) in a headless Chromium (/usr/bin/chromium,
 never downloaded) and then, round after round, from the calendar of one activity: clicks
-an open day (the htmx toggle), clicks the cart badge, clicks "Valider réellement" and waits
-for the result page. Prints per round the requests, the bytes transferred (headers and
-bodies) and the time from the click to the result page loaded, then the medians.
+an open day (the htmx toggle), clicks the cart badge (the summary comes as a fragment in
+place of the calendar's part, its URL pushed), clicks "Valider réellement" (the result comes
+the same way) and waits for the result's URL and heading. Prints per round the requests (every
+one but static files: htmx's as well as whole pages), the bytes transferred (headers and
+bodies) and the time from the click to the result shown, then the medians.
 
 Issue 16's target is ≤ 0.5× the peer's round trip. With --peer-url (or PEER_URL) the same run
 also drives Noethysweb's family portal, set up beforehand from its public repository (README,

@@ -48,7 +48,12 @@ def put_in_cart(client, world, *days):
 
 
 def summary_form(body: str) -> dict:
-    return {name: re.search(rf'name="{name}" value="([^"]+)"', body).group(1) for name in ("token", "fingerprint")}
+    form = {}
+    for name in ("token", "fingerprint"):
+        found = re.search(rf'name="{name}" value="([^"]+)"', body)
+        assert found, f"no {name} in the summary"
+        form[name] = found.group(1)
+    return form
 
 
 def assert_fragment(response, *, status=200):
