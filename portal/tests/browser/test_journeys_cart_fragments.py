@@ -74,7 +74,10 @@ def test_a_day_booked_through_summary_and_result_without_a_page_load_on_a_phone(
     expect(page.get_by_role("heading", name="Récapitulatif de vos demandes")).to_be_visible()
     expect(page.get_by_text("Votre panier est vide")).to_be_visible()
     assert page.url.endswith("/reservations/panier/")
-    page.go_back()
+    # That back reloaded the summary (no history snapshots): a second back pressed while the
+    # reload is still loading is dropped by the browser, as a person would see it do nothing.
+    page.wait_for_load_state("load")
+    page.go_back(wait_until="load")
     expect(page.locator("#jour-2026-12-02")).not_to_contain_text("À réserver")
     assert page.url.endswith(calendar)
     # The result's URL stays the result (a reload, a bookmark): a whole page then.
