@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from reservations.models import Closure
 
+from .context_reads import closure_rows
+
 
 @lru_cache(maxsize=64)
 def public_holidays(year: int) -> dict[datetime.date, str]:
@@ -79,9 +81,7 @@ def closed_days(*, structure_id: int, start: datetime.date, end: datetime.date) 
     result.public = {
         day: _("Jour férié : %(name)s") % {"name": name} for day, name in public_holidays_between(start, end).items()
     }
-    rows = Closure.objects.filter(structure_id=structure_id, start_date__lte=end, end_date__gte=start).values_list(
-        "kind", "label", "start_date", "end_date", "effect",
-    )
+    rows = closure_rows(structure_id=structure_id, start=start, end=end)
     result.non_working.update(result.public)
     for kind, label, first, last, effect in rows:
         target = result.school if kind == Closure.Kind.SCHOOL_HOLIDAYS else result.closures

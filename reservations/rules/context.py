@@ -11,14 +11,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
-from django.db.models.base import ModelState
-
 from accounts.models import Family
-from billing.models import TariffRate
 from portal import dates
-from reservations.models import Activity, CartLine, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation
+from reservations.models import DeadlineRule
 
+from . import context_reads as reads
 from . import deadlines
 from .closures import ClosedDays, closed_days
 
@@ -73,31 +70,9 @@ def load_cutoffs(ctx: Context, rule_ids) -> None:
     if not rule_ids:
         return
     rows: dict[int, list] = {rule_id: [] for rule_id in rule_ids}
-    for rule_id, *line in DeadlineCutoff.objects.filter(rule_id__in=rule_ids).order_by("rule_id", "id").values_list(
-            "rule_id", "weekday", "at_time", "covers"):
+    for rule_id, *line in reads.cutoff_rows(rule_ids):
         rows[rule_id].append(line)
     ctx.cutoffs.update((rule_id, deadlines.cutoffs_from_rows(lines)) for rule_id, lines in rows.items())
-
-
-_OCCURRENCE_COLUMNS = tuple(field.attname for field in Occurrence._meta.concrete_fields)
-
-
-def _occurrences_from_rows(days) -> list[Occurrence]:
-    """The occurrences of a queryset as model instances built from plain rows.
-
-    What Model.from_db does (the instances save and compare as usual), without its
-    per-field __init__ loop: 500 rows a month page, that loop was a quarter of its time.
-    """
-    database = days.db
-    built = []
-    new = Occurrence.__new__
-    for row in days.values_list(*_OCCURRENCE_COLUMNS):
-        occurrence = new(Occurrence)
-        occurrence.__dict__.update(zip(_OCCURRENCE_COLUMNS, row, strict=True))
-        state = occurrence._state = ModelState()
-        state.adding, state.db = False, database
-        built.append(occurrence)
-    return built
 
 
 def load_context(
@@ -118,30 +93,19 @@ def load_context(
     """
     ctx = Context(family=family, now=now)
     child_ids = list(child_ids)
-    enrolments = Enrolment.objects.filter(
-        child_id__in=child_ids, child__family=family, activity__structure_id=family.structure_id,
-        activity__is_active=True, start_date__lte=end, end_date__gte=start,
-    ).select_related("activity__booking_rule", "activity__cancellation_rule", "activity__tariff")
-    for enrolment in enrolments:
-        ctx.enrolments[(enrolment.child_id, enrolment.activity_id)].append((enrolment.start_date, enrolment.end_date))
-        ctx.activities[enrolment.activity_id] = enrolment.activity
+    for child_id, activity_id, first, last, activity in reads.enrolments(family=family, child_ids=child_ids,
+                                                                          start=start, end=end):
+        ctx.enrolments[(child_id, activity_id)].append((first, last))
+        ctx.activities[activity_id] = activity
 
-    days = Occurrence.objects.filter(activity__structure_id=family.structure_id, date__gte=start, date__lte=end)
-    if occurrence_ids is not None:
-        days = days.filter(id__in=list(occurrence_ids))
-    else:
-        wanted = list(activity_ids) if activity_ids is not None else list(ctx.activities)
-        days = days.filter(activity_id__in=wanted, activity__is_active=True)
-    # Activities are attached by hand (not select_related): a month of 12 activities is
-    # 500 rows, and building 5 model instances per row was most of the page's time.
-    occurrences = _occurrences_from_rows(days.order_by("date", "id"))
+    # Activities are attached by hand (not joined): a month of 12 activities is 500 rows.
+    occurrences = reads.occurrences(
+        structure_id=family.structure_id, start=start, end=end, occurrence_ids=occurrence_ids,
+        activity_ids=None if occurrence_ids is not None else list(activity_ids if activity_ids is not None else ctx.activities))
     activities = dict(ctx.activities)
     missing = {occ.activity_id for occ in occurrences} - set(activities)
     if missing:
-        activities.update(
-            (activity.id, activity) for activity in
-            Activity.objects.filter(id__in=sorted(missing)).select_related("booking_rule", "cancellation_rule", "tariff")
-        )
+        activities.update(reads.activities(sorted(missing)))
     occurrences.sort(key=lambda occ: (occ.date, activities[occ.activity_id].position, activities[occ.activity_id].name, occ.id))
     for occurrence in occurrences:
         occurrence._state.fields_cache["activity"] = activities[occurrence.activity_id]   # what `.activity =` stores
@@ -152,8 +116,9 @@ def load_context(
     # The family's whole cart in one query (a few dozen lines at most): the lines of these
     # children and days, and the badge's count of every line.
     child_set = set(child_ids)
+    lines: list  # CartLine, each with its day's date as ``day``
     if cart_lines is None:
-        lines = list(CartLine.objects.filter(family=family).annotate(day=F("occurrence__date")))
+        lines = reads.cart_lines(family=family)
     else:
         lines = list(cart_lines)
         for line in lines:
@@ -166,15 +131,10 @@ def load_context(
     if prices:
         tariff_ids = {occ.activity.tariff_id for occ in ctx.occurrences.values() if occ.activity.tariff_id}
         tariff_ids |= {activity.tariff_id for activity in ctx.activities.values() if activity.tariff_id}
-        for rate in TariffRate.objects.filter(tariff_id__in=sorted(tariff_ids), valid_from__lte=end).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=start)
-        ):
+        for rate in reads.tariff_rates(tariff_ids=sorted(tariff_ids), start=start, end=end):
             ctx.rates[rate.tariff_id].append(rate)
 
-    for reservation in Reservation.objects.filter(
-        child_id__in=child_ids, family=family, state__in=Reservation.LIVE_STATES,
-        occurrence__date__gte=start, occurrence__date__lte=end,
-    ):
+    for reservation in reads.live_reservations(family=family, child_ids=child_ids, start=start, end=end):
         ctx.reservations[(reservation.child_id, reservation.occurrence_id)] = reservation
 
     ctx.closed = closed_days(structure_id=family.structure_id, start=start - WORKING_DAYS_LOOKBACK, end=end)
