@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from portal.dates import MONTH_NAMES, WEEKDAY_NAMES, add_months, today
 from reservations.models import Activity, CartConfirmation, CartLine, Enrolment, Occurrence, Reservation
 from reservations.rules import states
-from reservations.rules.availability import BOOK, CANCEL, Slot, book_reason, cancel_reason, day_state, evaluate, windows
+from reservations.rules.availability import BOOK, CANCEL, Slot, activity_states, book_reason, cancel_reason, evaluate, windows
 from reservations.rules.context import load_context
 from reservations.rules.places import hold_of
 
@@ -110,12 +110,12 @@ def calendar_month(*, family, child, month: datetime.date, activity: Activity | 
     )
     by_day: dict[datetime.date, list[Slot]] = {}
     day_states: dict[datetime.date, list[states.DayState]] = {}
-    for occurrence in ctx.occurrences.values():
-        if activity is not None:
+    if activity is not None:
+        for occurrence in ctx.occurrences.values():
             by_day.setdefault(occurrence.date, []).append(evaluate(ctx, occurrence, child.id))
-        elif ctx.is_enrolled(child.id, occurrence.activity_id, occurrence.date):
-            # The aggregate grid shows only the day's state: no Slot per (day, activity).
-            day_states.setdefault(occurrence.date, []).append(day_state(ctx, occurrence, child.id))
+    else:   # the aggregate grid shows only the day's state: no Slot per (day, activity)
+        for occurrence, one_state in activity_states(ctx, ctx.occurrences.values(), child.id, enrolled_only=True):
+            day_states.setdefault(occurrence.date, []).append(one_state)
     this_day = today(now)
     weekday_abbr = [str(name)[:3] for name in WEEKDAY_NAMES]
     month_names = {m: str(MONTH_NAMES[m - 1]) for m in {grid_start.month, month.month, grid_end.month}}

@@ -8,6 +8,7 @@ state, for the aggregate month grid.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -225,37 +226,68 @@ def evaluate(ctx: Context, occurrence: Occurrence, child_id: int) -> Slot:
 
 
 def day_state(ctx: Context, occurrence: Occurrence, child_id: int) -> states.DayState:
-    """``evaluate(ctx, occurrence, child_id).state``, computed with only the work the state needs.
+    """``evaluate(ctx, occurrence, child_id).state``, computed with only the work the state needs."""
+    return next(activity_states(ctx, (occurrence,), child_id))[1]
 
-    The aggregate month grid wants nothing but each activity's state: no Slot, no sentence,
-    no price, and a deadline is computed only when the state depends on it (a day already
-    started is past every deadline, a cart line decides the state by itself).
+
+def activity_states(ctx: Context, occurrences, child_id: int, *, enrolled_only: bool = False,
+                    ) -> Iterator[tuple[Occurrence, states.DayState]]:
+    """Each occurrence with ``evaluate(ctx, occurrence, child_id).state`` (``enrolled_only``: those
+    the child is enrolled for), for the aggregate month grid's 300 (day, activity) pairs.
+
+    Only the work the state needs: no Slot, no sentence, no price; what depends on the activity
+    alone (rules, closed days, enrolments) is looked up once per activity; a day is started or
+    not by its date unless it is today; a deadline is computed only when the state depends on it
+    (a started day is past every deadline, a cart line decides the state by itself).
     """
-    key = (child_id, occurrence.id)
-    reservation = ctx.reservations.get(key)
-    hold = hold_of(reservation)
-    line = ctx.cart.get(key)
-    action = line.action if line else None
-    left, waiting_left = places_left(occurrence)
-    bookable = cancellable = False
-    if not ((action == CANCEL and hold is not None) or (action == BOOK and hold is None)):
-        started = ctx.now > deadlines.occurrence_start(occurrence.date, occurrence.arrival_time)
-        book_rule, cancel_rule, opening = ctx.rules(occurrence.activity)
-        if hold is not None:
-            # A held day has a live reservation whose cancellation is not requested.
-            if not started:
-                cancellable = ctx.now <= deadline(ctx, occurrence, cancel_rule)
-        elif not started and reservation is None:
-            # book_refusal's checks, cheapest first; the deadline only for a day still open.
-            activity = occurrence.activity
-            opens_at = opening.opens_at(occurrence.date)
-            bookable = (
-                not occurrence.is_closed and not (ctx.closed and ctx.closed.reason(activity, occurrence.date))
-                and ctx.is_enrolled(child_id, activity.id, occurrence.date)
-                and (opens_at is None or ctx.now >= opens_at)
-                and ctx.now <= deadline(ctx, occurrence, book_rule)
+    now, today = ctx.now, ctx.today
+    reservations, cart = ctx.reservations, ctx.cart
+    per_activity: dict = {}
+    for occurrence in occurrences:
+        activity = occurrence.activity
+        known = per_activity.get(activity.id)
+        if known is None:
+            known = per_activity[activity.id] = (
+                ctx.enrolments.get((child_id, activity.id), ()), ctx.rules(activity),
+                ctx.closed.for_activity(activity) if ctx.closed else {}, activity.limited_places,
             )
-    return states.activity_day_state(
-        hold=hold, bookable=bookable, cancellable=cancellable, limited=left is not None,
-        places_left=left or 0, waiting_left=waiting_left or 0, cart_action=action,
-    )
+        enrolments, (book_rule, cancel_rule, opening), closed, limited = known
+        day = occurrence.date
+        enrolled = False
+        for first, last in enrolments:
+            if first <= day <= last:
+                enrolled = True
+                break
+        if enrolled_only and not enrolled:
+            continue
+        key = (child_id, occurrence.id)
+        reservation = reservations.get(key)
+        hold = hold_of(reservation)
+        line = cart.get(key)
+        action = line.action if line else None
+        bookable = cancellable = False
+        if not ((action == CANCEL and hold is not None) or (action == BOOK and hold is None)):
+            started = day < today or (day == today and now > deadlines.occurrence_start(day, occurrence.arrival_time))
+            # Not started: a deadline is never after the start, so "now <= deadline" is the rule's own.
+            if started:
+                pass
+            elif hold is not None:   # a held day has a live reservation whose cancellation is not requested
+                cancellable = now <= _rule_deadline(ctx, occurrence, cancel_rule)
+            elif reservation is None:
+                # book_refusal's checks, cheapest first; the deadline only for a day still open.
+                bookable = (enrolled and not occurrence.is_closed and day not in closed
+                            and opening.is_open(day, today=today) and now <= _rule_deadline(ctx, occurrence, book_rule))
+        if limited:
+            left, waiting_left = max(occurrence.places - occurrence.taken, 0), max(occurrence.waiting_places
+                                                                                    - occurrence.waiting_taken, 0)
+        else:
+            left = waiting_left = 0
+        yield occurrence, states.activity_day_state(hold=hold, bookable=bookable, cancellable=cancellable, limited=limited,
+                                                    places_left=left, waiting_left=waiting_left, cart_action=action)
+
+
+def _rule_deadline(ctx: Context, occurrence: Occurrence, rule) -> datetime.datetime:
+    """A rule's own deadline for an occurrence (``deadline`` without the cap at its start)."""
+    closed = ctx.closed
+    return rule.deadline_for(occurrence.date, period_start=closed.period_start(occurrence.date) if closed else None,
+                             start_time=occurrence.arrival_time, non_working_days=closed.non_working if closed else {})

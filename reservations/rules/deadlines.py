@@ -168,6 +168,13 @@ class OpeningWindow:
             candidates.append(local(self.opens_on))
         return max(candidates) if candidates else None
 
+    def is_open(self, occurrence_date: datetime.date, *, today: datetime.date) -> bool:
+        """``opens_at(occurrence_date)`` is None or past, for a moment whose Paris date is ``today``:
+        an opening is a midnight in Paris, so comparing dates gives the same answer."""
+        if self.days_ahead is not None and today < occurrence_date - datetime.timedelta(days=self.days_ahead):
+            return False
+        return self.opens_on is None or today >= self.opens_on
+
 
 def opening_from_activity(activity) -> OpeningWindow:
     return OpeningWindow(days_ahead=activity.opens_days_ahead, opens_on=activity.opens_on)

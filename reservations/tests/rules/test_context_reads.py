@@ -36,7 +36,7 @@ def by_tariff(rates) -> dict:
     return grouped
 
 
-def weekly_tariff(world) -> int:
+def weekly_tariff(world) -> int | None:
     return Activity.objects.get(structure=world.structure, name="Mercredi loisirs").tariff_id
 
 

@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 
+from portal.dates import today
 from reservations.models import DeadlineRule
 from reservations.rules.closures import public_holidays_between
 from reservations.rules.deadlines import (
@@ -127,6 +128,24 @@ def test_opening_window_days_ahead_and_date_take_the_later():
     assert OpeningWindow(days_ahead=60).opens_at(D(2026, 12, 1)) == paris(2026, 10, 2)
     assert OpeningWindow(days_ahead=60, opens_on=D(2026, 11, 1)).opens_at(D(2026, 12, 1)) == paris(2026, 11, 1)
     assert OpeningWindow(opens_on=D(2026, 9, 1)).opens_at(D(2026, 12, 1)) == paris(2026, 9, 1)
+
+
+@pytest.mark.parametrize("window", [OpeningWindow(), OpeningWindow(days_ahead=30), OpeningWindow(opens_on=D(2026, 10, 26)),
+                                    OpeningWindow(days_ahead=3, opens_on=D(2026, 10, 20))])
+def test_is_open_answers_as_opens_at_around_midnight_and_the_dst_change(window):
+    """The month grid asks ``is_open`` with the Paris date of now instead of comparing moments."""
+    days = [D(2026, 10, 20) + datetime.timedelta(days=n) for n in range(45)]
+    utc = datetime.UTC
+    moments = [paris(2026, 10, 24, 23, 59), paris(2026, 10, 25), paris(2026, 10, 25, 0, 1), paris(2026, 10, 26, 1, 30),
+               datetime.datetime(2026, 10, 24, 22, 0, tzinfo=utc), datetime.datetime(2026, 10, 25, 23, 0, tzinfo=utc)]
+    answers = set()
+    for now in moments:
+        for day in days:
+            opens_at = window.opens_at(day)
+            expected = opens_at is None or now >= opens_at
+            assert window.is_open(day, today=today(now)) is expected, (now, day)
+            answers.add(expected)
+    assert answers == ({True} if window == OpeningWindow() else {True, False})
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
