@@ -68,11 +68,12 @@ def statement(connection, template: str, tables: dict, **lists: int) -> str:
     return written
 
 
-def _converters(connection, fields: tuple) -> tuple:
+def _converters(connection, sql: str, fields: tuple) -> tuple:
     """(position, column expression, converters) of the fields that need any on this database,
-    found once per connection (the backend's converters are methods of its own operations)."""
+    found once per connection and statement (the backend's converters are methods of its own
+    operations; a statement's text names its columns and hashes once, a tuple of fields each time)."""
     known = connection.__dict__.setdefault("plain_sql_converters", {})
-    found = known.get(fields)
+    found = known.get(sql)
     if found is None:
         found = []
         for position, field in enumerate(fields):
@@ -80,7 +81,7 @@ def _converters(connection, fields: tuple) -> tuple:
             converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             if converters:
                 found.append((position, col, tuple(converters)))
-        found = known[fields] = tuple(found)
+        found = known[sql] = tuple(found)
     return found
 
 
@@ -89,7 +90,7 @@ def fetch(connection, sql: str, params, fields: tuple) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    converters = _converters(connection, fields)
+    converters = _converters(connection, sql, fields)
     if not converters or not rows:
         return rows
     converted = []

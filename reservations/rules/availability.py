@@ -244,10 +244,11 @@ def activity_states(ctx: Context, occurrences, child_id: int, *, enrolled_only: 
     reservations, cart = ctx.reservations, ctx.cart
     per_activity: dict = {}
     for occurrence in occurrences:
-        activity = occurrence.activity
-        known = per_activity.get(activity.id)
+        activity_id = occurrence.__dict__["activity_id"]   # not through its descriptor: 300 days a page
+        known = per_activity.get(activity_id)
         if known is None:
-            known = per_activity[activity.id] = (
+            activity = occurrence.activity
+            known = per_activity[activity_id] = (
                 ctx.enrolments.get((child_id, activity.id), ()), ctx.rules(activity),
                 ctx.closed.for_activity(activity) if ctx.closed else {}, activity.limited_places,
             )

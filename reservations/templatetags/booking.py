@@ -7,6 +7,38 @@ from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
+
+class PerLanguageNode(template.Node):
+    """What ``{% per_language key... %}…{% end_per_language %}`` encloses, rendered once per
+    language and key in this process: markup that depends on nothing else (a table head, a
+    legend) written once instead of a dozen translate tags per page."""
+
+    def __init__(self, nodelist, keys):
+        self.nodelist, self.keys, self.rendered = nodelist, keys, {}
+
+    def render(self, context):
+        key = (get_language(), *(_hashable(key.resolve(context)) for key in self.keys))
+        text = self.rendered.get(key)
+        if text is None:
+            if len(self.rendered) > 100:   # keys are a handful of states and languages; bounded anyway
+                self.rendered.clear()
+            text = self.rendered[key] = self.nodelist.render(context)
+        return text
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+@register.tag
+def per_language(parser, token):
+    """``{% per_language legend %}`` … ``{% end_per_language %}``: the content depends only on
+    the language and the values named (see PerLanguageNode); nothing else of the context may be used."""
+    keys = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    nodelist = parser.parse(("end_per_language",))
+    parser.delete_first_token()
+    return PerLanguageNode(nodelist, keys)
+
 # (state code, language) → the badge's HTML: states are module constants, so their markup
 # is built once per language instead of escaping three strings ~40 times per month page.
 _BADGES: dict = {}
@@ -32,6 +64,24 @@ def state_badge(state):
 
 
 @register.simple_tag
+def child_options(children, child):
+    """The child picker's options (a tag: the template's loop cost ~150 Python calls an option)."""
+    chosen = child.id
+    return mark_safe("".join(   # names escaped, ids are numbers
+        f'<option value="{int(kid.id)}"{" selected" if kid.id == chosen else ""}>{escape(kid.first_name)} '
+        f'{escape(kid.last_name)}</option>' for kid in children))
+
+
+@register.simple_tag
+def activity_options(activities, activity):
+    """The activity picker's options after "Toutes les activités" (see child_options)."""
+    chosen = activity.id if activity else None
+    return mark_safe("".join(   # names escaped, ids are numbers
+        f'<option value="{int(item.id)}"{" selected" if item.id == chosen else ""}>{escape(item.name)}</option>'
+        for item in activities))
+
+
+@register.simple_tag
 def aggregate_grid_rows(weeks, child_id, day_url_prefix, see_day):
     """The rows of the month grid without an activity: each day a button to its day page.
 
@@ -41,20 +91,34 @@ def aggregate_grid_rows(weeks, child_id, day_url_prefix, see_day):
     """
     prefix, see_day = escape(day_url_prefix), escape(see_day)
     child_input = f'<input type="hidden" name="child" value="{int(child_id)}">'
+    # The few words of the grid escaped once each, not once per cell: 7 weekdays, 2-3 months, a few states.
+    weekdays = [escape(cell.weekday_abbr) for cell in weeks[0]] if weeks else []
+    months: dict = {}
+    looks: dict = {}
     rows = []
     for week in weeks:
         cells = []
-        for cell in week:
+        for index, cell in enumerate(week):
             state = cell.state
+            if state is None:
+                css = "pf-empty"
+            else:
+                look = looks.get(state.code)
+                if look is None:
+                    look = looks[state.code] = (escape(state.css), state_badge(state))
+                css, badge = look
             td_class = (("" if cell.in_month else "pf-out") + ("" if state else " pf-none")
                         + (" pf-today" if cell.is_today else ""))
             current = ' aria-current="date"' if cell.is_today else ""
-            head = (f'<td class="{td_class}"{current}>\n<div class="pf-cell {escape(state.css) if state else "pf-empty"}" '
-                    f'id="jour-{cell.iso}">\n<span class="pf-weekday" aria-hidden="true">{escape(cell.weekday_abbr)}</span>\n')
+            head = (f'<td class="{td_class}"{current}>\n<div class="pf-cell {css}" '
+                    f'id="jour-{cell.iso}">\n<span class="pf-weekday" aria-hidden="true">{weekdays[index]}</span>\n')
             if state:
+                month = months.get(cell.month_name)
+                if month is None:
+                    month = months[cell.month_name] = escape(cell.month_name)
                 body = (f'<form method="get" action="{prefix}{cell.iso}/">\n{child_input}\n'
                         f'<button type="submit" class="pf-day-button">\n<span class="pf-day-number">{cell.date.day}'
-                        f'<span class="visually-hidden"> {escape(cell.month_name)}</span></span>\n{state_badge(state)}\n'
+                        f'<span class="visually-hidden"> {month}</span></span>\n{badge}\n'
                         f'<span class="visually-hidden"> — {see_day}</span>\n</button>\n</form>\n')
             else:
                 body = f'<div class="pf-day-static"><span class="pf-day-number">{cell.date.day}</span></div>\n'
