@@ -18,7 +18,9 @@ from reservations.nightly.run import TransmissionBusy, transmission_run
 from reservations.nightly.settle import PER_TRANSACTION
 from reservations.nightly.tasks import chunked_night_queue
 
-POLL_SECONDS = 0.5
+# How often the command looks whether the workers are done: a tenth of a second is nothing to the
+# database (one row read) and keeps the command from outwaiting the night (it measured 0.5 s).
+POLL_SECONDS = 0.1
 
 
 class Command(BaseCommand):
