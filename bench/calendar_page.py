@@ -36,6 +36,9 @@ RESERVATIONS = 250_000
 BATCH = 5_000
 
 
+ISSUE_16_CPU, ISSUE_16_QUERIES = 0.012, 10   # all activities, 3 children, 12 activities
+
+
 def median_time(function, runs: int, clock=time.perf_counter) -> float:
     function()  # warm-up: templates, connections
     timings = []
@@ -199,6 +202,10 @@ def main() -> int:
             ok = seconds <= TARGET
             print(f"{label:<42} {seconds * 1000:7.1f} ms  (Python CPU {cpu * 1000:5.1f} ms, {len(timings)} queries)  "
                   f"target ≤ {TARGET * 1000:.0f} ms  {'OK' if ok else 'SLOW'}")
+            if "aggregate" in label:   # issue 16's own target for the busiest page
+                reached = cpu <= ISSUE_16_CPU and len(timings) <= ISSUE_16_QUERIES
+                print(f"{'':<42} issue 16: ≤ {ISSUE_16_CPU * 1000:.0f} ms of Python CPU and ≤ {ISSUE_16_QUERIES} "
+                      f"queries  {'OK' if reached else 'NOT REACHED'}")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
               "(a loaded machine inflates the wall-clock medians)")
         return 0
