@@ -3,12 +3,10 @@ of each mode, the legend's places sentence, the header's name."""
 import datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
-from accounts.tests.factories import TEST_PASSWORD
 from reservations.models import CartLine
-from reservations.tests.booking_world import NOW, make_activity, make_world
+from reservations.tests.booking_world import make_activity, make_world
 from reservations.tests.factories import EnrolmentFactory, OccurrenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +20,6 @@ def world():
     world.user.first_name, world.user.last_name = "Denis", "Guide"
     world.user.save()
     return world
-
-
-@pytest.fixture
-def client_in(client, world):
-    with time_machine.travel(NOW, tick=False):
-        assert client.login(username=world.user.username, password=TEST_PASSWORD)
-        yield client
 
 
 def page(client, world, **params):

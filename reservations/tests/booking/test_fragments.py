@@ -28,18 +28,6 @@ HTMX = {"HX-Request": "true"}
 CONFIRM_FRAGMENT_QUERIES = 21
 
 
-@pytest.fixture
-def world():
-    return make_world(places=1, waiting=1, children=2)
-
-
-@pytest.fixture
-def client_in(client, world):
-    with time_machine.travel(NOW, tick=False):
-        assert client.login(username=world.user.username, password=TEST_PASSWORD)
-        yield client
-
-
 def put_in_cart(client, world, *days):
     for day in days:
         response = client.post(reverse("reservations:toggle"),

@@ -3,28 +3,15 @@ import datetime
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 
-from accounts.tests.factories import TEST_PASSWORD, ChildFactory, FamilyFactory
+from accounts.tests.factories import ChildFactory, FamilyFactory
 from reservations.models import CartConfirmation, CartLine, Reservation
-from reservations.tests.booking_world import NOW, make_world
+from reservations.tests.booking_world import make_world
 from reservations.tests.factories import ReservationFactory
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-@pytest.fixture
-def world():
-    return make_world(places=1, waiting=1, children=2)
-
-
-@pytest.fixture
-def client_in(client, world):
-    with time_machine.travel(NOW, tick=False):
-        assert client.login(username=world.user.username, password=TEST_PASSWORD)
-        yield client
 
 
 def toggle(client, world, day, child=None, **extra):
