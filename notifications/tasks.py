@@ -34,12 +34,20 @@ def send_outbox_email(self, email_id: int) -> str:
     try:
         return outbox_send(email_id=email_id)
     except OutboxSendError as exc:
-        if self.request.is_eager or exc.attempts >= MAX_ATTEMPTS:
-            logger.error("outbox e-mail %s failed for good after %s attempt(s): %s", email_id, exc.attempts, exc)
-            outbox_mark_failed(email_id=email_id)
+        if _failed_for_good(email_id, exc, eager=self.request.is_eager):
             return OutboxEmail.Status.FAILED
         logger.warning("outbox e-mail %s failed (attempt %s), retrying: %s", email_id, exc.attempts, exc)
         raise self.retry(exc=exc, countdown=backoff(exc.attempts - 1), max_retries=None) from exc
+
+
+def _failed_for_good(email_id: int, exc: OutboxSendError, *, eager: bool) -> bool:
+    """Mark the e-mail failed (shown to staff) when it will not be tried again: its attempts are
+    used up, or there is no broker to retry it (eager). Whether it was (logged either way)."""
+    if not eager and exc.attempts < MAX_ATTEMPTS:
+        return False
+    logger.error("outbox e-mail %s failed for good after %s attempt(s): %s", email_id, exc.attempts, exc)
+    outbox_mark_failed(email_id=email_id)
+    return True
 
 
 @shared_task(acks_late=True, name="notifications.tasks.send_outbox_batch")
@@ -54,9 +62,7 @@ def send_outbox_batch(email_ids: list[int]) -> dict:
         try:
             status = outbox_send(email_id=email_id)
         except OutboxSendError as exc:
-            if current_app.conf.task_always_eager or exc.attempts >= MAX_ATTEMPTS:
-                logger.error("outbox e-mail %s failed for good after %s attempt(s): %s", email_id, exc.attempts, exc)
-                outbox_mark_failed(email_id=email_id)
+            if _failed_for_good(email_id, exc, eager=current_app.conf.task_always_eager):
                 status = OutboxEmail.Status.FAILED
             else:
                 logger.warning("outbox e-mail %s failed (attempt %s), retrying alone: %s", email_id, exc.attempts, exc)
