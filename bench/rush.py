@@ -141,7 +141,7 @@ def start_gunicorn(port: int, workers: int, *, host: str = HOST, extra_env: dict
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            status, _headers, _elapsed = request(port, "GET", "/health", None, None)
+            status, _headers, _elapsed = request(port, "GET", "/health", None, None, host=host)
             if status < 500:
                 return process
         except OSError:
@@ -150,8 +150,8 @@ def start_gunicorn(port: int, workers: int, *, host: str = HOST, extra_env: dict
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def request(port: int, method: str, path: str, person, body):
-    headers = {"Host": HOST, "X-Forwarded-Proto": "https"}
+def request(port: int, method: str, path: str, person, body, *, host: str = HOST):
+    headers = {"Host": host, "X-Forwarded-Proto": "https"}
     if person is not None:
         headers["Cookie"] = f"{settings.SESSION_COOKIE_NAME}={person['session']}; {settings.CSRF_COOKIE_NAME}={person['csrf']}"
     if body is not None:

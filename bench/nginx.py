@@ -1,0 +1,80 @@
+"""nginx in front of a bench's web servers, as in production (README, "Production"): /static/ from disk
+with a year's cache, everything else passed to gunicorn.
+
+bench.roundtrip puts one in front of each side so that the browser's own cache serves the static files
+once warm, as it does for a parent; Playwright's request routing would turn that cache off and make every
+page load fetch its files again through the driver, which would slow most the side that loads whole pages.
+"""
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+MIME_TYPES = Path("/etc/nginx/mime.types")
+
+
+@dataclass(frozen=True)
+class Front:
+    """One site behind nginx: the port it listens on, the gunicorn it passes to, its static folder."""
+    listen: int
+    backend: str   # host:port
+    static: Path
+
+
+def server_block(front: Front) -> str:
+    return f"""
+  server {{
+    listen 127.0.0.1:{front.listen};
+    location /static/ {{ alias {front.static.resolve()}/; expires max; }}
+    location / {{
+      proxy_pass http://{front.backend};
+      proxy_set_header Host $http_host;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }}
+  }}"""
+
+
+def start(fronts: list[Front]) -> subprocess.Popen:
+    """nginx serving each front, once it answers on each one's port."""
+    if not Path(NGINX).exists():
+        raise SystemExit("bench.roundtrip needs nginx in front of each side, as in production: "
+                         "as root, apt-get install nginx-light (make bench does it)")
+    folder = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    temp_paths = " ".join(f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    mime = f"include {MIME_TYPES};" if MIME_TYPES.exists() else ""
+    (folder / "nginx.conf").write_text(f"""daemon off;
+worker_processes 1;
+pid {folder / 'nginx.pid'};
+error_log {folder / 'error.log'} warn;
+events {{ worker_connections 512; }}
+http {{
+  {mime}
+  access_log off;
+  {temp_paths}
+  {''.join(server_block(front) for front in fronts)}
+}}
+""")
+    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")], start_new_session=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"nginx stopped at once: {(folder / 'error.log').read_text()[-2000:]}")
+        try:
+            for front in fronts:
+                socket.create_connection(("127.0.0.1", front.listen), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    raise SystemExit("nginx did not listen within 10 s")
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
