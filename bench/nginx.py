@@ -45,6 +45,7 @@ def start(fronts: list[Front]) -> subprocess.Popen:
         raise SystemExit("bench.roundtrip needs nginx in front of each side, as in production: "
                          "as root, apt-get install nginx-light (make bench does it)")
     folder = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    folder.chmod(0o755)   # started as root, nginx's workers run as nobody: they write request bodies below it
     temp_paths = " ".join(f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     mime = f"include {MIME_TYPES};" if MIME_TYPES.exists() else ""
     (folder / "nginx.conf").write_text(f"""daemon off;
