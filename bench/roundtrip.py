@@ -248,6 +248,8 @@ def main() -> int:
     peer_options.add_argument("--peer-captcha", default=os.environ.get("PEER_CAPTCHA", "PASSED"),
                               help="the login form's captcha answer (default PASSED: the peer in CAPTCHA_TEST_MODE)")
     options = parser.parse_args()
+    if options.rounds < 1:
+        parser.error("--rounds must be at least 1 (the first round of each side is a warm-up, left out of the medians)")
     if options.peer_url and not (options.peer_login and options.peer_password and options.peer_static):
         parser.error("--peer-url needs --peer-login, --peer-password and --peer-static (or PEER_* variables)")
     calendar_bench.FAMILIES, calendar_bench.RESERVATIONS = 200, 4_000
