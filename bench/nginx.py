@@ -12,6 +12,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MIME_TYPES = Path("/etc/nginx/mime.types")
@@ -39,7 +40,12 @@ def server_block(front: Front) -> str:
   }}"""
 
 
-def start(fronts: list[Front]) -> subprocess.Popen:
+class Running(NamedTuple):
+    process: subprocess.Popen
+    folder: Path   # its configuration, logs and temporary files
+
+
+def start(fronts: list[Front]) -> Running:
     """nginx serving each front, once it answers on each one's port."""
     if not Path(NGINX).exists():
         raise SystemExit("bench.roundtrip needs nginx in front of each side, as in production: "
@@ -64,18 +70,23 @@ http {{
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"nginx stopped at once: {(folder / 'error.log').read_text()[-2000:]}")
+            log = (folder / "error.log").read_text()[-2000:] if (folder / "error.log").exists() else ""
+            shutil.rmtree(folder, ignore_errors=True)
+            raise SystemExit(f"nginx stopped at once: {log}")
         try:
             for front in fronts:
                 socket.create_connection(("127.0.0.1", front.listen), timeout=1).close()
-            return process
+            return Running(process, folder)
         except OSError:
             time.sleep(0.05)
-    process.terminate()
+    stop(Running(process, folder))
     raise SystemExit("nginx did not listen within 10 s")
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        process.wait(timeout=10)
+def stop(running: Running | None) -> None:
+    if running is None:
+        return
+    if running.process.poll() is None:
+        running.process.terminate()
+        running.process.wait(timeout=10)
+    shutil.rmtree(running.folder, ignore_errors=True)

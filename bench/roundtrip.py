@@ -313,7 +313,7 @@ def main() -> int:
             print(f"ours / peer: the parent's waiting {ours['waiting'] / theirs['waiting']:.2f}×, the driver's "
                   f"time {ours['elapsed'] / theirs['elapsed']:.2f}×, requests {ours['requests'] / theirs['requests']:.2f}×, "
                   f"bytes {ours['bytes'] / theirs['bytes']:.2f}×  (issue 16 target: ≤ 0.5×; the driver's time also "
-                  f"counts its own 40-55 ms a click: three clicks ours, two the peer's)")
+                  "counts its own 40-55 ms a click: three clicks ours, two the peer's)")
         else:
             print("  (target: ≤ 0.5× the peer's: give --peer-url to measure it in the same run — README)")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
