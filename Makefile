@@ -64,7 +64,7 @@ bench: install services
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.invoicing
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.rush
 	@# The round trip puts nginx in front of each side, as in production (bench/nginx.py).
-	-@command -v nginx >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq nginx-light >/dev/null
+	-@command -v nginx >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.roundtrip
 
 clean:
