@@ -12,7 +12,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MIME_TYPES = Path("/etc/nginx/mime.types")
@@ -34,13 +33,12 @@ def server_block(front: Front) -> str:
     location / {{
       proxy_pass http://{front.backend};
       proxy_set_header Host $http_host;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
     }}
   }}"""
 
 
-class Running(NamedTuple):
+@dataclass(frozen=True)
+class Running:
     process: subprocess.Popen
     folder: Path   # its configuration, logs and temporary files
 
@@ -66,21 +64,20 @@ http {{
   {''.join(server_block(front) for front in fronts)}
 }}
 """)
-    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")], start_new_session=True)
+    running = Running(subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                                       start_new_session=True), folder)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log = (folder / "error.log").read_text()[-2000:] if (folder / "error.log").exists() else ""
-            shutil.rmtree(folder, ignore_errors=True)
-            raise SystemExit(f"nginx stopped at once: {log}")
+    while time.monotonic() < deadline and running.process.poll() is None:
         try:
             for front in fronts:
                 socket.create_connection(("127.0.0.1", front.listen), timeout=1).close()
-            return Running(process, folder)
+            return running
         except OSError:
             time.sleep(0.05)
-    stop(Running(process, folder))
-    raise SystemExit("nginx did not listen within 10 s")
+    log = folder / "error.log"
+    why = log.read_text()[-2000:] if log.exists() else ""
+    stop(running)
+    raise SystemExit(f"nginx did not listen within 10 s: {why}")
 
 
 def stop(running: Running | None) -> None:
