@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import connections, router
+from django.db.models import Model
 from django.db.models.base import ModelState
 
 
@@ -112,6 +113,36 @@ def instance(model, attnames, values, db: str):
     state = built._state = ModelState()
     state.adding, state.db = False, db
     return built
+
+
+def insert_unless_present(obj: Model, *, unique: tuple[str, ...]) -> bool:
+    """Save a new model instance unless a row with the same ``unique`` columns (attnames) exists:
+    True and ``obj`` saved (its pk set), or False and ``obj`` left unsaved.
+
+    One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING``, PostgreSQL and SQLite 3.35+)
+    where ``save`` inside ``atomic`` to catch the IntegrityError costs a savepoint and its release
+    around the insert (issue 16: three of the cart toggle's round trips). The values are prepared
+    as a save prepares them (``auto_now_add`` included).
+    """
+    model = type(obj)
+    db = router.db_for_write(model)
+    connection = connections[db]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({', '.join(quote(field.column) for field in fields_of(model, unique))}) DO NOTHING "
+           f"RETURNING {quote(meta.pk.column)}")
+    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding, obj._state.db = False, db
+    return True
 
 
 def attnames(model, names: tuple[str, ...] | None = None) -> tuple[str, ...]:

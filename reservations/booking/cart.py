@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.dates import MAX_PERIOD_DAYS
+from portal.plain_sql import insert_unless_present
 from reservations.models import CartLine, Occurrence, Reservation
 from reservations.rules.availability import BOOK, CANCEL, Slot, book_reason, cancel_reason, evaluate, windows
 from reservations.rules.context import Context, load_context
@@ -81,7 +81,11 @@ def cart_toggle_line(*, family, child, occurrence: Occurrence, now: datetime.dat
     _check_owner(family=family, child=child, occurrence=occurrence)
     ctx = _day_context(family=family, child=child, occurrence=occurrence, now=now) if day_after else None
     key = (child.id, occurrence.id)
-    deleted, _detail = CartLine.objects.filter(family=family, child=child, occurrence=occurrence).delete()
+    deleted = 0
+    # With the context read, a day it shows without a line has nothing to take out: no DELETE (a
+    # line another tab adds meanwhile meets the insert's conflict, as a double click does).
+    if ctx is None or key in ctx.cart:
+        deleted, _detail = CartLine.objects.filter(family=family, child=child, occurrence=occurrence).delete()
     if ctx is not None and key in ctx.cart:   # read with the context: gone now, whoever took it out
         del ctx.cart[key]
         ctx.cart_count -= 1
@@ -116,10 +120,8 @@ def _add_line(ctx: Context, *, family, child, occurrence: Occurrence, arrival_ti
         raise BookingRefused(_("Journée introuvable."))
     action = _line_action(ctx, loaded, child.id)
     arrival = parse_arrival(arrival_time, occurrence=loaded) if action == BOOK else None
-    try:
-        with transaction.atomic():
-            line = CartLine.objects.create(family=family, child=child, occurrence=loaded, action=action, arrival_time=arrival)
-    except IntegrityError:
+    line = CartLine(family=family, child=child, occurrence=loaded, action=action, arrival_time=arrival)
+    if not insert_unless_present(line, unique=("family_id", "child_id", "occurrence_id")):
         return action, None   # a double click already added it
     return action, line
 

@@ -26,9 +26,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from portal.plain_sql import insert_unless_present
 from reservations.counters import Claim, occurrences_claim, requests_key
 from reservations.locking import busy_after_timeout, rows_lock
 from reservations.models import CartConfirmation, CartLine, Reservation, ReservationEvent
@@ -73,10 +73,8 @@ def cart_confirm(*, family, token: str, summary_fingerprint: str, now: datetime.
     shown.check_fresh()
     clock = _LockClock()
     with busy_after_timeout():
-        try:
-            with transaction.atomic():
-                confirmation = CartConfirmation.objects.create(family=family, token=shown.confirmation_id)
-        except IntegrityError:   # the same token confirmed at the same moment (a double click)
+        confirmation = CartConfirmation(family=family, token=shown.confirmation_id)
+        if not insert_unless_present(confirmation, unique=("token",)):   # the same token at the same moment (a double click)
             return _replayed(CartConfirmation.objects.get(token=shown.confirmation_id), family)
         result = _confirm(family=family, confirmation=confirmation, seen=shown.seen, now=now, user=user, clock=clock)
     return dataclasses.replace(result, lock_held=clock.held())
@@ -136,7 +134,10 @@ def _confirm(*, family, confirmation, seen, now, user, clock: _LockClock) -> Con
     lines = rows_lock(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity"))
     if lines:
         CartLine.objects.filter(id__in=[line.id for line in lines]).delete()   # ours, locked: gone at commit
-    return _confirm_lines(family=family, lines=lines, confirmation=confirmation, seen=seen, now=now, user=user, clock=clock)
+    # The context's cart is the family's as this transaction sees it now, its lines just deleted:
+    # empty, not read again.
+    return _confirm_lines(family=family, lines=lines, confirmation=confirmation, seen=seen, now=now, user=user, clock=clock,
+                          cart_lines=())
 
 
 def lines_confirm_on_behalf(*, family, lines: list[CartLine], now: datetime.datetime, user,
@@ -153,14 +154,15 @@ def lines_confirm_on_behalf(*, family, lines: list[CartLine], now: datetime.date
 
 
 def _confirm_lines(*, family, lines, confirmation, seen, now, user, clock: _LockClock,
-                   on_behalf: OnBehalf | None = None) -> ConfirmationResult:
+                   on_behalf: OnBehalf | None = None, cart_lines=None) -> ConfirmationResult:
     token = str(confirmation.token)
     if not lines:
         result = ConfirmationResult(token=token)
         confirmation_write(confirmation=confirmation, result=result.to_json(), booked=[], cancel_now=[], cancel_request=[],
                            now=now, user=user, notes={})
         return result
-    plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation, on_behalf=on_behalf)
+    plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation, on_behalf=on_behalf,
+                    cart_lines=cart_lines)
     claims: dict[int, Claim] = {}
     children = sorted({line.child_id for line in lines})
     if plan.days:
@@ -169,20 +171,22 @@ def _confirm_lines(*, family, lines, confirmation, seen, now, user, clock: _Lock
         if _requests_changed(plan, claims) or _closing_changed(plan, claims):
             # The night or staff changed this family's requests (or closed a day) since they
             # were read: read everything again, under the lock this time.
-            plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation, on_behalf=on_behalf)
+            plan = _prepare(family=family, lines=lines, seen=seen, now=now, confirmation=confirmation, on_behalf=on_behalf,
+                            cart_lines=cart_lines)
             claims.update(occurrences_claim(set(plan.days) - set(claims), family_id=family.pk, child_ids=children))
         elif seen is not None and _availability_changed(plan, claims):
             plan.changes = _changes_at(plan, claims, lines, seen)
     return _write(plan, claims, confirmation=confirmation, token=token, now=now, user=user, on_behalf=on_behalf)
 
 
-def _prepare(*, family, lines, seen, now, confirmation, on_behalf: OnBehalf | None = None) -> _Plan:
-    """Everything that needs no lock: the context, deadlines, prices, the rows to write."""
+def _prepare(*, family, lines, seen, now, confirmation, on_behalf: OnBehalf | None = None, cart_lines=None) -> _Plan:
+    """Everything that needs no lock: the context, deadlines, prices, the rows to write.
+    ``cart_lines``: the family's cart as load_context takes it (None: read)."""
     occurrence_ids = sorted({line.occurrence_id for line in lines})
     ctx = load_context(
         family=family, child_ids=sorted({line.child_id for line in lines}),
         start=min(line.occurrence.date for line in lines), end=max(line.occurrence.date for line in lines),
-        now=now, occurrence_ids=occurrence_ids,
+        now=now, occurrence_ids=occurrence_ids, cart_lines=cart_lines,
     )
     ordered = sorted(lines, key=lambda line: (line.occurrence.date, line.occurrence.activity.position, line.occurrence_id,
                                              line.child.first_name, line.id))

@@ -6,6 +6,7 @@ import pytest
 
 from accounts.tests.factories import ChildFactory, FamilyFactory
 from billing.models import Tariff
+from reservations.booking import cart
 from reservations.booking.cart import BookingRefused, cart_clear, cart_toggle, cart_week_pattern
 from reservations.booking.confirmation import cart_confirm
 from reservations.booking.summary import cart_summary
@@ -24,6 +25,28 @@ def test_toggle_adds_a_booking_line_then_takes_it_back():
     assert cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW) == "book"
     assert CartLine.objects.get().action == "book"
     assert cart_toggle(family=world.family, child=child, occurrence=occurrence, now=NOW) == "removed"
+    assert not CartLine.objects.exists()
+
+
+def test_toggle_meeting_a_line_added_since_its_read_keeps_one_line(monkeypatch):
+    """The htmx toggle decides from the day's context whether there is a line to take out; a line
+    another tab added after that read meets the insert's conflict: one line, no error."""
+    world = make_world()
+    child, occurrence = world.children[0], world.occurrences[D(2026, 12, 1)]
+    read = cart._day_context
+
+    def read_then_other_tab_adds(**kwargs):
+        ctx = read(**kwargs)
+        CartLine.objects.create(family=world.family, child=child, occurrence=occurrence, action="book")
+        return ctx
+
+    monkeypatch.setattr(cart, "_day_context", read_then_other_tab_adds)
+    toggled = cart.cart_toggle_line(family=world.family, child=child, occurrence=occurrence, now=NOW, day_after=True)
+    assert toggled.done == "book"
+    assert CartLine.objects.filter(family=world.family).count() == 1
+    monkeypatch.setattr(cart, "_day_context", read)
+    assert cart.cart_toggle_line(family=world.family, child=child, occurrence=occurrence, now=NOW,
+                                 day_after=True).done == "removed"
     assert not CartLine.objects.exists()
 
 

@@ -77,6 +77,36 @@ def test_simultaneous_confirmations_place_exactly_p_and_wait_list_exactly_w():
     assert not CartLine.objects.exists()
 
 
+def test_the_same_summary_confirmed_twice_at_once_records_once():
+    """A double click reaching two workers: one transaction records the cart, the other meets its
+    confirmation (the token's conflict, or the stored row) and answers the same result, replayed."""
+    occurrence, families = crowd(parents=1)
+    family = families[0]
+    summary = cart_summary(family=family, now=NOW)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def confirm():
+        try:
+            start.wait(timeout=10)
+            results.append(confirmation.cart_confirm(family=family, token=summary.token,
+                                                     summary_fingerprint=summary.fingerprint, now=NOW))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm) for _index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(result.replayed for result in results) == [False, True]
+    assert [[row.outcome for row in result.lines] for result in results] == [["booked"], ["booked"]]
+    assert Reservation.objects.filter(occurrence=occurrence, family=family).count() == 1
+
+
 def test_control_without_the_lock_overbooks(monkeypatch):
     """Same crowd, the day's counters read without the lock and every thread reading them
     before anyone writes: everybody "gets" one of the 3 places."""

@@ -23,9 +23,10 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 HTMX = {"HX-Request": "true"}
 # Session, login, family; the stored confirmation looked for (none); the transaction: its lock
-# timeout, the confirmation in its savepoint (3), the family's lines locked and taken out (2), their
-# context (7), the days locked with their counters, the requests written, the commit.
-CONFIRM_FRAGMENT_QUERIES = 21
+# timeout, the confirmation inserted unless present (1: no savepoint), the family's lines locked and
+# taken out (2), their context (6: the cart, just taken out, not read again), the days locked with
+# their counters, the requests written, the commit.
+CONFIRM_FRAGMENT_QUERIES = 18
 
 
 def put_in_cart(client, world, *days):
