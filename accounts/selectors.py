@@ -4,14 +4,31 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from portal.models import Structure
+from portal.plain_sql import attnames, connection_for, fetch, fields_of, instance, statement
+
 from .models import Child, Family, StaffMembership, User
 
 
 def families_of_user(user) -> list[Family]:
-    """Families a login may act for, one query, in a stable order."""
+    """Families a login may act for, each with its structure, one query, in a stable order.
+
+    In plain SQL (portal.plain_sql): it runs before every page of a parent, where compiling
+    the queryset was a third of the booking toggle's reading time (issue 16)."""
     if not user.is_authenticated:
         return []
-    return list(Family.objects.filter(users=user).select_related("structure").order_by("structure__name", "id"))
+    connection = connection_for(Family)
+    sql = statement(connection, "SELECT {f:*}, {s:*} FROM {f} INNER JOIN {m} ON {m.family_id} = {f.id} "
+                    "INNER JOIN {s} ON {s.id} = {f.structure_id} WHERE {m.user_id} = %s ORDER BY {s.name}, {f.id}",
+                    {"f": Family, "m": Family.users.through, "s": Structure})
+    family_names, structure_names, db = attnames(Family), attnames(Structure), connection.alias
+    cut = len(family_names)
+    families = []
+    for row in fetch(connection, sql, [user.pk], fields_of(Family) + fields_of(Structure)):
+        family = instance(Family, family_names, row[:cut], db)
+        family._state.fields_cache = {"structure": instance(Structure, structure_names, row[cut:], db)}
+        families.append(family)
+    return families
 
 
 def children_of_family(family: Family) -> QuerySet[Child]:
@@ -19,11 +36,18 @@ def children_of_family(family: Family) -> QuerySet[Child]:
 
 
 def child_of_family_or_404(family: Family, child_id) -> Child:
-    """Another family's child is a 404, never a 403 that would confirm it exists."""
+    """Another family's child is a 404, never a 403 that would confirm it exists. Plain SQL, as
+    ``families_of_user``: read on each toggle of a day."""
     try:
-        return Child.objects.get(family=family, pk=int(child_id))
-    except (Child.DoesNotExist, TypeError, ValueError):
+        wanted = int(child_id)
+    except (TypeError, ValueError):
         raise Http404(_("Enfant introuvable.")) from None
+    connection = connection_for(Child)
+    sql = statement(connection, "SELECT {c:*} FROM {c} WHERE {c.family_id} = %s AND {c.id} = %s", {"c": Child})
+    rows = fetch(connection, sql, [family.pk, wanted], fields_of(Child))
+    if not rows:
+        raise Http404(_("Enfant introuvable."))
+    return instance(Child, attnames(Child), rows[0], connection.alias)
 
 
 def child_among_or_404(children: list[Child], child_id) -> Child:

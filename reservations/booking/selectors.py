@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.dates import MONTH_NAMES, WEEKDAY_NAMES, add_months, today
+from portal.plain_sql import attnames, connection_for, fetch, fields_of, instance, statement
 from reservations.models import Activity, CartConfirmation, CartLine, Enrolment, Occurrence, Reservation
 from reservations.rules import states
 from reservations.rules.availability import BOOK, CANCEL, Slot, activity_states, book_reason, cancel_reason, evaluate, windows
@@ -214,12 +215,22 @@ def activity_of_family_or_404(*, family, activity_id) -> Activity:
 
 
 def occurrence_of_family_or_404(*, family, occurrence_id) -> Occurrence:
-    """A day of the family's structure, with its activity."""
+    """A day of the family's structure, with its activity. Plain SQL (portal.plain_sql): read on
+    each toggle of a day, where compiling the queryset cost more than running it (issue 16)."""
     try:
-        return Occurrence.objects.select_related("activity").get(pk=int(occurrence_id),
-                                                                 activity__structure_id=family.structure_id)
-    except (Occurrence.DoesNotExist, TypeError, ValueError):
+        wanted = int(occurrence_id)
+    except (TypeError, ValueError):
         raise Http404(_("Journée introuvable.")) from None
+    connection = connection_for(Occurrence)
+    sql = statement(connection, "SELECT {o:*}, {a:*} FROM {o} INNER JOIN {a} ON {a.id} = {o.activity_id} "
+                    "WHERE {o.id} = %s AND {a.structure_id} = %s", {"o": Occurrence, "a": Activity})
+    rows = fetch(connection, sql, [wanted, family.structure_id], fields_of(Occurrence) + fields_of(Activity))
+    if not rows:
+        raise Http404(_("Journée introuvable."))
+    names, db = attnames(Occurrence), connection.alias
+    occurrence = instance(Occurrence, names, rows[0][:len(names)], db)
+    occurrence._state.fields_cache = {"activity": instance(Activity, attnames(Activity), rows[0][len(names):], db)}
+    return occurrence
 
 
 def reservation_of_family_or_404(*, family, reservation_id) -> Reservation:
