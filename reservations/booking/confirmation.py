@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 
 from portal.plain_sql import insert_unless_present
 from reservations.counters import Claim, occurrences_claim, requests_key
-from reservations.locking import busy_after_timeout, rows_lock
+from reservations.locking import busy_after_timeout
 from reservations.models import CartConfirmation, CartLine, Reservation, ReservationEvent
+from reservations.rules import context_reads as reads
 from reservations.rules.availability import CANCEL, book_refusal, cancel_refusal, price, reason, windows
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import hold_of
@@ -131,7 +132,7 @@ class OnBehalf:
 
 
 def _confirm(*, family, confirmation, seen, now, user, clock: _LockClock) -> ConfirmationResult:
-    lines = rows_lock(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity"))
+    lines = reads.family_cart(family=family, lock=True)
     if lines:
         CartLine.objects.filter(id__in=[line.id for line in lines]).delete()   # ours, locked: gone at commit
     # The context's cart is the family's as this transaction sees it now, its lines just deleted:

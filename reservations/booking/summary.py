@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from billing.money import format_money
 from reservations.models import CartLine
+from reservations.rules import context_reads as reads
 from reservations.rules.availability import BOOK, CANCEL, evaluate, price
 from reservations.rules.context import Context, load_context
 from reservations.rules.places import places_left
@@ -81,8 +82,7 @@ class CartSummary:
 
 
 def _cart_context(*, family, now) -> tuple[list[CartLine], Context | None]:
-    lines = list(CartLine.objects.filter(family=family).select_related("child", "occurrence__activity").order_by(
-        "occurrence__date", "occurrence__activity__position", "child__first_name", "id"))
+    lines = reads.family_cart(family=family)
     if not lines:
         return [], None
     ctx = load_context(

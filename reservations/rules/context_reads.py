@@ -1,6 +1,7 @@
-"""The reads of ``load_context`` in plain SQL (portal.plain_sql): the same rows, in the same order,
-as the querysets they replace, without their Python (issue 16: writing those querysets' SQL was
-most of a calendar page's reading time).
+"""The reads of ``load_context``, and of the cart it is loaded for (``family_cart``: the summary
+and the confirmation), in plain SQL (portal.plain_sql): the same rows, in the same order, as the
+querysets they replace, without their Python (issue 16: writing those querysets' SQL was most of a
+calendar page's reading time).
 
 Each function runs one statement, or none when a list it filters on is empty (as the ORM does
 with ``__in=[]``), so the pages' query counts are unchanged.
@@ -103,6 +104,36 @@ def cart_lines(*, family) -> list:   # CartLine, with `day` added
     for row in fetch(connection, sql, [family.pk], fields_of(CartLine) + fields_of(Occurrence, ("date",))):
         line = instance(CartLine, names, row[:-1], db)
         line.day = row[-1]
+        lines.append(line)
+    return lines
+
+
+def family_cart(*, family, lock: bool = False) -> list:   # CartLine
+    """The family's whole cart, each line with its child and its day (with the day's activity)
+    attached as ``select_related("child", "occurrence__activity")`` leaves them, in the summary's
+    order (day, activity, child). ``lock``: inside a transaction, the lines locked FOR UPDATE (their
+    own rows only) in id order, as reservations.locking.rows_lock takes them."""
+    connection = connection_for(CartLine)
+    order = "{l.id}" if lock else "{o.date}, {a.position}, {c.first_name}, {l.id}"
+    locking = ""
+    if lock and connection.features.has_select_for_update:   # SQLite (make run) has no row locks
+        locking = " FOR UPDATE OF " + connection.ops.quote_name("l")
+    sql = statement(connection, "SELECT {l:*}, {c:*}, {o:*}, {a:*} FROM {l} INNER JOIN {c} ON {c.id} = {l.child_id} "
+                    "INNER JOIN {o} ON {o.id} = {l.occurrence_id} INNER JOIN {a} ON {a.id} = {o.activity_id} "
+                    "WHERE {l.family_id} = %s ORDER BY " + order + locking,
+                    {"l": CartLine, "c": Child, "o": Occurrence, "a": Activity})
+    names = [attnames(model) for model in (CartLine, Child, Occurrence, Activity)]
+    fields = fields_of(CartLine) + fields_of(Child) + fields_of(Occurrence) + fields_of(Activity)
+    db = connection.alias
+    lines = []
+    for row in fetch(connection, sql, [family.pk], fields):
+        parts, cut = [], 0
+        for model, model_names in zip((CartLine, Child, Occurrence, Activity), names, strict=True):
+            parts.append(instance(model, model_names, row[cut:cut + len(model_names)], db))
+            cut += len(model_names)
+        line, child, occurrence, activity = parts
+        occurrence._state.fields_cache = {"activity": activity}
+        line._state.fields_cache = {"child": child, "occurrence": occurrence}
         lines.append(line)
     return lines
 
