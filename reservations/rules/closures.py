@@ -13,8 +13,11 @@ import datetime
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import holidays
 from django.utils.translation import gettext as _
+
+# The country's class itself, not ``holidays.France``: that name loads every country's tables at its
+# first use (60 ms of the first parent's page); this import loads them with the views (portal.wsgi).
+from holidays.countries.france import France
 
 from reservations.models import Closure
 
@@ -24,7 +27,7 @@ from .context_reads import closure_rows
 @lru_cache(maxsize=64)
 def public_holidays(year: int) -> dict[datetime.date, str]:
     """French public holidays of a year (metropolitan France), date → name."""
-    return dict(holidays.France(years=year, language="fr"))
+    return dict(France(years=year, language="fr"))
 
 
 def public_holidays_between(start: datetime.date, end: datetime.date) -> dict[datetime.date, str]:
