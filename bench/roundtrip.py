@@ -140,9 +140,15 @@ def recorded(page, journey, expectations: list[dict]) -> dict:
             "urls": [f"{request.method} {urllib.parse.urlsplit(request.url).path}" for request in seen]}
 
 
-def one_round(page, calendar_url: str) -> dict:
-    """Click the first open day of the calendar and go through to the result page."""
-    page.goto(calendar_url)
+def one_round(page, calendar_urls: list[str]) -> dict:
+    """Click the first open day of the calendar and go through to the result page: in the first of
+    ``calendar_urls`` (months) that still has one, as each round books a day of its own."""
+    for calendar_url in calendar_urls:
+        page.goto(calendar_url)
+        if page.locator(".pf-cell.st-open").count():
+            break
+    else:
+        raise SystemExit(f"round trip: no open day left in {len(calendar_urls)} months: ask for fewer --rounds")
     cell_id = page.locator(".pf-cell.st-open").first.get_attribute("id")
 
     def journey():
@@ -258,6 +264,7 @@ def main() -> int:
     try:
         from playwright.sync_api import sync_playwright
 
+        from portal.dates import add_months
         from reservations.models import Activity
 
         started = time.perf_counter()
@@ -276,7 +283,9 @@ def main() -> int:
         front = nginx.start(fronts)
         print(f"round trip: data built, gunicorn (2 workers, DEBUG off, PostgreSQL) and nginx up in "
               f"{time.perf_counter() - started:.0f} s; Chromium headless")
-        calendar_url = f"{origin}/reservations/?child={kids[0].id}&activity={activity.id}&month={timezone.localdate():%Y-%m}"
+        this_month = timezone.localdate().replace(day=1)
+        calendar_urls = [f"{origin}/reservations/?child={kids[0].id}&activity={activity.id}"
+                         f"&month={add_months(this_month, ahead):%Y-%m}" for ahead in range(3)]
         session = session_of(user)   # before Playwright: its sync API runs an event loop, where the ORM refuses to run
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -303,7 +312,7 @@ def main() -> int:
                       f"{urllib.parse.urlsplit(peer[1]).path}")
             rounds, peer_rounds = [], []
             for _ in range(options.rounds + 1):   # alternated: both sides under the same load
-                rounds.append(one_round(page, calendar_url))
+                rounds.append(one_round(page, calendar_urls))
                 if peer is not None:
                     peer_rounds.append(peer_round(*peer))
             browser.close()
