@@ -143,7 +143,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Sessions: an idle parent is logged out after one hour; closing the browser ends it. A session
 # is written when it changes or once every SESSION_REFRESH_SECONDS (portal.middleware.
-# SessionRefreshMiddleware), not on every request: one UPDATE less per page.
+# SessionRefreshMiddleware), not on every request: one UPDATE less per page. They are Django's
+# database sessions, read in plain SQL at the start of each request (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 3600, minimum=60)
 SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
