@@ -89,6 +89,7 @@ def _cart_context(*, family, now) -> tuple[list[CartLine], Context | None]:
         family=family, child_ids=sorted({line.child_id for line in lines}),
         start=min(line.occurrence.date for line in lines), end=max(line.occurrence.date for line in lines),
         now=now, occurrence_ids=sorted({line.occurrence_id for line in lines}), cart_lines=lines,
+        occurrences=[line.occurrence for line in lines],
     )
     return lines, ctx
 

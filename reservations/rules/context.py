@@ -77,12 +77,16 @@ def load_cutoffs(ctx: Context, rule_ids) -> None:
 
 def load_context(
     *, family, child_ids, start: datetime.date, end: datetime.date, now: datetime.datetime,
-    activity_ids=None, occurrence_ids=None, prices: bool = True, cart_lines=None,
+    activity_ids=None, occurrence_ids=None, prices: bool = True, cart_lines=None, occurrences=None,
 ) -> Context:
     """Everything needed to evaluate the children's days between two dates, in 6 queries.
 
     ``cart_lines``: the family's whole cart, already read with its occurrences (the summary
     lists it): not read again.
+
+    ``occurrences``: the days of ``occurrence_ids``, read a moment before by the caller itself
+    (the summary's, with its lines): not read again, their counters as read then. Never days
+    handed down from elsewhere: their counters may be older than the request.
 
     ``prices=False``: no tariff rates (one query less), for a page that shows only states
     (the aggregate month grid); ``availability.price`` then finds no rate.
@@ -99,9 +103,13 @@ def load_context(
         ctx.activities[activity_id] = activity
 
     # Activities are attached by hand (not joined): a month of 12 activities is 500 rows.
-    occurrences = reads.occurrences(
-        structure_id=family.structure_id, start=start, end=end, occurrence_ids=occurrence_ids,
-        activity_ids=None if occurrence_ids is not None else list(activity_ids if activity_ids is not None else ctx.activities))
+    if occurrences is None:
+        wanted_activities = activity_ids if activity_ids is not None else ctx.activities
+        occurrences = reads.occurrences(
+            structure_id=family.structure_id, start=start, end=end, occurrence_ids=occurrence_ids,
+            activity_ids=None if occurrence_ids is not None else list(wanted_activities))
+    else:   # one instance per day (a day in the cart for two children comes twice)
+        occurrences = list({occurrence.id: occurrence for occurrence in occurrences}.values())
     # Each day's activity id read once (an attname behind a descriptor: 5 reads a day were 1,500 calls).
     days = [(occurrence, occurrence.__dict__["activity_id"]) for occurrence in occurrences]
     activities = dict(ctx.activities)

@@ -34,8 +34,9 @@ ACTIVITY_CALENDAR_QUERIES = 12   # + the activity chosen
 # savepoint). Taking it back out: the DELETE, no insert.
 TOGGLE_QUERIES = 13
 UNTOGGLE_QUERIES = 13
-# Session, login, family; the cart's lines and their context (6: the lines are not read again).
-SUMMARY_QUERIES = 10
+# Session, login, family; the cart's lines with their days and their context (5: neither the lines
+# nor their days are read again).
+SUMMARY_QUERIES = 9
 # Session, login, family; the stored result.
 RESULT_QUERIES = 4
 
