@@ -32,7 +32,7 @@ def _query(database_url: str, sql: str):
                           host=parsed.hostname or "127.0.0.1", port=parsed.port or 5432) as connection:
         with connection.cursor() as cursor:
             cursor.execute(sql)
-            row = cursor.fetchone()
+            row = cursor.fetchone() if cursor.description else None
             return row[0] if row else None
 
 
@@ -75,6 +75,7 @@ def chunked_night(database_url: str, *, workers: int) -> float:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"a worker did not start:\n{Path(log.name).read_text()[-2000:]}")
                 time.sleep(0.2)
+        _query(database_url, "CHECKPOINT")   # the runs before wrote a lot: not this one's to write out
         started = time.perf_counter()
         command = subprocess.run([sys.executable, "manage.py", "transmit", "--fan-out", "chunks", "--verbosity", "0"],
                                  cwd=ROOT, env=env, capture_output=True, text=True)
