@@ -40,7 +40,7 @@ from reservations.rules.refusals import Refusal
 
 from .cart import BookingRefused
 from .results import ConfirmationResult, LineResult, Outcome
-from .summary import changes_since_summary, summary_shown
+from .summary import SummaryNotShown, changes_since_summary, summary_shown
 from .writes import confirmation_write
 
 State = Reservation.State
@@ -68,14 +68,19 @@ def cart_confirm(*, family, token: str, summary_fingerprint: str, now: datetime.
     reservations.locking.CartBusy (the days stayed locked too long: nothing recorded).
     """
     shown = summary_shown(family=family, token=token, fingerprint=summary_fingerprint)
-    existing = CartConfirmation.objects.filter(token=shown.confirmation_id).first()
-    if existing is not None:
+    try:
+        shown.check_fresh()
+    except SummaryNotShown:   # too old to confirm now, but one confirmed in time shows its result again
+        existing = CartConfirmation.objects.filter(token=shown.confirmation_id).first()
+        if existing is None:
+            raise
         return _replayed(existing, family)
-    shown.check_fresh()
     clock = _LockClock()
     with busy_after_timeout():
+        # A token confirmed already (a double click, the form sent again) meets its row: its result,
+        # replayed. No read before: the insert is the question.
         confirmation = CartConfirmation(family=family, token=shown.confirmation_id)
-        if not insert_unless_present(confirmation, unique=("token",)):   # the same token at the same moment (a double click)
+        if not insert_unless_present(confirmation, unique=("token",)):
             return _replayed(CartConfirmation.objects.get(token=shown.confirmation_id), family)
         result = _confirm(family=family, confirmation=confirmation, seen=shown.seen, now=now, user=user, clock=clock)
     return dataclasses.replace(result, lock_held=clock.held())

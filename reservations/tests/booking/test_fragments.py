@@ -22,11 +22,11 @@ from .test_page_queries import SUMMARY_QUERIES, grow, queries_of
 pytestmark = pytest.mark.django_db
 D = datetime.date
 HTMX = {"HX-Request": "true"}
-# Session, login, family; the stored confirmation looked for (none); the transaction: its lock
-# timeout, the confirmation inserted unless present (1: no savepoint), the family's lines locked and
-# taken out (2), their context (6: the cart, just taken out, not read again), the days locked with
-# their counters, the requests written, the commit.
-CONFIRM_FRAGMENT_QUERIES = 18
+# Session, login, family; the transaction: its lock timeout, the confirmation inserted unless present
+# (1: neither looked for first nor in a savepoint), the family's lines locked and taken out (2), their
+# context (6: the cart, just taken out, not read again), the days locked with their counters, the
+# requests written, the commit.
+CONFIRM_FRAGMENT_QUERIES = 17
 
 
 def put_in_cart(client, world, *days):
