@@ -109,6 +109,8 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend, the logged-in user read in plain SQL at each request (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -1,4 +1,4 @@
-"""The session engine: Django's database sessions, read in plain SQL (accounts/sessions.py)."""
+"""The session engine and the backend's user read: Django's, in plain SQL (accounts/sessions.py, backends.py)."""
 import datetime
 
 import pytest
@@ -36,3 +36,16 @@ def test_a_logged_in_parent_stays_logged_in_across_pages(client, django_user_mod
     assert client.login(username="parent-sessions", password="Un-mot-de-passe-2026")
     response = client.get("/")
     assert response.wsgi_request.user == user
+
+
+def test_the_backend_reads_the_logged_in_user_as_django_would(django_user_model):
+    from accounts.backends import AuthBackend
+
+    user = django_user_model.objects.create_user(username="parent-backend", password="Un-mot-de-passe-2026",
+                                                 first_name="Émile")
+    read = AuthBackend().get_user(str(user.pk))
+    assert read == user and read.first_name == "Émile" and read.get_session_auth_hash() == user.get_session_auth_hash()
+    user.is_active = False
+    user.save()
+    assert AuthBackend().get_user(str(user.pk)) is None     # an inactive login is nobody
+    assert AuthBackend().get_user("not-a-number") is None and AuthBackend().get_user(str(user.pk + 1000)) is None
