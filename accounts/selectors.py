@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.models import Structure
-from portal.plain_sql import attnames, connection_for, fetch, fields_of, instance, statement
+from portal.plain_sql import attnames, connection_for, fetch, fields_of, instance, instances, statement
 
 from .models import Child, Family, StaffMembership, User
 
@@ -21,12 +21,10 @@ def families_of_user(user) -> list[Family]:
     sql = statement(connection, "SELECT {f:*}, {s:*} FROM {f} INNER JOIN {m} ON {m.family_id} = {f.id} "
                     "INNER JOIN {s} ON {s.id} = {f.structure_id} WHERE {m.user_id} = %s ORDER BY {s.name}, {f.id}",
                     {"f": Family, "m": Family.users.through, "s": Structure})
-    family_names, structure_names, db = attnames(Family), attnames(Structure), connection.alias
-    cut = len(family_names)
     families = []
     for row in fetch(connection, sql, [user.pk], fields_of(Family) + fields_of(Structure)):
-        family = instance(Family, family_names, row[:cut], db)
-        family._state.fields_cache = {"structure": instance(Structure, structure_names, row[cut:], db)}
+        family, structure = instances((Family, Structure), row, connection.alias)
+        family._state.fields_cache = {"structure": structure}
         families.append(family)
     return families
 

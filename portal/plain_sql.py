@@ -145,5 +145,15 @@ def insert_unless_present(obj: Model, *, unique: tuple[str, ...]) -> bool:
     return True
 
 
+def instances(models: tuple, row, db: str) -> list:
+    """One instance of each model from a row whose columns are theirs in turn (``{a:*}, {b:*}``)."""
+    built, cut = [], 0
+    for model in models:
+        names = attnames(model)
+        built.append(instance(model, names, row[cut:cut + len(names)], db))
+        cut += len(names)
+    return built
+
+
 def attnames(model, names: tuple[str, ...] | None = None) -> tuple[str, ...]:
     return tuple(field.attname for field in fields_of(model, names))

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.dates import MONTH_NAMES, WEEKDAY_NAMES, add_months, today
-from portal.plain_sql import attnames, connection_for, fetch, fields_of, instance, statement
+from portal.plain_sql import connection_for, fetch, fields_of, instances, statement
 from reservations.models import Activity, CartConfirmation, CartLine, Enrolment, Occurrence, Reservation
 from reservations.rules import states
 from reservations.rules.availability import BOOK, CANCEL, Slot, activity_states, book_reason, cancel_reason, evaluate, windows
@@ -227,9 +227,8 @@ def occurrence_of_family_or_404(*, family, occurrence_id) -> Occurrence:
     rows = fetch(connection, sql, [wanted, family.structure_id], fields_of(Occurrence) + fields_of(Activity))
     if not rows:
         raise Http404(_("Journée introuvable."))
-    names, db = attnames(Occurrence), connection.alias
-    occurrence = instance(Occurrence, names, rows[0][:len(names)], db)
-    occurrence._state.fields_cache = {"activity": instance(Activity, attnames(Activity), rows[0][len(names):], db)}
+    occurrence, activity = instances((Occurrence, Activity), rows[0], connection.alias)
+    occurrence._state.fields_cache = {"activity": activity}
     return occurrence
 
 

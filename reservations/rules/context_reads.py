@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from accounts.models import Child
 from billing.models import Tariff, TariffRate
-from portal.plain_sql import attnames, connection_for, fetch, fields_of, instance, statement
+from portal.plain_sql import attnames, connection_for, fetch, fields_of, instance, instances, statement
 from reservations.models import Activity, CartLine, Closure, DeadlineCutoff, DeadlineRule, Enrolment, Occurrence, Reservation
 
 _ACTIVITY_JOINS = """{a:*}, {b:*}, {c:*}, {t:*} FROM {a}
@@ -122,16 +122,10 @@ def family_cart(*, family, lock: bool = False) -> list:   # CartLine
                     "INNER JOIN {o} ON {o.id} = {l.occurrence_id} INNER JOIN {a} ON {a.id} = {o.activity_id} "
                     "WHERE {l.family_id} = %s ORDER BY " + order + locking,
                     {"l": CartLine, "c": Child, "o": Occurrence, "a": Activity})
-    names = [attnames(model) for model in (CartLine, Child, Occurrence, Activity)]
-    fields = fields_of(CartLine) + fields_of(Child) + fields_of(Occurrence) + fields_of(Activity)
-    db = connection.alias
+    models = (CartLine, Child, Occurrence, Activity)
     lines = []
-    for row in fetch(connection, sql, [family.pk], fields):
-        parts, cut = [], 0
-        for model, model_names in zip((CartLine, Child, Occurrence, Activity), names, strict=True):
-            parts.append(instance(model, model_names, row[cut:cut + len(model_names)], db))
-            cut += len(model_names)
-        line, child, occurrence, activity = parts
+    for row in fetch(connection, sql, [family.pk], sum((fields_of(model) for model in models), ())):
+        line, child, occurrence, activity = instances(models, row, connection.alias)
         occurrence._state.fields_cache = {"activity": activity}
         line._state.fields_cache = {"child": child, "occurrence": occurrence}
         lines.append(line)
