@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Child, Family
+from portal.plain_sql import int_array
 from reservations.models import Activity, Occurrence, Reservation, ReservationEvent, TransmissionRun
 
 from .models import OutboxEmail, ReportWatermark
@@ -143,7 +144,7 @@ def chunk_lock(family_ids: list[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(pg_advisory_xact_lock(%s, (id %% 2147483647)::int)) FROM unnest(%s::bigint[]) AS id",
-                       [REPORT_LOCK_CLASS, sorted(family_ids)])
+                       [REPORT_LOCK_CLASS, int_array(sorted(family_ids))])
 
 
 def untold_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
@@ -166,12 +167,12 @@ def untold_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventR
                   JOIN {tables["Occurrence"]} AS o ON o.id = r.occurrence_id
                   JOIN {tables["Activity"]} AS a ON a.id = o.activity_id
                   JOIN {tables["Child"]} AS c ON c.id = r.child_id
-                 WHERE r.family_id = ANY(%(families)s)
+                 WHERE r.family_id = ANY(%(families)s::bigint[])
                    AND ((e.run_id <= %(run)s AND e.run_id > coalesce(w.run_id, 0))
                         OR (e.run_id IS NULL AND e.at <= %(started)s
                             AND (told.started_at IS NULL OR e.at > told.started_at)))
                  ORDER BY r.family_id, e.at, e.id""",
-            {"run": run.pk, "families": list(family_ids), "started": run.started_at},
+            {"run": run.pk, "families": int_array(family_ids), "started": run.started_at},
         )
         return list(map(EventRow._make, cursor.fetchall()))   # _make: no Python frame per row
 
@@ -203,7 +204,7 @@ def watermarks_move(*, run: TransmissionRun, family_ids: list[int]) -> None:
     with connection.cursor() as cursor:   # bulk_create prepared each row's fields in Python: a third of a chunk's
         cursor.execute(                   # Python beside the reports themselves
             f"""INSERT INTO {ReportWatermark._meta.db_table} (family_id, run_id) SELECT family, %s FROM unnest(%s::bigint[])
-                AS family ON CONFLICT (family_id) DO UPDATE SET run_id = EXCLUDED.run_id""", [run.pk, list(family_ids)])
+                AS family ON CONFLICT (family_id) DO UPDATE SET run_id = EXCLUDED.run_id""", [run.pk, int_array(family_ids)])
 
 
 # What differs from one report to the next, in this order in each row.
@@ -240,7 +241,10 @@ def outbox_insert(*, run, rows: list[tuple]) -> list[tuple[int, str]]:
             constants[model_field.column] = model_field.get_db_prep_save(model_field.get_default(), connection)
     columns = [name for name, _type in VARYING] + list(constants)
     arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in VARYING)
-    params: list = [*constants.values(), *(list(column) for column in zip(*rows, strict=True))]
+    # The ids as one array literal (plain_sql.int_array says why); the texts as psycopg2 quotes a list,
+    # in C: quoting the bodies in Python to make them a literal cost more than the server saved.
+    params: list = [*constants.values(), *((int_array(column) if sql_type == "bigint" else list(column))
+                                           for column, (_name, sql_type) in zip(zip(*rows, strict=True), VARYING, strict=True))]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {OutboxEmail._meta.db_table} ({", ".join(columns)})

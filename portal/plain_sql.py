@@ -157,3 +157,14 @@ def instances(models: tuple, row, db: str) -> list:
 
 def attnames(model, names: tuple[str, ...] | None = None) -> tuple[str, ...]:
     return tuple(field.attname for field in fields_of(model, names))
+
+
+def int_array(values) -> str:
+    """A PostgreSQL array of integers as one text literal (``'{1,2,3}'``), to pass as one
+    parameter cast in the statement (``%s::bigint[]``).
+
+    Why (issue 16): psycopg2 sends a Python list as ``ARRAY[1, 2, …]``, one constant per element,
+    quoted one by one here and parsed one by one by the server: for the night's batches of 1,250
+    rows in six arrays, 18 ms a statement against 1 ms for the same arrays as literals."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
+

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from portal.plain_sql import int_array
 from reservations.locking import rows_lock
 from reservations.models import Occurrence, Reservation, ReservationEvent, TransmissionRun
 
@@ -86,28 +87,31 @@ def _apply(groups: dict[tuple, list[int]], *, run: TransmissionRun, user) -> Non
                 reservation_id=pk, kind=kind, from_state=from_state, to_state=to_state, run=run, actor=user, note=note)
                 for pk in ids])
         return
+    # Each planned row is its id and the number of its group; the groups' four values are sent once
+    # each (arrays as literals: plain_sql.int_array says why).
     planned_ids: list[int] = []
-    from_states: list[str] = []
-    to_states: list[str] = []
-    kinds: list[str] = []
-    notes: list[str] = []
-    for (from_state, to_state, kind, note), ids in groups.items():
+    planned_groups: list[int] = []
+    for number, ids in enumerate(groups.values(), start=1):
         planned_ids += ids
-        for column, value in ((from_states, from_state), (to_states, to_state), (kinds, kind), (notes, note)):
-            column += [value] * len(ids)
+        planned_groups += [number] * len(ids)
+    from_states, to_states, kinds, notes = (list(column) for column in zip(*groups, strict=True))
+    ids_literal = int_array(planned_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH planned AS (
-                    SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
-                           WITH ORDINALITY AS p (id, from_state, to_state, kind, note, position)),
+                    SELECT p.id, g.from_state, g.to_state, g.kind, g.note, p.position
+                      FROM unnest(%s::bigint[], %s::int[]) WITH ORDINALITY AS p (id, number, position)
+                      JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY
+                           AS g (from_state, to_state, kind, note, number) USING (number)),
                 changed AS (
                     UPDATE {Reservation._meta.db_table} AS r SET state = planned.to_state
-                      FROM planned WHERE r.id = ANY(%s) AND r.id = planned.id AND r.state = planned.from_state
+                      FROM planned WHERE r.id = ANY(%s::bigint[]) AND r.id = planned.id AND r.state = planned.from_state
                     RETURNING planned.*)
                 INSERT INTO {ReservationEvent._meta.db_table}
                        (reservation_id, at, kind, from_state, to_state, actor_id, run_id, note)
                 SELECT id, %s, kind, from_state, to_state, %s, %s, note FROM changed ORDER BY position""",
-            [planned_ids, from_states, to_states, kinds, notes, planned_ids, timezone.now(), getattr(user, "pk", None), run.pk],
+            [ids_literal, int_array(planned_groups), from_states, to_states, kinds, notes, ids_literal, timezone.now(),
+             getattr(user, "pk", None), run.pk],
         )
 
 
