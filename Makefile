@@ -60,6 +60,7 @@ bench: install services
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.billing
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.calendar_page
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.batch --workers 1,2 --memory
+	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.batch --history 50
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.attendance
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.invoicing
 	-DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.rush

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.batch [--requests 100000] [--occurrences 2000] [--families N]
                                      [--server postgres://postgres@127.0.0.1:5432] [--keep] [--memory]
+                                     [--workers 1,2] [--history N]
 
 Creates a database ``portal_bench_<pid>``, migrates it, builds with bulk_create N
 families (one child each) and their pending requests spread evenly over the days of
@@ -19,6 +20,9 @@ two workers against one (target ≥ 1.6×, issue 16) and whether every copy ends
 With ``--memory`` a second night is run on twice the data (requests, days and families, its own
 database) and both peaks are printed: issue 16 wants ≤ 200 MB and no growth with the night. The
 runs are measured with DEBUG's query log off, as in production (see ``settle``).
+
+With ``--history N`` each child also has N earlier bookings, told by an earlier night (a town's
+database after months of nights): the night must cost what it costs on a new database.
 
 The set-based floor is always timed on its own copy: one UPDATE ranking each day's pending requests by
 submission feeding one INSERT of their events; the bench prints settling / floor (target ≤ 2×, issue 16).
@@ -66,7 +70,7 @@ def admin_connection(server: str):
     return connection
 
 
-def build(*, requests: int, occurrences: int, families: int, out) -> int:
+def build(*, requests: int, occurrences: int, families: int, out, history: int = 0) -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -118,10 +122,46 @@ def build(*, requests: int, occurrences: int, families: int, out) -> int:
     _flush(batch, Reservation, ReservationEvent)
     from django.db import connection
 
-    with connection.cursor() as cursor:  # fresh statistics, as autovacuum would have them after a day
-        cursor.execute("ANALYZE")
-    out.write(f"built {count} requests, {len(days)} days, {families} families in {time.perf_counter() - started:.1f} s\n")
+    with connection.cursor() as cursor:
+        if history:
+            cursor.execute(HISTORY_SQL, {"structure": structure.pk, "per_child": history, "days": occurrences})
+        cursor.execute("ANALYZE")   # fresh statistics, as autovacuum would have them after a day
+    out.write(f"built {count} requests, {len(days)} days, {families} families"
+              + (f", {history} earlier bookings per child, told" if history else "")
+              + f" in {time.perf_counter() - started:.1f} s\n")
     return count
+
+
+# --history N: a town's database after months of nights — N earlier bookings per child (cancelled,
+# so that they hold no place), each with its request and its answer by an earlier finished night
+# that told every family (their watermarks). The night must cost the same: it reads its window,
+# not the families' whole history (notifications.report_stream).
+HISTORY_SQL = """
+WITH earlier AS (
+    INSERT INTO reservations_transmissionrun (structure_id, started_at, finished_at, progress_at, status, counts,
+                                              chunked, chunks, chunks_done, posting_done, report_ranges,
+                                              report_ranges_done)
+    VALUES (%(structure)s, now() - interval '20 days', now() - interval '20 days', now() - interval '20 days',
+            'finished', '{}', false, '[]', '[]', true, '[]', '[]')
+    RETURNING id
+), booked AS (
+    INSERT INTO reservations_reservation (state, waiting_mark, arrival_time, departure_time, unit_price, quantity, cost,
+                                          submitted_at, attendance, child_id, family_id, occurrence_id)
+    SELECT 'cancelled', false, '08:00', '17:00', 3.59, 1, 3.59, now() - interval '30 days', '', c.id, c.family_id, o.id
+      FROM accounts_child c
+     CROSS JOIN LATERAL (SELECT id FROM reservations_occurrence
+                          ORDER BY (id * 7919 + c.id) %% %(days)s LIMIT %(per_child)s) o
+    RETURNING id
+), asked AS (
+    INSERT INTO reservations_reservationevent (reservation_id, at, kind, from_state, to_state, note, on_behalf)
+    SELECT id, now() - interval '30 days', 'requested', '', 'not_transmitted', '', false FROM booked
+)
+INSERT INTO reservations_reservationevent (reservation_id, at, kind, from_state, to_state, run_id, note, on_behalf)
+SELECT booked.id, now() - interval '20 days', 'cancellation_applied', 'accepted', 'cancelled', earlier.id, '', false
+  FROM booked, earlier;
+INSERT INTO notifications_reportwatermark (family_id, run_id)
+SELECT f.id, (SELECT max(id) FROM reservations_transmissionrun) FROM accounts_family f;
+"""
 
 
 def _flush(batch, Reservation, ReservationEvent):
@@ -282,6 +322,9 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true",
                         help="also run the night on twice the data (requests, days and families) in a database of its "
                              "own and print both peaks: the memory must not grow with the night")
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="give each child N earlier bookings, told by an earlier night (a town's database after "
+                             "months): the night must not slow down with them")
     parser.add_argument("--settle-only", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--build-only", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -292,7 +335,8 @@ def main() -> None:
         return
     if args.build_only:
         setup_django(args.build_only)
-        build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout)
+        build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout,
+              history=args.history)
         return
 
     name = f"portal_bench_{os.getpid()}"
@@ -303,7 +347,8 @@ def main() -> None:
     copies: dict[int, str] = {}   # number of workers (FLOOR_COPY: the floor) → its copy of the data
     try:
         setup_django(database_url)
-        requests = build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout)
+        requests = build(requests=args.requests, occurrences=args.occurrences, families=families, out=sys.stdout,
+                         history=args.history)
         from django.db import connections
 
         connections.close_all()
@@ -337,7 +382,8 @@ def main() -> None:
             double_url = f"{args.server.rstrip('/')}/{copies[DOUBLE_COPY]}"
             built = subprocess.run([sys.executable, "-m", "bench.batch", "--build-only", double_url, "--requests",
                                     str(2 * args.requests), "--occurrences", str(2 * args.occurrences), "--families",
-                                    str(2 * families)], capture_output=True, text=True, cwd=ROOT)
+                                    str(2 * families), "--history", str(args.history)], capture_output=True, text=True,
+                                   cwd=ROOT)
             if built.returncode:
                 sys.stderr.write(built.stderr)
                 raise SystemExit(built.returncode)

@@ -83,7 +83,7 @@ def chunk_families(family_ids: list[int]) -> dict[int, FamilyRow]:
         return {row[0]: FamilyRow(*row) for row in cursor.fetchall()}
 
 
-def _previous_complete(run: TransmissionRun) -> tuple[int, datetime.datetime] | None:
+def previous_complete(run: TransmissionRun) -> tuple[int, datetime.datetime] | None:
     """(id, started_at) of the structure's last finished run before this one: it told every
     family everything up to its start (its own events included), so the events to tell now
     are later than that — or None before the structure's first finished night."""
@@ -95,7 +95,7 @@ def _previous_complete(run: TransmissionRun) -> tuple[int, datetime.datetime] | 
 def _untold_window(run: TransmissionRun) -> Q:
     """The events that may not have been told: this run's and a dead run's since the last
     finished run, and the day's (no run) made after that run began and before this one."""
-    previous = _previous_complete(run)
+    previous = previous_complete(run)
     runs = Q(run_id__lte=run.pk) & (Q(run_id__gt=previous[0]) if previous else Q(run_id__isnull=False))
     day = Q(run_id__isnull=True, at__lte=run.started_at) & (Q(at__gt=previous[1]) if previous else Q())
     return runs | day
@@ -147,33 +147,40 @@ def chunk_lock(family_ids: list[int]) -> None:
                        [REPORT_LOCK_CLASS, int_array(sorted(family_ids))])
 
 
-def untold_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
-    """The families' events not told yet, in order (family, time): by each family's watermark
-    (ReportWatermark: the last run that told it), those of a later run up to this one, and the
-    day's made after that run began and before this one began. A read: nothing is marked on
-    the events (watermarks_move moves the families' watermarks in the same transaction)."""
-    if connection.vendor != "postgresql":
-        return _untold_events_orm(run=run, family_ids=family_ids)
+def untold_sql(*, where: str, columns: str = "", joins: str = "") -> str:
+    """The SELECT of the events a family has not been told, by its watermark (ReportWatermark: the
+    last run that told it): those of a later run up to this one (``%(run)s``), and the day's made
+    after that run began and before this one began (``%(started)s``); ordered by family, then time.
+    ``where`` picks the families (untold_events) or the night's window (report_stream), ``columns``
+    and ``joins`` add to them: one rule, written once."""
     tables = {model.__name__: model._meta.db_table
               for model in (ReservationEvent, Reservation, ReportWatermark, TransmissionRun, Occurrence, Activity, Child)}
+    return f"""SELECT e.id, r.family_id, e.reservation_id, e.kind, e.from_state, e.to_state, e.run_id, e.actor_id,
+                      e.note, o.date, c.first_name, a.name, r.cost{columns}
+                 FROM {tables["Reservation"]} AS r
+                 JOIN {tables["ReservationEvent"]} AS e ON e.reservation_id = r.id
+                 LEFT JOIN {tables["ReportWatermark"]} AS w ON w.family_id = r.family_id
+                 LEFT JOIN {tables["TransmissionRun"]} AS told ON told.id = w.run_id
+                 JOIN {tables["Occurrence"]} AS o ON o.id = r.occurrence_id
+                 JOIN {tables["Activity"]} AS a ON a.id = o.activity_id
+                 JOIN {tables["Child"]} AS c ON c.id = r.child_id{joins}
+                WHERE {where}
+                  AND ((e.run_id <= %(run)s AND e.run_id > coalesce(w.run_id, 0))
+                       OR (e.run_id IS NULL AND e.at <= %(started)s
+                           AND (told.started_at IS NULL OR e.at > told.started_at)))
+                ORDER BY r.family_id, e.at, e.id"""
+
+
+def untold_events(*, run: TransmissionRun, family_ids: list[int]) -> list[EventRow]:
+    """The families' events not told yet, in order (family, time), whatever their age (untold_sql).
+    A read: nothing is marked on the events (watermarks_move moves the families' watermarks in the
+    same transaction). The night reads its window in one pass instead (report_stream); this is
+    for families whose watermark moved since that pass, and for other databases."""
+    if connection.vendor != "postgresql":
+        return _untold_events_orm(run=run, family_ids=family_ids)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT e.id, r.family_id, e.reservation_id, e.kind, e.from_state, e.to_state, e.run_id, e.actor_id,
-                       e.note, o.date, c.first_name, a.name, r.cost
-                  FROM {tables["Reservation"]} AS r
-                  JOIN {tables["ReservationEvent"]} AS e ON e.reservation_id = r.id
-                  LEFT JOIN {tables["ReportWatermark"]} AS w ON w.family_id = r.family_id
-                  LEFT JOIN {tables["TransmissionRun"]} AS told ON told.id = w.run_id
-                  JOIN {tables["Occurrence"]} AS o ON o.id = r.occurrence_id
-                  JOIN {tables["Activity"]} AS a ON a.id = o.activity_id
-                  JOIN {tables["Child"]} AS c ON c.id = r.child_id
-                 WHERE r.family_id = ANY(%(families)s::bigint[])
-                   AND ((e.run_id <= %(run)s AND e.run_id > coalesce(w.run_id, 0))
-                        OR (e.run_id IS NULL AND e.at <= %(started)s
-                            AND (told.started_at IS NULL OR e.at > told.started_at)))
-                 ORDER BY r.family_id, e.at, e.id""",
-            {"run": run.pk, "families": int_array(family_ids), "started": run.started_at},
-        )
+        cursor.execute(untold_sql(where="r.family_id = ANY(%(families)s::bigint[])"),
+                       {"run": run.pk, "families": int_array(family_ids), "started": run.started_at})
         return list(map(EventRow._make, cursor.fetchall()))   # _make: no Python frame per row
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, partial
@@ -53,16 +53,8 @@ from reservations.nightly.plan import FAMILY_REASONS
 from .models import OutboxEmail
 from .report_bodies import Phrases, body_html, body_text
 from .report_rows import rows_html, rows_text
-from .report_store import (
-    EventRow,
-    chunk_families,
-    chunk_lock,
-    families_to_tell,
-    older_writers_wait,
-    outbox_insert,
-    untold_events,
-    watermarks_move,
-)
+from .report_store import EventRow, chunk_families, chunk_lock, older_writers_wait, outbox_insert, watermarks_move
+from .report_stream import chunk_events, untold_chunks
 
 logger = logging.getLogger(__name__)
 State = Reservation.State
@@ -285,17 +277,13 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
     if not older_writers_wait(started_at=run.started_at):
         logger.warning("Run %s: a transaction older than the run is still open; its events, if any, may not be told.",
                        run.pk)
-    family_ids = families_to_tell(run=run, family_range=family_range)
-    for start in range(0, len(family_ids), FAMILY_CHUNK):
-        chunk = family_ids[start:start + FAMILY_CHUNK]
+    for chunk in untold_chunks(run=run, family_range=family_range, size=FAMILY_CHUNK):
         with transaction.atomic():
-            chunk_lock(chunk)
-            families = chunk_families(chunk)
-            events_by_family = defaultdict(list)
-            for event in untold_events(run=run, family_ids=chunk):
-                events_by_family[event.family_id].append(event)
+            chunk_lock(chunk.family_ids)
+            families = chunk_families(chunk.family_ids)
+            events_by_family = chunk_events(run=run, chunk=chunk)
             rows = []
-            for family_id in chunk:
+            for family_id in chunk.family_ids:
                 family_events = events_by_family.get(family_id)
                 if not family_events:
                     continue
