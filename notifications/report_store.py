@@ -2,9 +2,12 @@
 
 - ``chunk_families``: the families, in the round trip that makes the chunk's commit asynchronous;
 - ``families_to_tell``: the families that may have something to tell, from the events since
-  the structure's last finished run (a BRIN index on the events' time finds the day's);
-- ``chunk_lock`` and ``untold_events``: the chunk's families held, and their events not told
-  yet read in one SELECT, by each family's watermark (ReportWatermark);
+  the structure's last finished run (a BRIN index on the events' time finds the day's) — for
+  other databases than PostgreSQL, where the night reads its window in one pass instead
+  (notifications.report_stream);
+- ``untold_sql`` and ``untold_events``: the rule of what a family has not been told, by its
+  watermark (ReportWatermark), and the events it picks for some families in one SELECT;
+- ``chunk_lock``: the chunk's families held;
 - ``watermarks_move``: the families told up to this run — one row per family, where marking
   each event told cost a row version and five index entries per event (issue 16);
 - ``outbox_insert``: the outbox rows in one INSERT. bulk_create prepared every field of every
