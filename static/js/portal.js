@@ -87,6 +87,13 @@ document.addEventListener("htmx:afterRequest", function (event) {
   Array.prototype.forEach.call(buttons, function (button) { button.disabled = false; });
 });
 
+/* The footer's language switcher sends the browser back to the page it was written on: once a
+   fragment has moved the address bar (the summary, the result), back to the address now. */
+document.addEventListener("htmx:pushedIntoHistory", function () {
+  var next = document.querySelector(".language-switcher input[name=next]");
+  if (next) { next.value = window.location.pathname + window.location.search; }
+});
+
 /* Online payment: the page that sends the browser to the bank posts its form (or follows its
    link) at once; without JavaScript the parent clicks the button. */
 document.addEventListener("DOMContentLoaded", function () {

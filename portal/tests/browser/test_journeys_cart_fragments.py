@@ -110,3 +110,25 @@ def test_a_summary_too_old_is_refused_in_place_with_its_message_and_nothing_lost
     page.get_by_role("button", name="Valider réellement").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos demandes sont enregistrées : réponse cette nuit")
     assert Reservation.objects.filter(family=world.family).count() == 1
+
+
+def test_the_language_switcher_after_a_fragment_stays_on_the_page_shown(phone_page, world, login_as):
+    """The footer's form is written with the calendar's address; the summary and the result come
+    as fragments that move the address bar: changing the language shows the page the parent sees."""
+    page = phone_page
+    login_as(page.context, world.user)
+    page.goto(f"/reservations/?child={world.children[0].id}&activity={world.activity.id}&month=2026-12")
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.locator("#jour-2026-12-02 button").click()
+    expect(page.locator("#jour-2026-12-02")).to_contain_text("À réserver")
+    page.locator("#panier-compteur").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif de vos demandes")
+    page.get_by_role("button", name="Valider réellement").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos demandes sont enregistrées : réponse cette nuit")
+    result_url = page.url
+
+    page.locator("#language-switcher").select_option("en")
+    page.get_by_role("button", name="Changer de langue").click()
+
+    page.wait_for_url(result_url)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
