@@ -40,6 +40,18 @@ def expect_heading_focused_and_read_out(page, name):
     expect(page.locator("#pf-annonce")).to_have_text(name)
 
 
+def summary_of_one_day(page, world, login_as, day: str):
+    """Logged in, the calendar of December, ``day`` (YYYY-MM-DD) put in the cart, the summary shown
+    in place of the calendar by the cart badge."""
+    login_as(page.context, world.user)
+    page.goto(f"/reservations/?child={world.children[0].id}&activity={world.activity.id}&month=2026-12")
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.locator(f"#jour-{day} button").click()
+    expect(page.locator(f"#jour-{day}")).to_contain_text("À réserver")
+    page.locator("#panier-compteur").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif de vos demandes")
+
+
 def test_a_day_booked_through_summary_and_result_without_a_page_load_on_a_phone(phone_page, world, login_as):
     page = phone_page
     login_as(page.context, world.user)
@@ -87,13 +99,7 @@ def test_a_day_booked_through_summary_and_result_without_a_page_load_on_a_phone(
 
 def test_a_summary_too_old_is_refused_in_place_with_its_message_and_nothing_lost(phone_page, world, login_as, travel_to):
     page = phone_page
-    login_as(page.context, world.user)
-    page.goto(f"/reservations/?child={world.children[0].id}&activity={world.activity.id}&month=2026-12")
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.locator("#jour-2026-12-03 button").click()
-    expect(page.locator("#jour-2026-12-03")).to_contain_text("À réserver")
-    page.locator("#panier-compteur").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif de vos demandes")
+    summary_of_one_day(page, world, login_as, "2026-12-03")
     loads = watch_page_loads(page)
     travel_to(2026, 11, 30, 9, 10)
     assert page.context.request.get("/reservations/").ok   # the parent is still around: the session lives on
@@ -116,13 +122,7 @@ def test_the_language_switcher_after_a_fragment_stays_on_the_page_shown(phone_pa
     """The footer's form is written with the calendar's address; the summary and the result come
     as fragments that move the address bar: changing the language shows the page the parent sees."""
     page = phone_page
-    login_as(page.context, world.user)
-    page.goto(f"/reservations/?child={world.children[0].id}&activity={world.activity.id}&month=2026-12")
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.locator("#jour-2026-12-02 button").click()
-    expect(page.locator("#jour-2026-12-02")).to_contain_text("À réserver")
-    page.locator("#panier-compteur").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif de vos demandes")
+    summary_of_one_day(page, world, login_as, "2026-12-02")
     page.get_by_role("button", name="Valider réellement").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos demandes sont enregistrées : réponse cette nuit")
     result_url = page.url
