@@ -200,10 +200,12 @@ def settle() -> None:
     from django.utils import timezone
 
     from notifications.models import OutboxEmail
+    from portal.celery import freeze_long_lived
     from portal.models import Structure
     from reservations.nightly.run import transmission_run
 
     settings.DEBUG = False
+    freeze_long_lived()   # as a worker's process does before its first task (portal/celery.py)
     structure = Structure.objects.get(slug="benchville")
     trace = os.environ.get("BENCH_TRACEMALLOC") == "1"
     if trace:
