@@ -104,6 +104,18 @@ def _untold_window(run: TransmissionRun) -> Q:
     return runs | day
 
 
+def untold_window_sql(run: TransmissionRun) -> tuple[str, dict]:
+    """_untold_window as a condition on the events ``e`` of untold_sql, with its parameters (for
+    the night's one-pass read, notifications.report_stream); ``TRUE`` before the structure's first
+    finished night."""
+    previous = previous_complete(run)
+    if previous is None:
+        return "TRUE", {}
+    window = ("((e.run_id > %(previous)s AND e.run_id <= %(run)s)"
+              " OR (e.run_id IS NULL AND e.at > %(previous_started)s AND e.at <= %(started)s))")
+    return window, {"previous": previous[0], "previous_started": previous[1]}
+
+
 def families_to_tell(*, run: TransmissionRun, family_range: tuple[int, int] | None = None) -> list[int]:
     """The ids of the structure's families (in ``family_range`` if given) that may have events
     to be told, in order: a superset — untold_events decides per family, by its watermark."""

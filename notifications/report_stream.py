@@ -4,7 +4,7 @@ Read per chunk of families, the events of 500 families meant all their bookings'
 whole year of them on a town's database, to keep the few of the night: with 50 old bookings
 per family the reports took twice as long as on a new database. Here one statement reads the
 night's window — the events since the structure's last finished run began, found by the
-events' run index and their time's BRIN index, as families_to_tell defines it — with the rule
+events' run index and their time's BRIN index, the window of families_to_tell (untold_window_sql) — with the rule
 of report_store.untold_sql, ordered by family, through a server-side cursor: memory holds one
 chunk.
 
@@ -27,7 +27,7 @@ from portal.plain_sql import int_array
 from reservations.models import TransmissionRun
 
 from .models import ReportWatermark
-from .report_store import EventRow, families_to_tell, previous_complete, untold_events, untold_sql
+from .report_store import EventRow, families_to_tell, untold_events, untold_sql, untold_window_sql
 
 FETCH = 2_000   # rows per fetch from the server-side cursor
 
@@ -46,13 +46,9 @@ def untold_chunks(*, run: TransmissionRun, family_range: tuple[int, int] | None,
         for start in range(0, len(family_ids), size):
             yield UntoldChunk(family_ids[start:start + size], {}, None)
         return
-    params: dict = {"run": run.pk, "started": run.started_at, "structure": run.structure_id}
-    where = ["f.structure_id = %(structure)s"]
-    previous = previous_complete(run)
-    if previous is not None:   # before the structure's first finished night, the rule alone
-        where.append("((e.run_id > %(previous)s AND e.run_id <= %(run)s)"
-                     " OR (e.run_id IS NULL AND e.at > %(previous_started)s AND e.at <= %(started)s))")
-        params.update(previous=previous[0], previous_started=previous[1])
+    window, params = untold_window_sql(run)
+    params.update(run=run.pk, started=run.started_at, structure=run.structure_id)
+    where = ["f.structure_id = %(structure)s", window]
     if family_range is not None:
         where.append("r.family_id BETWEEN %(first)s AND %(last)s")
         params.update(first=family_range[0], last=family_range[1])
@@ -87,16 +83,14 @@ def untold_chunks(*, run: TransmissionRun, family_range: tuple[int, int] | None,
 def chunk_events(*, run: TransmissionRun, chunk: UntoldChunk) -> dict[int, list[EventRow]]:
     """The chunk's events to tell, by family (only families with some), read under the chunk's
     lock: those of the pass, except for families whose watermark moved since, read again."""
-    if chunk.told_runs is None:
-        found: dict[int, list[EventRow]] = {}
-        for event in untold_events(run=run, family_ids=chunk.family_ids):
-            found.setdefault(event.family_id, []).append(event)
-        return found
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT family_id, run_id FROM {ReportWatermark._meta.db_table} WHERE family_id = ANY(%s::bigint[])",
-                       [int_array(chunk.family_ids)])
-        now = dict(cursor.fetchall())
-    moved = {family_id for family_id in chunk.family_ids if now.get(family_id, 0) != chunk.told_runs[family_id]}
+    if chunk.told_runs is None:   # nothing read before the lock: every family is read now
+        moved = set(chunk.family_ids)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT family_id, run_id FROM {ReportWatermark._meta.db_table} "
+                           "WHERE family_id = ANY(%s::bigint[])", [int_array(chunk.family_ids)])
+            now = dict(cursor.fetchall())
+        moved = {family_id for family_id in chunk.family_ids if now.get(family_id, 0) != chunk.told_runs[family_id]}
     if not moved:
         return chunk.events
     found = {family_id: events for family_id, events in chunk.events.items() if family_id not in moved}
