@@ -78,8 +78,9 @@ def test_a_parent_books_two_days_and_confirms_with_the_keyboard_alone(page, worl
     keys.move_to(page.get_by_role("button", name="Afficher"))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"child={paolo.pk}&"))
-    page.get_by_label("Activité").focus()
-    keys.check()
+    # Tab to the activity list on the new page: a focus() from script shows the ring only when
+    # Chromium still counts the last Enter as keyboard use, which it did not once in CI.
+    keys.move_to(page.get_by_label("Activité"))
     keys.choose(page.get_by_label("Activité"), "Garderie Soir Scolaire")
     keys.move_to(page.get_by_role("button", name="Afficher"))
     page.keyboard.press("Enter")
