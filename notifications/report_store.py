@@ -1,13 +1,15 @@
 """What a chunk of the night's reports reads and writes, a statement each (notifications.reports).
 
-- ``chunk_families``: the families, in the round trip that makes the chunk's commit asynchronous;
+- ``chunk_families``: the families (read ahead of their chunk's transaction, to render their reports
+  while the previous chunk is written: notifications.reports);
 - ``families_to_tell``: the families that may have something to tell, from the events since
   the structure's last finished run (a BRIN index on the events' time finds the day's) — for
   other databases than PostgreSQL, where the night reads its window in one pass instead
   (notifications.report_stream);
 - ``untold_sql`` and ``untold_events``: the rule of what a family has not been told, by its
   watermark (ReportWatermark), and the events it picks for some families in one SELECT;
-- ``chunk_lock``: the chunk's families held;
+- ``chunk_lock``: the chunk's families held, in the round trip that makes the chunk's commit
+  asynchronous;
 - ``watermarks_move``: the families told up to this run — one row per family, where marking
   each event told cost a row version and five index entries per event (issue 16);
 - ``outbox_insert``: the outbox rows in one INSERT. bulk_create prepared every field of every
@@ -74,16 +76,9 @@ class FamilyRow(NamedTuple):
 
 
 def chunk_families(family_ids: list[int]) -> dict[int, FamilyRow]:
-    """The chunk's families; on PostgreSQL, in the round trip that makes the chunk's commit
-    asynchronous (see reservations.nightly.settle._fast_commit: a crash loses at most the
-    last chunks, which the next run writes again — their watermarks did not move either)."""
-    query = Family.objects.filter(pk__in=family_ids).values_list(*FamilyRow._fields)
-    if connection.vendor != "postgresql":
-        return {row[0]: FamilyRow(*row) for row in query}
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF; " + sql, params)
-        return {row[0]: FamilyRow(*row) for row in cursor.fetchall()}
+    """The chunk's families (their names, address and language: read before the chunk's lock, as
+    the events are — the lock guards what is told, not how a family is greeted)."""
+    return {row[0]: FamilyRow(*row) for row in Family.objects.filter(pk__in=family_ids).values_list(*FamilyRow._fields)}
 
 
 def previous_complete(run: TransmissionRun) -> tuple[int, datetime.datetime] | None:
@@ -154,11 +149,15 @@ def older_writers_wait(*, started_at: datetime.datetime, timeout: float = 30.0) 
 def chunk_lock(family_ids: list[int]) -> None:
     """Hold the chunk's families until the transaction ends (PostgreSQL): a second writer of
     the same families (a watchdog taking over a range a slow worker is still writing) waits,
-    then finds their watermarks moved and nothing left to tell."""
+    then finds their watermarks moved and nothing left to tell. In the same round trip, the
+    chunk's commit is made asynchronous (see reservations.nightly.settle._fast_commit: a crash
+    loses at most the last chunks, which the next run writes again — their watermarks did not
+    move either)."""
     if connection.vendor != "postgresql" or not family_ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(pg_advisory_xact_lock(%s, (id %% 2147483647)::int)) FROM unnest(%s::bigint[]) AS id",
+        cursor.execute("SET LOCAL synchronous_commit TO OFF; "
+                       "SELECT count(pg_advisory_xact_lock(%s, (id %% 2147483647)::int)) FROM unnest(%s::bigint[]) AS id",
                        [REPORT_LOCK_CLASS, int_array(sorted(family_ids))])
 
 

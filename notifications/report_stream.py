@@ -8,9 +8,9 @@ events' run index and their time's BRIN index, the window of families_to_tell (u
 of report_store.untold_sql, ordered by family, through a server-side cursor: memory holds one
 chunk.
 
-The pass is read before the chunks' locks. Under its lock (chunk_events), a chunk compares its
-families' watermarks with those the pass saw: a family another writer told in between (a
-watchdog taking over a range) is read again by the per-family rule, as before.
+The pass is read before the chunks' locks. Under its lock (chunk_reread, chunk_events), a chunk
+compares its families' watermarks with those the pass saw: a family another writer told in
+between (a watchdog taking over a range) is read again by the per-family rule, as before.
 
 Other databases (SQLite for `make run`): the chunks come from families_to_tell and are read
 under their lock.
@@ -80,10 +80,11 @@ def untold_chunks(*, run: TransmissionRun, family_range: tuple[int, int] | None,
         yield UntoldChunk(list(events), events, told_runs)
 
 
-def chunk_events(*, run: TransmissionRun, chunk: UntoldChunk) -> dict[int, list[EventRow]]:
-    """The chunk's events to tell, by family (only families with some), read under the chunk's
-    lock: those of the pass, except for families whose watermark moved since, read again."""
-    if chunk.told_runs is None:   # nothing read before the lock: every family is read now
+def chunk_reread(*, run: TransmissionRun, chunk: UntoldChunk) -> tuple[set[int], dict[int, list[EventRow]]]:
+    """Under the chunk's lock: the families whose watermark moved since the pass (every family
+    when nothing was read before the lock) and their events to tell now, by family (only
+    families with some)."""
+    if chunk.told_runs is None:
         moved = set(chunk.family_ids)
     else:
         with connection.cursor() as cursor:
@@ -91,9 +92,17 @@ def chunk_events(*, run: TransmissionRun, chunk: UntoldChunk) -> dict[int, list[
                            "WHERE family_id = ANY(%s::bigint[])", [int_array(chunk.family_ids)])
             now = dict(cursor.fetchall())
         moved = {family_id for family_id in chunk.family_ids if now.get(family_id, 0) != chunk.told_runs[family_id]}
+    found: dict[int, list[EventRow]] = {}
+    if moved:
+        for event in untold_events(run=run, family_ids=sorted(moved)):
+            found.setdefault(event.family_id, []).append(event)
+    return moved, found
+
+
+def chunk_events(*, run: TransmissionRun, chunk: UntoldChunk) -> dict[int, list[EventRow]]:
+    """The chunk's events to tell, by family (only families with some), read under the chunk's
+    lock: those of the pass, except for families whose watermark moved since, read again."""
+    moved, found = chunk_reread(run=run, chunk=chunk)
     if not moved:
         return chunk.events
-    found = {family_id: events for family_id, events in chunk.events.items() if family_id not in moved}
-    for event in untold_events(run=run, family_ids=sorted(moved)):
-        found.setdefault(event.family_id, []).append(event)
-    return found
+    return {**{family_id: events for family_id, events in chunk.events.items() if family_id not in moved}, **found}

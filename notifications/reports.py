@@ -22,17 +22,20 @@ outbox row is unique per family and run. The events themselves are never updated
 
 The bodies are concatenated in Python (notifications.report_bodies, .report_rows) from words
 looked up once per run and language; templates/notifications/email/report.* remain as their
-reference (notifications/tests/test_report_bodies.py). A chunk costs six statements: the
-families' locks, the families (with the asynchronous commit), their untold events in one
-SELECT, the outbox rows in one INSERT (notifications.report_store), the watermarks, the
-commit. Marking each event told instead (an UPDATE per event: a row version and five index
-entries, about 20 per family in bench.batch) was more than half the reports' time (issue 16).
+reference (notifications/tests/test_report_bodies.py). The events come in one pass over the
+night's window (notifications.report_stream); a chunk then costs six statements: the families,
+their locks (with the asynchronous commit), their watermarks compared with the pass's, the
+outbox rows in one INSERT (notifications.report_store), the watermarks moved, the commit — and
+its reports are rendered meanwhile in a second thread (reports_write). Marking each event told
+instead (an UPDATE per event: a row version and five index entries, about 20 per family in
+bench.batch) was more than half the reports' time (issue 16).
 """
 from __future__ import annotations
 
 import datetime
 import logging
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, partial
@@ -54,7 +57,7 @@ from .models import OutboxEmail
 from .report_bodies import Phrases, body_html, body_text
 from .report_rows import rows_html, rows_text
 from .report_store import EventRow, chunk_families, chunk_lock, older_writers_wait, outbox_insert, watermarks_move
-from .report_stream import chunk_events, untold_chunks
+from .report_stream import UntoldChunk, chunk_reread, untold_chunks
 
 logger = logging.getLogger(__name__)
 State = Reservation.State
@@ -256,6 +259,52 @@ def report_render(report: Report, *, link: str | None = None, subject: str | Non
             body_html(phrases, greeting=greeting, summary=summary, detail=detail))
 
 
+class _RunWords:
+    """Every word of a run's reports, looked up once per language: (labels, phrases, subject).
+    Filled by the night's thread only; the rendering thread reads the snapshot it is given."""
+
+    def __init__(self, *, structure: Structure, link: str):
+        self.structure, self.link = structure, link
+        self.by_language: dict[str, tuple[dict, Phrases, str]] = {}
+
+    def for_families(self, families) -> dict[str, tuple[dict, Phrases, str]]:
+        for family in families:
+            language = family_language(family)
+            if language not in self.by_language:
+                with translation.override(language):
+                    self.by_language[language] = (outcome_labels(), Phrases(structure=self.structure, language=language,
+                                                                            link=self.link), report_subject(self.structure))
+        return dict(self.by_language)
+
+
+def _reports_of(events_by_family: dict, *, families: dict, words: dict, structure: Structure, link: str) -> dict:
+    """family id → the outbox row of its report (recipient, subject, text, html, status), or None
+    when its events tell nothing. Pure Python, no database: it runs in the rendering thread."""
+    reports: dict[int, tuple | None] = {}
+    for family_id, family_events in events_by_family.items():
+        family = families[family_id]
+        labels, phrases, subject_line = words[family_language(family)]
+        report = report_build(family=family, structure=structure, events=family_events, labels=labels)
+        if report is None:
+            reports[family_id] = None
+            continue
+        subject, text, html = report_render(report, link=link, subject=subject_line, phrases=phrases)
+        recipient = (family.email or "").strip()
+        reports[family_id] = (recipient, subject, text, html,
+                              OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS)
+    return reports
+
+
+@dataclass
+class _Rendering:
+    """A chunk whose reports are being rendered (``reports``: the rendering thread's future)."""
+
+    chunk: UntoldChunk
+    families: dict
+    words: dict
+    reports: Future
+
+
 def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tuple[int, int] | None = None) -> dict:
     """Write the outbox rows of a run's reports and mark the events reported; returns counts.
 
@@ -265,46 +314,56 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
     family and run, so the second writer would fail rather than send it twice).
     Sending is queued on commit (one Celery task per chunk of families) unless ``queue`` is
     false or settings.OUTBOX_AUTO_SEND is off.
-    """
-    from .tasks import send_outbox_batch  # the task module imports this one's app only at call time
 
+    A chunk's reports are rendered in a second thread while the previous chunk is written and
+    the next one read: Python and the database work at the same time (psycopg2 lets go of the
+    interpreter while it waits for the server), the night's two halves of the reports' time
+    (issue 16). The thread touches no database; the chunk is written in this one, under its
+    lock, where the families another writer told since the pass are read and rendered again.
+    """
     structure = run.structure
     queue = queue and settings.OUTBOX_AUTO_SEND
     counts = Counter(emails_queued=0, emails_no_address=0)
     link = followup_url()
-    # language → (labels, phrases, subject): every word looked up once per run and language
-    by_language: dict[str, tuple[dict, Phrases, str]] = {}
+    words = _RunWords(structure=structure, link=link)
     if not older_writers_wait(started_at=run.started_at):
         logger.warning("Run %s: a transaction older than the run is still open; its events, if any, may not be told.",
                        run.pk)
-    for chunk in untold_chunks(run=run, family_range=family_range, size=FAMILY_CHUNK):
-        with transaction.atomic():
-            chunk_lock(chunk.family_ids)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="night-reports") as renderer:
+        ahead: _Rendering | None = None
+        for chunk in untold_chunks(run=run, family_range=family_range, size=FAMILY_CHUNK):
             families = chunk_families(chunk.family_ids)
-            events_by_family = chunk_events(run=run, chunk=chunk)
-            rows = []
-            for family_id in chunk.family_ids:
-                family_events = events_by_family.get(family_id)
-                if not family_events:
-                    continue
-                family = families[family_id]
-                language = family_language(family)
-                if language not in by_language:
-                    with translation.override(language):
-                        by_language[language] = (outcome_labels(), Phrases(structure=structure, language=language,
-                                                                           link=link), report_subject(structure))
-                labels, phrases, subject_line = by_language[language]
-                report = report_build(family=family, structure=structure, events=family_events, labels=labels)
-                if report is None:
-                    continue
-                subject, text, html = report_render(report, link=link, subject=subject_line, phrases=phrases)
-                recipient = (family.email or "").strip()
-                rows.append((family_id, recipient, subject, text, html,
-                             OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS))
-                counts["emails_queued" if recipient else "emails_no_address"] += 1
-            created = outbox_insert(run=run, rows=rows)
-            watermarks_move(run=run, family_ids=list(events_by_family))
-            pending = [pk for pk, status in created if status == OutboxEmail.Status.PENDING]
-            if queue and pending:
-                transaction.on_commit(partial(send_outbox_batch.delay, pending))
+            chunk_words = words.for_families(families.values())
+            rendering = _Rendering(chunk, families, chunk_words, renderer.submit(
+                _reports_of, chunk.events, families=families, words=chunk_words, structure=structure, link=link))
+            if ahead is not None:
+                _chunk_write(run=run, rendering=ahead, counts=counts, queue=queue)
+            ahead = rendering
+        if ahead is not None:
+            _chunk_write(run=run, rendering=ahead, counts=counts, queue=queue)
     return dict(counts)
+
+
+def _chunk_write(*, run: TransmissionRun, rendering: _Rendering, counts: Counter, queue: bool) -> None:
+    """One chunk's outbox rows and watermarks, in one transaction under the chunk's lock."""
+    from .tasks import send_outbox_batch  # the task module imports this one's app only at call time
+
+    chunk = rendering.chunk
+    with transaction.atomic():
+        chunk_lock(chunk.family_ids)
+        moved, reread = chunk_reread(run=run, chunk=chunk)
+        reports = rendering.reports.result()
+        if moved:
+            reports = {family_id: row for family_id, row in reports.items() if family_id not in moved}
+            reports.update(_reports_of(reread, families=rendering.families, words=rendering.words,
+                                       structure=run.structure, link=followup_url()))
+        rows = []
+        for family_id in chunk.family_ids:
+            if (row := reports.get(family_id)) is not None:
+                rows.append((family_id, *row))
+                counts["emails_queued" if row[-1] == OutboxEmail.Status.PENDING else "emails_no_address"] += 1
+        created = outbox_insert(run=run, rows=rows)
+        watermarks_move(run=run, family_ids=list(reports))   # every family read, told something or not
+        pending = [pk for pk, status in created if status == OutboxEmail.Status.PENDING]
+        if queue and pending:
+            transaction.on_commit(partial(send_outbox_batch.delay, pending))
