@@ -240,6 +240,9 @@ TRANSMISSION_FAN_OUT = os.environ.get("TRANSMISSION_FAN_OUT", "structure")
 if TRANSMISSION_FAN_OUT not in ("structure", "chunks"):
     raise ImproperlyConfigured('TRANSMISSION_FAN_OUT must be "structure" or "chunks"')
 TRANSMISSION_CHUNK_SIZE = env_int("TRANSMISSION_CHUNK_SIZE", 200, minimum=1)
+# "structure": a structure's days are settled on this many database connections at once (threads
+# of the one task; 1: one after the other). The database does most of the settling's work.
+TRANSMISSION_SETTLE_CONNECTIONS = env_int("TRANSMISSION_SETTLE_CONNECTIONS", 2, minimum=1)
 # … and its reports are written by tasks of TRANSMISSION_REPORT_FAMILIES families each.
 TRANSMISSION_REPORT_FAMILIES = env_int("TRANSMISSION_REPORT_FAMILIES", 1000, minimum=1)
 # The watchdog (beat, every TRANSMISSION_WATCHDOG_SECONDS) finishes a run that made no progress

@@ -8,7 +8,8 @@ reservations.nightly.settle. Then the previous days' consumptions are posted
 (reservations.nightly.posting) and ``signals.transmission_finished`` lets notifications
 write the families' reports.
 
-Two modes: serial (``transmission_run``: one worker does the whole structure) and
+Two modes: serial (``transmission_run``: one worker does the whole structure, its days settled
+on TRANSMISSION_SETTLE_CONNECTIONS connections at once) and
 chunked (TRANSMISSION_FAN_OUT="chunks": ``transmission_chunks_plan`` cuts the night into
 chunks that several workers settle, the last one done starts the finish, which the workers
 share too: reservations.nightly.finish).
@@ -23,6 +24,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,7 +93,8 @@ def _execute(*, structure, now, dry_run, user, progress, chunk_size, per_transac
                        .order_by("pk").values_list("pk", flat=True)[:chunk_size])
             if not ids:
                 break
-            occurrences_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=done)
+            occurrences_settle(run=run, occurrence_ids=ids, user=user, per_transaction=per_transaction, counts=done,
+                               connections=settings.TRANSMISSION_SETTLE_CONNECTIONS)
             last_id = ids[-1]
             _progressed(run)
             if progress:

@@ -8,6 +8,7 @@ movement left.
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 from django.db import connection, transaction
@@ -34,13 +35,66 @@ def checkpoint(phase: str, *, occurrences: int) -> None:
 
 
 def occurrences_settle(*, run: TransmissionRun, occurrence_ids: list[int], user=None, per_transaction: int = PER_TRANSACTION,
-                       counts: Counter | None = None) -> Counter:
+                       counts: Counter | None = None, connections: int = 1) -> Counter:
     """Settle a list of occurrences, one batch of ``per_transaction`` per transaction
     (batch_settle), adding the changes to ``counts``; shared by the serial run and the
-    chunks of a chunked run."""
+    chunks of a chunked run. With ``connections`` > 1 the batches are shared by as many
+    threads, each on its own connection, where they can be (_batches_share)."""
     counts = Counter() if counts is None else counts
-    for start in range(0, len(occurrence_ids), per_transaction):
-        counts.update(batch_settle(run=run, occurrence_ids=occurrence_ids[start:start + per_transaction], user=user))
+    batches = [occurrence_ids[start:start + per_transaction] for start in range(0, len(occurrence_ids), per_transaction)]
+    if connections > 1 and len(batches) > 1 and _can_share():
+        return _batches_share(run=run, batches=batches, user=user, threads=connections, counts=counts)
+    for batch in batches:
+        counts.update(batch_settle(run=run, occurrence_ids=batch, user=user))
+    return counts
+
+
+def _can_share() -> bool:
+    """Whether other connections may settle batches beside this one: on PostgreSQL (row locks
+    between connections), and outside a transaction — each batch commits on its own, and what
+    this connection has not committed (a dry run, a test's data) the others would not see."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _batches_share(*, run: TransmissionRun, batches: list[list[int]], user, threads: int, counts: Counter) -> Counter:
+    """Settle the batches on ``threads`` connections at once: this thread's and ``threads - 1``
+    more, each taking the next batch when done. The database does most of a batch's work and
+    psycopg2 lets go of the interpreter while it waits, so the night uses the server's cores
+    (issue 16). Batches are disjoint days locked in id order, as a chunked night's workers settle
+    them; the first error stops the sharing and is raised here once every thread has stopped."""
+    guard = threading.Lock()
+    queue = iter(batches)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while True:
+                with guard:
+                    batch = None if errors else next(queue, None)
+                if batch is None:
+                    return
+                changes = batch_settle(run=run, occurrence_ids=batch, user=user)
+                with guard:
+                    counts.update(changes)
+        except BaseException as error:   # raised again by the calling thread
+            with guard:
+                errors.append(error)
+
+    def work_on_own_connection() -> None:
+        try:
+            work()
+        finally:
+            connection.close()   # this thread's: Django opened it for the thread
+
+    helpers = [threading.Thread(target=work_on_own_connection, name=f"settle-{number}", daemon=True)
+               for number in range(1, threads)]
+    for helper in helpers:
+        helper.start()
+    work()
+    for helper in helpers:
+        helper.join()
+    if errors:
+        raise errors[0]
     return counts
 
 
