@@ -24,7 +24,9 @@ runs are measured with DEBUG's query log off, as in production (see ``settle``).
 With ``--history N`` each child also has N earlier bookings, told by an earlier night (a town's
 database after months of nights): the night must cost what it costs on a new database.
 
-The set-based floor is always timed on its own copy: one UPDATE ranking each day's pending requests by
+The night settles on TRANSMISSION_SETTLE_CONNECTIONS connections, as production's does (2 by default;
+``TRANSMISSION_SETTLE_CONNECTIONS=1`` in the environment times it on one). The set-based floor is
+always timed on its own copy: one UPDATE ranking each day's pending requests by
 submission feeding one INSERT of their events; the bench prints settling / floor (target ≤ 2×, issue 16).
 """
 from __future__ import annotations
@@ -227,6 +229,7 @@ def settle() -> None:
         "outbox_pending": OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING).count(),
         "maxrss_mb": peak_rss_mb(),
         "settled_maxrss_mb": marks.get("settled_maxrss_mb", 0),
+        "settle_connections": settings.TRANSMISSION_SETTLE_CONNECTIONS,
     }
     if trace:
         figures["tracemalloc_settle_mb"] = marks["settle_peak"] / 2**20
@@ -311,7 +314,8 @@ def main() -> None:
         figures = night(database_url)
         counts = figures["counts"]
         print(f"settled {requests} requests over {counts['occurrences']} days in {figures['seconds']:.1f} s "
-              f"({requests / figures['seconds']:,.0f} requests/s; settling {figures['settle_seconds']:.1f} s, "
+              f"({requests / figures['seconds']:,.0f} requests/s; settling {figures['settle_seconds']:.1f} s "
+              f"on {figures['settle_connections']} connection(s), "
               f"reports {figures['seconds'] - figures['settle_seconds']:.1f} s; whole night target ≤ 8 s, issue 16)")
         print("outcomes: " + ", ".join(f"{key} {counts.get(key, 0)}" for key in (
             "accepted", "waiting_list", "refused", "awaiting_decision", "promoted", "cancelled")))
@@ -338,7 +342,8 @@ def main() -> None:
             print(f"peak memory with twice the night ({2 * requests} requests, {2 * args.occurrences} days, "
                   f"{2 * families} families): {memory_text(doubled)}; {doubled['maxrss_mb'] / figures['maxrss_mb']:.2f}× "
                   "the single night's (target: ≤ 200 MB and flat, issue 16)")
-        floor_compare(settle_seconds=figures["settle_seconds"], server=args.server, copy=copies[FLOOR_COPY])
+        floor_compare(settle_seconds=figures["settle_seconds"], connections=figures["settle_connections"],
+                      server=args.server, copy=copies[FLOOR_COPY])
         if worker_counts:
             workers_compare({count: copies[count] for count in worker_counts}, server=args.server,
                             database_url=database_url)

@@ -55,7 +55,9 @@ def floor_seconds(database_url: str) -> tuple[float, int]:
         connection.close()
 
 
-def floor_compare(*, settle_seconds: float, server: str, copy: str) -> None:
+def floor_compare(*, settle_seconds: float, connections: int, server: str, copy: str) -> None:
+    """The floor is one statement, on one connection: the night settling on more than one can go under it."""
     seconds, changed = floor_seconds(f"{server.rstrip('/')}/{copy}")
-    print(f"settling {settle_seconds:.1f} s, floor {seconds:.1f} s ({changed} requests: one ranked UPDATE feeding one "
-          f"INSERT of events), ratio {settle_seconds / seconds:.1f}× (target ≤ 2×, issue 16)")
+    print(f"settling {settle_seconds:.1f} s on {connections} connection(s), floor {seconds:.1f} s ({changed} requests: "
+          f"one ranked UPDATE feeding one INSERT of events, one connection), ratio {settle_seconds / seconds:.1f}× "
+          "(target ≤ 2×, issue 16)")
