@@ -277,7 +277,7 @@ class _RunWords:
         return dict(self.by_language)
 
 
-def _reports_of(events_by_family: dict, *, families: dict, words: dict, structure: Structure, link: str) -> dict:
+def _reports_of(events_by_family: dict, *, families: dict, words: dict, structure: Structure) -> dict:
     """family id → the outbox row of its report (recipient, subject, text, html, status), or None
     when its events tell nothing. Pure Python, no database: it runs in the rendering thread."""
     reports: dict[int, tuple | None] = {}
@@ -288,7 +288,7 @@ def _reports_of(events_by_family: dict, *, families: dict, words: dict, structur
         if report is None:
             reports[family_id] = None
             continue
-        subject, text, html = report_render(report, link=link, subject=subject_line, phrases=phrases)
+        subject, text, html = report_render(report, subject=subject_line, phrases=phrases)   # the link is in phrases
         recipient = (family.email or "").strip()
         reports[family_id] = (recipient, subject, text, html,
                               OutboxEmail.Status.PENDING if recipient else OutboxEmail.Status.NO_ADDRESS)
@@ -335,7 +335,7 @@ def reports_write(*, run: TransmissionRun, queue: bool = True, family_range: tup
             families = chunk_families(chunk.family_ids)
             chunk_words = words.for_families(families.values())
             rendering = _Rendering(chunk, families, chunk_words, renderer.submit(
-                _reports_of, chunk.events, families=families, words=chunk_words, structure=structure, link=link))
+                _reports_of, chunk.events, families=families, words=chunk_words, structure=structure))
             if ahead is not None:
                 _chunk_write(run=run, rendering=ahead, counts=counts, queue=queue)
             ahead = rendering
@@ -355,8 +355,7 @@ def _chunk_write(*, run: TransmissionRun, rendering: _Rendering, counts: Counter
         reports = rendering.reports.result()
         if moved:
             reports = {family_id: row for family_id, row in reports.items() if family_id not in moved}
-            reports.update(_reports_of(reread, families=rendering.families, words=rendering.words,
-                                       structure=run.structure, link=followup_url()))
+            reports.update(_reports_of(reread, families=rendering.families, words=rendering.words, structure=run.structure))
         rows = []
         for family_id in chunk.family_ids:
             if (row := reports.get(family_id)) is not None:
