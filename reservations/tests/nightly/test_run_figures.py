@@ -80,7 +80,8 @@ KILLS = {
     # inside the second chunk of bookings posted (the first chunk of two committed)
     "posting": {"at": "reservations.nightly.posting:consumption_post", "call": 3,
                 "sets": ("reservations.nightly.posting:POST_CHUNK=2",)},
-    # inside the second chunk of reports (the first two written and sent)
+    # inside the reports: the second chunk's first report rendered (chunks of two), the first chunk
+    # written or being written beside it (the rendering runs ahead in its own thread)
     "reports": {"at": "notifications.reports:report_render", "call": 3, "sets": ("notifications.reports:FAMILY_CHUNK=2",)},
     # the third report handed to the mail server, not yet recorded as sent
     "sending": {"at": "notifications.tests.recording_backend:RecordingBackend.send_messages", "call": 3},
